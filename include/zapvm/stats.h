@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * KVM binary statistics (KVM_GET_STATS_FD) and the per-phase accounting
+ * built on them.
+ */
+#ifndef ZAPVM_STATS_H
+#define ZAPVM_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json_object;
+
+/* One descriptor, decoded from a struct kvm_stats_desc. */
+struct stats_desc {
+	char name[64];     /* NUL-terminated, truncated if longer */
+	uint32_t flags;    /* KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_* */
+	int16_t exponent;
+	uint16_t size;     /* number of u64 values (histogram buckets) */
+	uint32_t offset;   /* byte offset in the data block */
+	uint32_t bucket_size;
+	uint32_t first;    /* index of its first value in a snapshot array */
+};
+
+/* The stats of one VM or vCPU. */
+struct stats_set {
+	int fd;             /* the stats fd; owned */
+	char id[64];        /* header id string, e.g. "kvm-1234" */
+	uint32_t ndesc;
+	struct stats_desc *desc;
+	uint32_t nvalues;   /* sum of desc[i].size */
+	uint64_t data_offset;
+	uint64_t data_size; /* bytes of the data block we read */
+};
+
+/*
+ * stats__open - read the header and every descriptor of @fd, a file
+ * descriptor returned by KVM_GET_STATS_FD (or a file with the same layout).
+ * Takes ownership of @fd (closed by stats__close(), also on failure).
+ * Rejects malformed headers: descriptors or data outside the file, sizes
+ * that overflow, name_size of 0 or > 4096, a value block whose size does not
+ * match its descriptors. Returns 0 or -errno (-EINVAL for malformed data).
+ */
+int stats__open(struct stats_set *s, int fd);
+void stats__close(struct stats_set *s);
+
+/* stats__find - the index into s->desc of @name, or -ENOENT. */
+int stats__find(const struct stats_set *s, const char *name);
+
+/* stats__snapshot - read all s->nvalues values into @vals. 0 or -errno. */
+int stats__snapshot(const struct stats_set *s, uint64_t *vals);
+
+/*
+ * stats__delta - what happened between two snapshots: cumulative values and
+ * histogram buckets are after - before, instant values are @after's, peak
+ * values are max(before, after).
+ */
+void stats__delta(const struct stats_set *s, const uint64_t *before,
+		  const uint64_t *after, uint64_t *delta);
+
+/* Strings for a descriptor's type, unit and base ("cumulative", "bytes", ...). */
+const char *stats__type_name(uint32_t flags);
+const char *stats__unit_name(uint32_t flags);
+
+/*
+ * The phase log: a run is cut into phases at start, at every memslot change,
+ * at every guest phase marker and at exit. Each phase keeps the delta of the
+ * VM's stats, the sum over vCPUs of the vCPUs' stats (peaks: the maximum),
+ * the delta of named zapvm counters, and its wall time.
+ */
+enum phase_scope { PHASE_VM, PHASE_VCPU, PHASE_ZAPVM };
+
+struct phase_log;
+
+/*
+ * phase_log__new - a log over @vm and @nvcpus vCPU stats sets (not owned;
+ * they must outlive the log). @counters/@ncounters: names and addresses of
+ * zapvm's own monotonic counters (read with relaxed atomics at each mark).
+ * Returns NULL with errno set on failure.
+ */
+struct phase_log *phase_log__new(const struct stats_set *vm,
+				 const struct stats_set *const *vcpus,
+				 unsigned int nvcpus, const char *const *counter_names,
+				 uint64_t *const *counters, unsigned int ncounters);
+void phase_log__free(struct phase_log *l);
+
+/*
+ * phase_log__mark - end the current phase (if any) and begin one named
+ * @name (truncated to 63 bytes). Thread-safe. 0 or -errno.
+ */
+int phase_log__mark(struct phase_log *l, const char *name);
+
+/* phase_log__finish - end the current phase; later marks fail with -EINVAL. */
+int phase_log__finish(struct phase_log *l);
+
+unsigned int phase_log__count(const struct phase_log *l);
+const char *phase_log__name(const struct phase_log *l, unsigned int phase);
+uint64_t phase_log__ns(const struct phase_log *l, unsigned int phase);
+
+/*
+ * phase_log__value - the delta of stat @name in @scope during @phase;
+ * -ENOENT if the stat does not exist (for a histogram: the sum of buckets).
+ */
+int phase_log__value(const struct phase_log *l, unsigned int phase,
+		     enum phase_scope scope, const char *name, uint64_t *out);
+
+/* phase_log__sum - phase_log__value() summed over phases [from, count). */
+int phase_log__sum(const struct phase_log *l, unsigned int from,
+		   enum phase_scope scope, const char *name, uint64_t *out);
+
+/*
+ * phase_log__print - a table: one block per phase with its name and wall
+ * time and every non-zero delta (all of them if @all).
+ */
+void phase_log__print(const struct phase_log *l, FILE *f, bool all);
+
+/*
+ * phase_log__to_json - {"phases": [{"name", "ns", "vm": {...}, "vcpu": {...},
+ * "zapvm": {...}}, ...]}: every delta, histograms as arrays. NULL on ENOMEM.
+ */
+struct json_object *phase_log__to_json(const struct phase_log *l);
+
+#endif /* ZAPVM_STATS_H */
