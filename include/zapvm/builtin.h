@@ -8,6 +8,14 @@
 struct builtin_guest {
 	const char *name;
 	const char *help;    /* one line, with the guest's zapvm,args keys */
+	/*
+	 * ROM regions added when the user gives no --rom, in --rom syntax
+	 * separated by ',' (e.g. "pattern:64K@0xfebc0000"), or NULL.
+	 */
+	const char *default_roms;
+	/* zapvm,args used when the user gives no --args, or NULL. */
+	const char *default_args;
+	unsigned long long min_mem; /* smallest --mem it runs with, bytes */
 	const unsigned char *elf;
 	size_t size;
 };
