@@ -108,6 +108,9 @@ struct zapvm_ucall {
  *                      `zapvm run --args`; zapvm,guest-base = <u64> first
  *                      free GPA after the guest image (page aligned)
  */
+/* Byte @i of a ROM given as "pattern:SIZE" on the command line. */
+#define ZAPVM_ROM_PATTERN(i) ((zu8)(((i) * 31 + 7) & 0xff))
+
 #define ZAPVM_FDT_COMPATIBLE "zapvm,guest-v1"
 
 #endif /* ZAPVM_GUEST_ABI_H */

@@ -39,8 +39,13 @@ struct stats_set {
  * descriptor returned by KVM_GET_STATS_FD (or a file with the same layout).
  * Takes ownership of @fd (closed by stats__close(), also on failure).
  * Rejects malformed headers: descriptors or data outside the file, sizes
- * that overflow, name_size of 0 or > 4096, a value block whose size does not
- * match its descriptors. Returns 0 or -errno (-EINVAL for malformed data).
+ * that overflow, name_size of 0 or > 4096, more than 4096 descriptors, blocks
+ * not 8-byte aligned or overlapping, names empty, duplicated or not
+ * NUL-terminated within name_size, unknown types, units or bases, a
+ * non-histogram with size != 1, a linear histogram with bucket_size 0, a
+ * value block shorter than its descriptors need (bytes after the last
+ * described value are ignored). Returns 0 or -errno (-EINVAL for malformed
+ * data); on failure @s is left closed (fd -1), safe to stats__close() again.
  */
 int stats__open(struct stats_set *s, int fd);
 void stats__close(struct stats_set *s);
@@ -53,15 +58,27 @@ int stats__snapshot(const struct stats_set *s, uint64_t *vals);
 
 /*
  * stats__delta - what happened between two snapshots: cumulative values and
- * histogram buckets are after - before, instant values are @after's, peak
+ * histogram buckets are after - before (or @after if the value went down,
+ * i.e. it was cleared through debugfs), instant values are @after's, peak
  * values are max(before, after).
  */
 void stats__delta(const struct stats_set *s, const uint64_t *before,
 		  const uint64_t *after, uint64_t *delta);
 
-/* Strings for a descriptor's type, unit and base ("cumulative", "bytes", ...). */
+/*
+ * Strings for a descriptor's type, unit and base ("cumulative", "bytes",
+ * "pow2", ...); "unknown" for values this header does not know.
+ */
 const char *stats__type_name(uint32_t flags);
 const char *stats__unit_name(uint32_t flags);
+const char *stats__base_name(uint32_t flags);
+
+/*
+ * stats__format_unit - @d's unit with its base and exponent as a symbol:
+ * "ns", "KiB", "cycles", "" for a plain count, "x10^-4 s" when there is no
+ * prefix. Returns what snprintf() returns.
+ */
+int stats__format_unit(const struct stats_desc *d, char *buf, size_t len);
 
 /*
  * The phase log: a run is cut into phases at start, at every memslot change,
@@ -75,9 +92,11 @@ struct phase_log;
 
 /*
  * phase_log__new - a log over @vm and @nvcpus vCPU stats sets (not owned;
- * they must outlive the log). @counters/@ncounters: names and addresses of
- * zapvm's own monotonic counters (read with relaxed atomics at each mark).
- * Returns NULL with errno set on failure.
+ * they must outlive the log; @vm may be NULL). The vCPU sets must have the
+ * same descriptors (names, types, sizes) in the same order. @counters/
+ * @ncounters: names (copied) and addresses of zapvm's own monotonic counters
+ * (read with relaxed atomics at each mark; they must outlive the log).
+ * Returns NULL with errno set on failure (EINVAL, ENOMEM).
  */
 struct phase_log *phase_log__new(const struct stats_set *vm,
 				 const struct stats_set *const *vcpus,
@@ -87,25 +106,42 @@ void phase_log__free(struct phase_log *l);
 
 /*
  * phase_log__mark - end the current phase (if any) and begin one named
- * @name (truncated to 63 bytes). Thread-safe. 0 or -errno.
+ * @name (truncated to 63 bytes). Thread-safe. 0 or -errno; on failure the
+ * log is unchanged (the current phase goes on under its old name).
  */
 int phase_log__mark(struct phase_log *l, const char *name);
 
-/* phase_log__finish - end the current phase; later marks fail with -EINVAL. */
+/*
+ * phase_log__finish - end the current phase; later marks fail with -EINVAL.
+ * Finishing a finished log does nothing and returns 0.
+ */
 int phase_log__finish(struct phase_log *l);
 
+/*
+ * Phases are numbered from 0 in the order they begin: right after a mark,
+ * phase_log__count() - 1 is the phase it began. Until a phase ends (next
+ * mark or finish) its wall time and deltas read as 0, and print and json
+ * flag it as not ended. The accessors are thread-safe; a name stays valid
+ * until phase_log__free(). Out of range: NULL and 0.
+ */
 unsigned int phase_log__count(const struct phase_log *l);
 const char *phase_log__name(const struct phase_log *l, unsigned int phase);
 uint64_t phase_log__ns(const struct phase_log *l, unsigned int phase);
 
 /*
  * phase_log__value - the delta of stat @name in @scope during @phase;
- * -ENOENT if the stat does not exist (for a histogram: the sum of buckets).
+ * -ENOENT if the stat does not exist (for a histogram: the sum of buckets),
+ * -EINVAL if @phase or @scope is out of range.
  */
 int phase_log__value(const struct phase_log *l, unsigned int phase,
 		     enum phase_scope scope, const char *name, uint64_t *out);
 
-/* phase_log__sum - phase_log__value() summed over phases [from, count). */
+/*
+ * phase_log__sum - phase_log__value() over phases [from, count): summed for
+ * cumulative values, histograms and zapvm counters, the maximum for peaks,
+ * the last phase's value for instants (a sum of levels means nothing).
+ * 0 for an empty range; -EINVAL if @from > count.
+ */
 int phase_log__sum(const struct phase_log *l, unsigned int from,
 		   enum phase_scope scope, const char *name, uint64_t *out);
 
@@ -117,7 +153,9 @@ void phase_log__print(const struct phase_log *l, FILE *f, bool all);
 
 /*
  * phase_log__to_json - {"phases": [{"name", "ns", "vm": {...}, "vcpu": {...},
- * "zapvm": {...}}, ...]}: every delta, histograms as arrays. NULL on ENOMEM.
+ * "zapvm": {...}} (plus "open": true if not ended), ...], "nvcpus": N, "stats": {"vm": {name: {"type", "unit",
+ * "base", "exponent", "size", "bucket_size"}}, "vcpu": {...}}}: every delta,
+ * histograms as arrays. NULL on ENOMEM.
  */
 struct json_object *phase_log__to_json(const struct phase_log *l);
 

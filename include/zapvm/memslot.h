@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest memory regions and the KVM memslots behind them. RAM and read-only
+ * ROM regions each own one KVM slot while mapped; a ROM can be unmapped,
+ * re-mapped and moved at run time - the churn that makes KVM zap.
+ */
+#ifndef ZAPVM_MEMSLOT_H
+#define ZAPVM_MEMSLOT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+enum region_kind { REGION_RAM, REGION_ROM };
+
+struct region {
+	char name[32];
+	enum region_kind kind;
+	uint64_t gpa;   /* current guest-physical address */
+	uint64_t size;  /* page multiple */
+	void *hva;      /* backing memory, owned by whoever added the region */
+	int slot;       /* KVM slot while mapped, else -1 */
+	unsigned int index; /* per-kind index: ROM k of the guest ABI */
+};
+
+/* Called for each KVM_SET_USER_MEMORY_REGION; returns 0 or -errno. */
+typedef int (*memslot_set_fn)(void *opaque,
+			      const struct kvm_userspace_memory_region *r);
+
+/* Called after each successful change at run time, e.g. to cut a phase. */
+typedef void (*memslot_change_fn)(void *opaque, const char *what);
+
+struct memslots {
+	pthread_mutex_t lock;
+	struct region *regions;
+	unsigned int nr, cap;
+	uint32_t max_slots;  /* KVM_CAP_NR_MEMSLOTS */
+	uint8_t *slot_used;  /* max_slots entries */
+	uint64_t gpa_limit;  /* regions must lie below this */
+	memslot_set_fn set;
+	memslot_change_fn changed;
+	void *opaque;
+	/* Counters, updated atomically, read by the phase log. */
+	uint64_t changes;       /* slot creations, deletions and moves */
+	uint64_t update_ns;     /* time spent in the ioctl */
+	uint64_t rom_writes;    /* guest writes to ROM, dropped */
+};
+
+/*
+ * memslots__init - no regions yet; @max_slots slots may be used, regions
+ * must end at or below @gpa_limit. @set performs the ioctl (a fake in unit
+ * tests), @changed may be NULL. 0 or -ENOMEM/-EINVAL.
+ */
+int memslots__init(struct memslots *m, uint32_t max_slots, uint64_t gpa_limit,
+		   memslot_set_fn set, memslot_change_fn changed, void *opaque);
+void memslots__exit(struct memslots *m);
+
+/*
+ * memslots__add - a region of @kind at [@gpa, @gpa + @size) backed by @hva,
+ * mapped at once (ROM with KVM_MEM_READONLY). @size and @gpa must be 4 KiB
+ * aligned. Returns the region's per-kind index (>= 0), -EINVAL for bad
+ * alignment, a zero size or a range past gpa_limit, -EEXIST for an overlap
+ * with another region, -ENOSPC when no KVM slot is free, or the ioctl's
+ * -errno. Logs the reason.
+ */
+int memslots__add(struct memslots *m, enum region_kind kind, const char *name,
+		  uint64_t gpa, uint64_t size, void *hva);
+
+/*
+ * memslots__rom_unmap/rom_map/rom_move - delete, re-add or move the slot of
+ * ROM @index. Guest-triggered, so errors are replies, not log lines:
+ * -EINVAL for an unknown index, a misaligned or out-of-range @gpa, -EEXIST
+ * for an overlap, -EALREADY when already (un)mapped; 0 on success. Moving an
+ * unmapped ROM only changes where it will be mapped.
+ */
+int memslots__rom_unmap(struct memslots *m, unsigned int index);
+int memslots__rom_map(struct memslots *m, unsigned int index);
+int memslots__rom_move(struct memslots *m, unsigned int index, uint64_t gpa);
+
+/* Number of ROM regions. */
+unsigned int memslots__nr_roms(struct memslots *m);
+
+/*
+ * memslots__find - copy out the region (mapped or not) containing @gpa;
+ * false if none.
+ */
+bool memslots__find(struct memslots *m, uint64_t gpa, struct region *out);
+
+/*
+ * gpa_to_hva - the host address of [@gpa, @gpa + @len) if it lies inside one
+ * mapped region (RAM, or ROM when !@write), else NULL. Overflow-checked;
+ * the only way zapvm code reaches guest memory.
+ */
+void *gpa_to_hva(struct memslots *m, uint64_t gpa, uint64_t len, bool write);
+
+#endif /* ZAPVM_MEMSLOT_H */

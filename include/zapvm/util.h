@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Small helpers: exit codes, number parsing, clocks. */
+#ifndef ZAPVM_UTIL_H
+#define ZAPVM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * zapvm's exit status (documented in zapvm(1)). 0-63 is the guest's own DONE
+ * status; the rest are zapvm's.
+ */
+enum zapvm_exit {
+	ZAPVM_EXIT_OK = 0,
+	ZAPVM_EXIT_GUEST_MAX = 63,   /* guest statuses above are clamped */
+	ZAPVM_EXIT_USAGE = 64,       /* bad command line */
+	ZAPVM_EXIT_DATAERR = 65,     /* malformed input file */
+	ZAPVM_EXIT_NOINPUT = 66,     /* input file missing or unreadable */
+	ZAPVM_EXIT_UNAVAILABLE = 69, /* /dev/kvm or a needed capability missing */
+	ZAPVM_EXIT_SOFTWARE = 70,    /* internal or KVM error */
+	ZAPVM_EXIT_IOERR = 74,       /* writing an output file failed */
+	ZAPVM_EXIT_NOPERM = 77,      /* /dev/kvm or a knob not permitted */
+	ZAPVM_EXIT_GUEST_ASSERT = 100, /* a guest assertion failed */
+	ZAPVM_EXIT_GUEST_CRASH = 101,  /* triple fault, internal error, bad access */
+	ZAPVM_EXIT_TIMEOUT = 124,      /* --timeout expired */
+	ZAPVM_EXIT_INTERRUPTED = 130,  /* SIGINT/SIGTERM */
+};
+
+/* errno_to_exit - the exit status for a set-up failure with -errno @err. */
+int errno_to_exit(int err);
+
+/*
+ * parse_size - parse "123", "4K", "512M", "2G", "1T" (binary units, also
+ * "KiB" etc.) or a 0x-prefixed hex number into bytes. Rejects empty strings,
+ * trailing junk, unknown suffixes, negative numbers and overflow (-EINVAL or
+ * -ERANGE).
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/* parse_u64 - a decimal or 0x hex number, the whole string. 0 or -errno. */
+int parse_u64(const char *s, uint64_t *out);
+
+/* now_ns - CLOCK_MONOTONIC in nanoseconds. */
+uint64_t now_ns(void);
+
+/* Round @x up to a multiple of @align (a power of two); false on overflow. */
+bool align_up(uint64_t x, uint64_t align, uint64_t *out);
+
+/*
+ * read_file - read all of regular file @path (at most @max bytes) into a
+ * malloc'ed buffer. Returns 0, or -errno after logging one line: -ENOENT,
+ * -EACCES, -EINVAL (not a regular file, empty), -EFBIG (over @max), -EIO.
+ */
+int read_file(const char *path, uint64_t max, uint8_t **buf, uint64_t *len);
+
+#endif /* ZAPVM_UTIL_H */

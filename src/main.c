@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <string.h>
+
+#include "zapvm/cmd.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", cmd_run, "run a test guest (ELF file or builtin:NAME)" },
+	{ "demo", cmd_demo, "measure the memslot zap policies with the bootsim guest" },
+	{ "caps", cmd_caps, "show what this host's KVM offers" },
+	{ "guests", cmd_guests, "list the builtin guests" },
+	{ "version", cmd_version, "print zapvm's version" },
+	{ "help", cmd_help, "this list" },
+};
+
+int common_opt(int c)
+{
+	if (c == 'v') {
+		if (log_level < LOG_DEBUG)
+			log_level++;
+		return 1;
+	}
+	if (c == 'q') {
+		log_level = LOG_ERR;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("zapvm %s\n", ZAPVM_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	printf("usage: zapvm COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].help);
+	printf("\n'zapvm COMMAND --help' for a command's options; zapvm(1) for "
+	       "the whole story.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_help(0, NULL);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(0, NULL);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(0, NULL);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	}
+	log_err("unknown command '%s' (try 'zapvm help')", argv[1]);
+	return ZAPVM_EXIT_USAGE;
+}

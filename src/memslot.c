@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zapvm/log.h"
+#include "zapvm/memslot.h"
+#include "zapvm/util.h"
+
+#define PAGE_MASK_4K 0xfffULL
+
+int memslots__init(struct memslots *m, uint32_t max_slots, uint64_t gpa_limit,
+		   memslot_set_fn set, memslot_change_fn changed, void *opaque)
+{
+	memset(m, 0, sizeof(*m));
+	if (!max_slots || !set)
+		return -EINVAL;
+	m->slot_used = calloc(max_slots, 1);
+	if (!m->slot_used)
+		return -ENOMEM;
+	pthread_mutex_init(&m->lock, NULL);
+	m->max_slots = max_slots;
+	m->gpa_limit = gpa_limit;
+	m->set = set;
+	m->changed = changed;
+	m->opaque = opaque;
+	return 0;
+}
+
+void memslots__exit(struct memslots *m)
+{
+	free(m->regions);
+	free(m->slot_used);
+	pthread_mutex_destroy(&m->lock);
+	m->regions = NULL;
+	m->slot_used = NULL;
+	m->nr = 0;
+}
+
+static bool range_ok(const struct memslots *m, uint64_t gpa, uint64_t size)
+{
+	uint64_t end;
+
+	if (!size || (gpa & PAGE_MASK_4K) || (size & PAGE_MASK_4K))
+		return false;
+	return !__builtin_add_overflow(gpa, size, &end) && end <= m->gpa_limit;
+}
+
+/* A region other than @self overlapping [gpa, gpa + size). */
+static struct region *overlap(struct memslots *m, const struct region *self,
+			      uint64_t gpa, uint64_t size)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct region *r = &m->regions[i];
+
+		if (r != self && gpa < r->gpa + r->size && r->gpa < gpa + size)
+			return r;
+	}
+	return NULL;
+}
+
+static int set_slot(struct memslots *m, struct region *r, uint64_t gpa,
+		    uint64_t size)
+{
+	struct kvm_userspace_memory_region kr = {
+		.slot = (uint32_t)r->slot,
+		.flags = r->kind == REGION_ROM ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)r->hva,
+	};
+	uint64_t t0 = now_ns();
+	int ret = m->set(m->opaque, &kr);
+
+	if (ret)
+		return ret;
+	__atomic_add_fetch(&m->update_ns, now_ns() - t0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->changes, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int alloc_slot(struct memslots *m)
+{
+	for (uint32_t i = 0; i < m->max_slots; i++) {
+		if (!m->slot_used[i]) {
+			m->slot_used[i] = 1;
+			return (int)i;
+		}
+	}
+	return -ENOSPC;
+}
+
+static unsigned int count_kind(const struct memslots *m, enum region_kind kind)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < m->nr; i++)
+		n += m->regions[i].kind == kind;
+	return n;
+}
+
+int memslots__add(struct memslots *m, enum region_kind kind, const char *name,
+		  uint64_t gpa, uint64_t size, void *hva)
+{
+	struct region *r, *o;
+	int ret;
+
+	if (!range_ok(m, gpa, size)) {
+		log_err("%s: region [0x%llx, +0x%llx) is not 4 KiB aligned or "
+			"lies outside the guest-physical space (limit 0x%llx)",
+			name, (unsigned long long)gpa,
+			(unsigned long long)size,
+			(unsigned long long)m->gpa_limit);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&m->lock);
+	o = overlap(m, NULL, gpa, size);
+	if (o) {
+		log_err("%s: region [0x%llx, 0x%llx) overlaps %s [0x%llx, 0x%llx)",
+			name, (unsigned long long)gpa,
+			(unsigned long long)(gpa + size), o->name,
+			(unsigned long long)o->gpa,
+			(unsigned long long)(o->gpa + o->size));
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	if (m->nr == m->cap) {
+		unsigned int cap = m->cap ? m->cap * 2 : 8;
+		struct region *n = realloc(m->regions, cap * sizeof(*n));
+
+		if (!n) {
+			ret = -ENOMEM;
+			log_err("%s: out of memory", name);
+			goto out_unlock;
+		}
+		m->regions = n;
+		m->cap = cap;
+	}
+	ret = alloc_slot(m);
+	if (ret < 0) {
+		log_err("%s: no free memslot (KVM allows %u)", name,
+			m->max_slots);
+		goto out_unlock;
+	}
+	r = &m->regions[m->nr];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->kind = kind;
+	r->gpa = gpa;
+	r->size = size;
+	r->hva = hva;
+	r->slot = ret;
+	r->index = count_kind(m, kind);
+	ret = set_slot(m, r, gpa, size);
+	if (ret) {
+		m->slot_used[r->slot] = 0;
+		log_err("%s: KVM_SET_USER_MEMORY_REGION failed: %s", name,
+			strerror(-ret));
+		goto out_unlock;
+	}
+	m->nr++;
+	ret = (int)r->index;
+out_unlock:
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+static struct region *find_rom(struct memslots *m, unsigned int index)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		if (m->regions[i].kind == REGION_ROM &&
+		    m->regions[i].index == index)
+			return &m->regions[i];
+	}
+	return NULL;
+}
+
+static void notify(struct memslots *m, const struct region *r, const char *op)
+{
+	char what[64];
+
+	if (!m->changed)
+		return;
+	snprintf(what, sizeof(what), "%s-%s", r->name, op);
+	m->changed(m->opaque, what);
+}
+
+int memslots__rom_unmap(struct memslots *m, unsigned int index)
+{
+	struct region *r;
+	int slot, ret;
+
+	pthread_mutex_lock(&m->lock);
+	r = find_rom(m, index);
+	ret = !r ? -EINVAL : r->slot < 0 ? -EALREADY : 0;
+	if (ret)
+		goto out_unlock;
+	ret = set_slot(m, r, r->gpa, 0);
+	if (ret)
+		goto out_unlock;
+	slot = r->slot;
+	m->slot_used[slot] = 0;
+	r->slot = -1;
+out_unlock:
+	pthread_mutex_unlock(&m->lock);
+	if (!ret)
+		notify(m, r, "unmap");
+	return ret;
+}
+
+int memslots__rom_map(struct memslots *m, unsigned int index)
+{
+	struct region *r;
+	int ret;
+
+	pthread_mutex_lock(&m->lock);
+	r = find_rom(m, index);
+	ret = !r ? -EINVAL : r->slot >= 0 ? -EALREADY : 0;
+	if (ret)
+		goto out_unlock;
+	ret = alloc_slot(m);
+	if (ret < 0)
+		goto out_unlock;
+	r->slot = ret;
+	ret = set_slot(m, r, r->gpa, r->size);
+	if (ret) {
+		m->slot_used[r->slot] = 0;
+		r->slot = -1;
+	}
+out_unlock:
+	pthread_mutex_unlock(&m->lock);
+	if (!ret)
+		notify(m, r, "map");
+	return ret;
+}
+
+int memslots__rom_move(struct memslots *m, unsigned int index, uint64_t gpa)
+{
+	struct region *r;
+	int ret;
+
+	pthread_mutex_lock(&m->lock);
+	r = find_rom(m, index);
+	if (!r || !range_ok(m, gpa, r->size)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (overlap(m, r, gpa, r->size)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	/* Same slot, same size, new base: KVM_MR_MOVE. */
+	ret = r->slot >= 0 ? set_slot(m, r, gpa, r->size) : 0;
+	if (!ret)
+		r->gpa = gpa;
+out_unlock:
+	pthread_mutex_unlock(&m->lock);
+	if (!ret && r->slot >= 0)
+		notify(m, r, "move");
+	return ret;
+}
+
+unsigned int memslots__nr_roms(struct memslots *m)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&m->lock);
+	n = count_kind(m, REGION_ROM);
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+bool memslots__find(struct memslots *m, uint64_t gpa, struct region *out)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++) {
+		const struct region *r = &m->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
+			*out = *r;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return found;
+}
+
+void *gpa_to_hva(struct memslots *m, uint64_t gpa, uint64_t len, bool write)
+{
+	void *hva = NULL;
+	uint64_t last;
+
+	if (!len || __builtin_add_overflow(gpa, len - 1, &last))
+		return NULL;
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++) {
+		const struct region *r = &m->regions[i];
+
+		if (r->slot < 0 || gpa < r->gpa || last - r->gpa >= r->size)
+			continue;
+		if (!write || r->kind == REGION_RAM)
+			hva = (uint8_t *)r->hva + (gpa - r->gpa);
+		break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return hva;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* JSON and summary figures shared by run, demo and caps. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "zapvm/cmd.h"
+#include "zapvm/kvm.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vm.h"
+
+unsigned long long report__faults(const struct vm_result *res, int after_churn)
+{
+	uint64_t v = 0;
+	unsigned int from = 0;
+
+	if (!res->phases)
+		return 0;
+	if (after_churn) {
+		if (!res->first_churn_phase)
+			return 0;
+		from = res->first_churn_phase;
+	}
+	if (phase_log__sum(res->phases, from, PHASE_VCPU, "pf_taken", &v))
+		return 0;
+	return v;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+struct json_object *report__host(void)
+{
+	struct json_object *o = json_object_new_object();
+	struct zap_support zs;
+	struct stats_set vmstats = { .fd = -1 };
+	struct mmu_info mmu;
+	struct utsname u;
+	bool have_stats = false;
+	int kfd, vfd;
+
+	if (!o)
+		return NULL;
+	kfd = kvm__open();
+	if (kfd < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	uname(&u);
+	add_str(o, "kernel", u.release);
+	add_str(o, "kvm_device", kvm__dev_path());
+	add_u64(o, "kvm_api_version", KVM_API_VERSION);
+	kvm__mmu_info(&mmu);
+	add_str(o, "mmu", kvm__mmu_name(mmu.kind));
+	add_str(o, "vendor_module", mmu.vendor_module);
+	if (mmu.tdp_mmu < 0)
+		json_object_object_add(o, "tdp_mmu", NULL);
+	else
+		add_bool(o, "tdp_mmu", mmu.tdp_mmu);
+	add_bool(o, "readonly_memslots", kvm__check(kfd, KVM_CAP_READONLY_MEM));
+	add_bool(o, "binary_stats", kvm__check(kfd, KVM_CAP_BINARY_STATS_FD));
+	add_u64(o, "max_memslots", (uint64_t)kvm__check(kfd, KVM_CAP_NR_MEMSLOTS));
+	add_u64(o, "max_vcpus", (uint64_t)kvm__check(kfd, KVM_CAP_MAX_VCPUS));
+
+	vfd = kvm_ioctl(kfd, KVM_CREATE_VM, NULL);
+	if (vfd >= 0) {
+		int sfd = kvm_ioctl_quiet(vfd, KVM_GET_STATS_FD, NULL);
+
+		have_stats = sfd >= 0 && !stats__open(&vmstats, sfd);
+		zap_support__probe(vfd, have_stats ? &vmstats : NULL, &zs);
+		close(vfd);
+	} else {
+		memset(&zs, 0, sizeof(zs));
+	}
+	struct json_object *z = json_object_new_object();
+
+	add_bool(z, "series_cap", zs.series);
+	add_u64(z, "series_flags", zs.series_flags);
+	add_bool(z, "series_cap_without_sign", zs.series_cap_only);
+	add_bool(z, "quirk_slot_zap_all", zs.quirk);
+	add_bool(z, "policy_slot", zs.series || zs.quirk);
+	json_object_object_add(o, "zap_interfaces", z);
+
+	struct json_object *knobs = json_object_new_object();
+	int c = kvm__read_param(ZAPVM_KNOB_PREFETCH);
+
+	if (c < 0)
+		json_object_object_add(knobs, "change_pte_prefetch", NULL);
+	else
+		add_bool(knobs, "change_pte_prefetch", c == 'Y' || c == '1');
+	c = kvm__read_param(ZAPVM_KNOB_ROOT_ZAP_4K);
+	if (c < 0)
+		json_object_object_add(knobs, "root_zap_4k", NULL);
+	else
+		add_bool(knobs, "root_zap_4k", c == 'Y' || c == '1');
+	json_object_object_add(o, "series_knobs", knobs);
+
+	struct json_object *names = json_object_new_array();
+
+	for (unsigned int i = 0; have_stats && i < vmstats.ndesc; i++)
+		json_object_array_add(names,
+				      json_object_new_string(vmstats.desc[i].name));
+	json_object_object_add(o, "vm_stats", names);
+	if (have_stats)
+		stats__close(&vmstats);
+	close(kfd);
+	return o;
+}
+
+struct json_object *report__json_run(const struct vm_config *cfg,
+				     const struct vm_result *res)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *c = json_object_new_object();
+	struct json_object *r = json_object_new_object();
+	struct json_object *roms = json_object_new_array();
+	struct mmu_info mmu;
+	struct utsname u;
+
+	if (!o || !c || !r || !roms) {
+		json_object_put(o);
+		json_object_put(c);
+		json_object_put(r);
+		json_object_put(roms);
+		return NULL;
+	}
+	add_str(o, "zapvm", ZAPVM_VERSION);
+	uname(&u);
+	kvm__mmu_info(&mmu);
+	add_str(o, "host_kernel", u.release);
+	add_str(o, "mmu", kvm__mmu_name(mmu.kind));
+
+	add_str(c, "guest", cfg->guest_name);
+	add_u64(c, "mem", cfg->mem_size);
+	add_u64(c, "cpus", cfg->ncpus);
+	add_str(c, "args", cfg->args);
+	add_str(c, "zap_policy", zap_policy__name(cfg->policy));
+	add_str(c, "thp", cfg->thp == THP_ON ? "on" :
+			  cfg->thp == THP_OFF ? "off" : "default");
+	for (unsigned int i = 0; i < cfg->nroms; i++) {
+		struct json_object *rom = json_object_new_object();
+
+		add_str(rom, "file", cfg->roms[i].path);
+		if (cfg->roms[i].has_gpa)
+			add_u64(rom, "gpa", cfg->roms[i].gpa);
+		json_object_array_add(roms, rom);
+	}
+	json_object_object_add(c, "roms", roms);
+	json_object_object_add(o, "config", c);
+
+	add_str(r, "policy", zap_policy__name(cfg->policy));
+	add_str(r, "zap_interface", zap_iface__name(res->iface));
+	add_u64(r, "exit_code", (uint64_t)res->exit_code);
+	add_u64(r, "faults_total", report__faults(res, 0));
+	add_u64(r, "faults_after_churn", report__faults(res, 1));
+	add_u64(r, "memslot_changes", res->memslot_changes);
+	json_object_object_add(r, "memslot_update_ms",
+			       json_object_new_double(res->memslot_update_ns / 1e6));
+	add_u64(r, "rom_writes_dropped", res->rom_writes);
+	add_u64(r, "vcpu_exits", res->exits);
+	json_object_object_add(r, "wall_ms",
+			       json_object_new_double(res->wall_ns / 1e6));
+	json_object_object_add(r, "setup_ms",
+			       json_object_new_double(res->setup_ns / 1e6));
+	json_object_object_add(o, "result", r);
+	if (res->phases) {
+		struct json_object *p = phase_log__to_json(res->phases);
+		struct json_object *arr;
+
+		/* Flatten {"phases": [...]} into ours. */
+		if (p && json_object_object_get_ex(p, "phases", &arr))
+			json_object_object_add(o, "phases", json_object_get(arr));
+		json_object_put(p);
+	}
+	return o;
+}
+
+int report__write_json(struct json_object *obj, const char *path)
+{
+	const char *text = json_object_to_json_string_ext(
+		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			     JSON_C_TO_STRING_NOSLASHESCAPE);
+	FILE *f;
+	char tmp[4096];
+
+	if (!strcmp(path, "-")) {
+		puts(text);
+		return fflush(stdout) ? ZAPVM_EXIT_IOERR : 0;
+	}
+	/* Write beside the target and rename: no half-written file is left. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    (int)sizeof(tmp)) {
+		log_err("--json %s: path too long", path);
+		return ZAPVM_EXIT_USAGE;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		log_err("--json %s: %s", path, strerror(errno));
+		return ZAPVM_EXIT_IOERR;
+	}
+	bool bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
+
+	if (fclose(f) || bad) {
+		log_err("--json %s: write failed: %s", path, strerror(errno));
+		unlink(tmp);
+		return ZAPVM_EXIT_IOERR;
+	}
+	if (rename(tmp, path)) {
+		log_err("--json %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return ZAPVM_EXIT_IOERR;
+	}
+	return 0;
+}

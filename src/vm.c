@@ -1,0 +1,1022 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zapvm/guest_abi.h"
+#include "zapvm/loader.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vm.h"
+#include "zapvm/x86.h"
+
+#define GIB (1ULL << 30)
+#define FOUR_GIB (4ULL << 30)
+
+/* A vCPU handler's "this vCPU is finished" answer (errors are < 0). */
+#define VCPU_DONE 1
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	struct vm_result *res;
+	int kvm_fd, vm_fd;
+	void *ram;
+	size_t ram_map_size;
+	void *ram_map; /* the mapping ram lies in (aligned for THP) */
+	void *rom_mem[VM_MAX_ROMS];
+	uint64_t rom_size[VM_MAX_ROMS];
+	uint64_t rom_gpa[VM_MAX_ROMS];
+	uint64_t gpa_top;
+	struct memslots slots;
+	bool slots_ready;
+	struct bus pio, mmio;
+	struct vcpu *vcpus;
+	unsigned int ncpus;
+	struct phase_log *phases;
+	struct zap_support zs;
+	pthread_t main_thread;
+
+	pthread_mutex_t lock;
+	int guest_status; /* highest DONE status */
+	int fail_code;    /* first failure's exit code, or 0 */
+	bool stopping;
+	unsigned int running;
+	bool started;     /* vCPUs run: memslot changes are churn now */
+	uint64_t changes_at_start, update_ns_at_start;
+};
+
+static void vm__kick_all(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->started)
+			continue;
+		/* immediate_exit closes the race with a signal before KVM_RUN. */
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
+/* Record the first failure; the whole VM stops. */
+static void vm__fail(struct vm *vm, int code)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->fail_code)
+		vm->fail_code = code;
+	vm->stopping = true;
+	pthread_mutex_unlock(&vm->lock);
+	vm__kick_all(vm);
+}
+
+static bool vm__stopping(struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
+}
+
+static uint64_t vcpu__rip(struct vcpu *v)
+{
+	struct kvm_regs regs;
+
+	if (kvm_ioctl_quiet(v->fd, KVM_GET_REGS, &regs))
+		return 0;
+	return regs.rip;
+}
+
+/* ---- ucalls ---------------------------------------------------------- */
+
+/* Copy a guest string of @len bytes into @buf (NUL-terminated); -EFAULT. */
+static int guest_str(struct vm *vm, uint64_t gpa, uint64_t len, char *buf,
+		     size_t size)
+{
+	const char *src;
+
+	if (len >= size)
+		return -EINVAL;
+	if (!len) {
+		buf[0] = '\0';
+		return 0;
+	}
+	src = gpa_to_hva(&vm->slots, gpa, len, false);
+	if (!src)
+		return -EFAULT;
+	memcpy(buf, src, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	}
+	return 0;
+}
+
+static int64_t ucall__print(struct vm *vm, const struct zapvm_ucall *uc)
+{
+	const void *text;
+
+	if (uc->args[1] > ZAPVM_PRINT_MAX)
+		return -EINVAL;
+	if (!uc->args[1])
+		return 0;
+	text = gpa_to_hva(&vm->slots, uc->args[0], uc->args[1], false);
+	if (!text)
+		return -EFAULT;
+	if (!vm->cfg->quiet_guest) {
+		fwrite(text, 1, uc->args[1], stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int64_t ucall__phase(struct vm *vm, const struct zapvm_ucall *uc)
+{
+	char name[ZAPVM_NAME_MAX];
+	int ret = guest_str(vm, uc->args[0], uc->args[1], name, sizeof(name));
+
+	if (ret)
+		return ret;
+	if (!vm->phases)
+		return 0;
+	return phase_log__mark(vm->phases, name);
+}
+
+static void ucall__assert(struct vcpu *v, const struct zapvm_ucall *uc)
+{
+	char file[256], expr[512];
+
+	if (guest_str(v->vm, uc->args[0], uc->args[1], file, sizeof(file)))
+		strcpy(file, "<bad file name>");
+	if (guest_str(v->vm, uc->args[2], uc->args[3], expr, sizeof(expr)))
+		strcpy(expr, "<bad expression>");
+	log_err("guest assertion failed on vCPU %u: %s:%llu: %s "
+		"(values 0x%llx, 0x%llx)", v->id, file,
+		(unsigned long long)uc->args[4], expr,
+		(unsigned long long)uc->args[5],
+		(unsigned long long)uc->args[6]);
+}
+
+static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
+			 uint32_t len, bool is_write, void *opaque)
+{
+	struct vm *vm = v->vm;
+	struct zapvm_ucall *guest, uc;
+	uint32_t gpa;
+	int64_t ret;
+
+	if (len != 4 || !is_write) {
+		log_err("vCPU %u: ucall port accessed with a %u-byte %s at RIP "
+			"0x%llx; only 32-bit OUT is defined", v->id, len,
+			is_write ? "write" : "read",
+			(unsigned long long)vcpu__rip(v));
+		return -EINVAL;
+	}
+	memcpy(&gpa, data, 4);
+	guest = gpa_to_hva(&vm->slots, gpa, sizeof(*guest), true);
+	if (!guest) {
+		log_err("vCPU %u: ucall block at GPA 0x%x is not in guest RAM "
+			"(RIP 0x%llx)", v->id, gpa,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	}
+	/* One copy: another vCPU may rewrite the block while we work. */
+	memcpy(&uc, guest, sizeof(uc));
+
+	switch (uc.cmd) {
+	case ZAPVM_UCALL_PRINT:
+		ret = ucall__print(vm, &uc);
+		break;
+	case ZAPVM_UCALL_PHASE:
+		ret = ucall__phase(vm, &uc);
+		break;
+	case ZAPVM_UCALL_ASSERT:
+		ucall__assert(v, &uc);
+		vm__fail(vm, ZAPVM_EXIT_GUEST_ASSERT);
+		return VCPU_DONE;
+	case ZAPVM_UCALL_DONE:
+		pthread_mutex_lock(&vm->lock);
+		if ((int)(uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
+				  ZAPVM_EXIT_GUEST_MAX : uc.args[0]) >
+		    vm->guest_status)
+			vm->guest_status = uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
+						   ZAPVM_EXIT_GUEST_MAX :
+						   (int)uc.args[0];
+		pthread_mutex_unlock(&vm->lock);
+		log_debug("vCPU %u: done, status %llu", v->id,
+			  (unsigned long long)uc.args[0]);
+		return VCPU_DONE;
+	case ZAPVM_UCALL_ROM_UNMAP:
+		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
+			memslots__rom_unmap(&vm->slots, (unsigned int)uc.args[0]);
+		break;
+	case ZAPVM_UCALL_ROM_MAP:
+		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
+			memslots__rom_map(&vm->slots, (unsigned int)uc.args[0]);
+		break;
+	case ZAPVM_UCALL_ROM_MOVE:
+		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
+			memslots__rom_move(&vm->slots, (unsigned int)uc.args[0],
+					   uc.args[1]);
+		break;
+	case ZAPVM_UCALL_CLOCK:
+		ret = (int64_t)now_ns();
+		break;
+	default:
+		ret = -ENOSYS;
+		break;
+	}
+	if (ret < 0)
+		log_debug("vCPU %u: ucall %u answered %lld", v->id, uc.cmd,
+			  (long long)ret);
+	__atomic_store_n(&guest->ret, ret, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int boot_done__handle(struct vcpu *v, uint64_t port, uint8_t *data,
+			     uint32_t len, bool is_write, void *opaque)
+{
+	if (is_write && v->vm->phases)
+		return phase_log__mark(v->vm->phases, "boot-done");
+	return 0;
+}
+
+/* ---- the vCPU loop --------------------------------------------------- */
+
+static int vcpu__io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t size = run->io.size, count = run->io.count;
+	uint64_t bytes, end;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	if (__builtin_mul_overflow((uint64_t)size, count, &bytes) ||
+	    __builtin_add_overflow(run->io.data_offset, bytes, &end) ||
+	    end > v->run_size) {
+		log_err("vCPU %u: KVM_EXIT_IO data outside kvm_run", v->id);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset + i * size;
+		const struct bus_range *r = bus__find(&v->vm->pio,
+						      run->io.port, size);
+		int ret;
+
+		if (!r) {
+			log_err("vCPU %u: unhandled %u-byte %s of I/O port 0x%x "
+				"at RIP 0x%llx", v->id, size,
+				is_write ? "write" : "read", run->io.port,
+				(unsigned long long)vcpu__rip(v));
+			return -ENODEV;
+		}
+		ret = r->handler(v, run->io.port, data, size, is_write,
+				 r->opaque);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int vcpu__mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint64_t gpa = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len;
+	const struct bus_range *r;
+	struct region reg;
+
+	if (len > sizeof(run->mmio.data) || !len) {
+		log_err("vCPU %u: MMIO exit with length %u", v->id, len);
+		return -EINVAL;
+	}
+	r = bus__find(&v->vm->mmio, gpa, len);
+	if (r)
+		return r->handler(v, gpa, run->mmio.data, len,
+				  run->mmio.is_write, r->opaque);
+	if (memslots__find(&v->vm->slots, gpa, &reg) && reg.kind == REGION_ROM) {
+		if (run->mmio.is_write) {
+			__atomic_add_fetch(&v->vm->slots.rom_writes, 1,
+					   __ATOMIC_RELAXED);
+			log_debug("vCPU %u: dropped %u-byte write to ROM %s at "
+				  "GPA 0x%llx", v->id, len, reg.name,
+				  (unsigned long long)gpa);
+		} else {
+			/* An unmapped ROM decodes nothing: the bus floats high. */
+			memset(run->mmio.data, 0xff, len);
+		}
+		return 0;
+	}
+	log_err("vCPU %u: %u-byte %s of unbacked GPA 0x%llx at RIP 0x%llx",
+		v->id, len, run->mmio.is_write ? "write" : "read",
+		(unsigned long long)gpa, (unsigned long long)vcpu__rip(v));
+	return -EFAULT;
+}
+
+/* One exit: 0 to resume, VCPU_DONE, or < 0 for a crash (logged). */
+static int vcpu__handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return vcpu__io(v);
+	case KVM_EXIT_MMIO:
+		return vcpu__mmio(v);
+	case KVM_EXIT_SHUTDOWN:
+		log_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx",
+			v->id, (unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	case KVM_EXIT_HLT:
+		log_err("vCPU %u: guest executed HLT at RIP 0x%llx", v->id,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_err("vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx, "
+			"RIP 0x%llx", v->id,
+			(unsigned long long)run->fail_entry
+				.hardware_entry_failure_reason,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	case KVM_EXIT_INTERNAL_ERROR:
+		log_err("vCPU %u: KVM_EXIT_INTERNAL_ERROR, suberror %u, RIP "
+			"0x%llx", v->id, run->internal.suberror,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	case KVM_EXIT_SYSTEM_EVENT:
+		log_err("vCPU %u: KVM_EXIT_SYSTEM_EVENT type %u at RIP 0x%llx",
+			v->id, run->system_event.type,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	case KVM_EXIT_INTR:
+		return 0;
+	default:
+		log_err("vCPU %u: unexpected exit reason %u at RIP 0x%llx",
+			v->id, run->exit_reason,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	}
+}
+
+static void vcpu__finished(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool last;
+
+	pthread_mutex_lock(&vm->lock);
+	last = --vm->running == 0;
+	pthread_mutex_unlock(&vm->lock);
+	if (last)
+		pthread_kill(vm->main_thread, SIGUSR2);
+}
+
+static void *vcpu__thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vm__stopping(vm)) {
+		int ret = ioctl(v->fd, KVM_RUN, 0);
+
+		if (ret < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				__atomic_store_n(&v->run->immediate_exit, 0,
+						 __ATOMIC_RELAXED);
+				continue;
+			}
+			log_err("vCPU %u: KVM_RUN failed: %s", v->id,
+				strerror(errno));
+			vm__fail(vm, ZAPVM_EXIT_SOFTWARE);
+			break;
+		}
+		v->exits++;
+		ret = vcpu__handle_exit(v);
+		if (ret == VCPU_DONE)
+			break;
+		if (ret < 0) {
+			vm__fail(vm, ZAPVM_EXIT_GUEST_CRASH);
+			break;
+		}
+	}
+	vcpu__finished(v);
+	return NULL;
+}
+
+/* ---- set-up ---------------------------------------------------------- */
+
+static int memslot_set(void *opaque, const struct kvm_userspace_memory_region *r)
+{
+	struct vm *vm = opaque;
+
+	return kvm_ioctl_quiet(vm->vm_fd, KVM_SET_USER_MEMORY_REGION,
+			       (void *)r);
+}
+
+static void memslot_changed(void *opaque, const char *what)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->phases || !__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
+		return;
+	phase_log__mark(vm->phases, what);
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->res->first_churn_phase)
+		vm->res->first_churn_phase = phase_log__count(vm->phases) - 1;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void *map_anon(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int vm__alloc_ram(struct vm *vm)
+{
+	const uint64_t align = 2ULL << 20;
+	uint64_t size = vm->cfg->mem_size;
+	uint8_t *p;
+	int advice;
+
+	/* Over-allocate so guest RAM starts on a 2 MiB boundary for THP. */
+	vm->ram_map_size = size + align;
+	vm->ram_map = map_anon(vm->ram_map_size);
+	if (!vm->ram_map) {
+		log_err("cannot allocate %llu bytes of guest RAM: %s",
+			(unsigned long long)size, strerror(errno));
+		return -ENOMEM;
+	}
+	p = (uint8_t *)(((uintptr_t)vm->ram_map + align - 1) & ~(align - 1));
+	vm->ram = p;
+	if (vm->cfg->thp == THP_DEFAULT)
+		return 0;
+	advice = vm->cfg->thp == THP_ON ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
+	if (madvise(p, size, advice)) {
+		log_err("--thp %s: madvise failed: %s (is transparent hugepage "
+			"support built in?)", vm->cfg->thp == THP_ON ? "on" : "off",
+			strerror(errno));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Fill ROM @i's memory and size from its spec. */
+static int vm__load_rom(struct vm *vm, unsigned int i)
+{
+	const struct rom_spec *spec = &vm->cfg->roms[i];
+	uint64_t size = spec->size, len;
+	uint8_t *data = NULL, *mem;
+	int ret;
+
+	if (spec->path) {
+		ret = read_file(spec->path, 1ULL << 30, &data, &len);
+		if (ret)
+			return ret;
+		if (size && len > size) {
+			log_err("ROM %u: %s is %llu bytes, larger than its %llu-byte "
+				"region", i, spec->path, (unsigned long long)len,
+				(unsigned long long)size);
+			free(data);
+			return -EFBIG;
+		}
+		if (!size && !align_up(len, 4096, &size)) {
+			free(data);
+			return -EINVAL;
+		}
+	} else {
+		len = spec->pattern_len;
+	}
+	mem = map_anon(size);
+	if (!mem) {
+		free(data);
+		log_err("cannot allocate ROM %u (%llu bytes)", i,
+			(unsigned long long)size);
+		return -ENOMEM;
+	}
+	if (data)
+		memcpy(mem, data, len);
+	else
+		for (uint64_t b = 0; b < len; b++)
+			mem[b] = ZAPVM_ROM_PATTERN(b);
+	free(data);
+	vm->rom_mem[i] = mem;
+	vm->rom_size[i] = size;
+	return 0;
+}
+
+/*
+ * ROMs without @GPA go where firmware lives: stacked down from 4 GiB, 64 KiB
+ * aligned, as long as that stays above RAM; otherwise above everything else.
+ */
+static int vm__place_roms(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	uint64_t top = FOUR_GIB, high = 0, end;
+
+	for (unsigned int i = 0; i < cfg->nroms; i++) {
+		if (cfg->roms[i].has_gpa) {
+			vm->rom_gpa[i] = cfg->roms[i].gpa;
+			if (__builtin_add_overflow(vm->rom_gpa[i], vm->rom_size[i],
+						   &end)) {
+				log_err("ROM %u: GPA range overflows", i);
+				return -EINVAL;
+			}
+			high = end > high ? end : high;
+		}
+	}
+	high = high > cfg->mem_size ? high : cfg->mem_size;
+	high = high > FOUR_GIB ? high : FOUR_GIB;
+	for (unsigned int i = 0; i < cfg->nroms; i++) {
+		uint64_t size = vm->rom_size[i], gpa;
+		bool clash = false;
+
+		if (cfg->roms[i].has_gpa)
+			continue;
+		gpa = (top - size) & ~0xffffULL;
+		for (unsigned int j = 0; j < cfg->nroms; j++)
+			clash |= cfg->roms[j].has_gpa &&
+				 gpa < vm->rom_gpa[j] + vm->rom_size[j] &&
+				 vm->rom_gpa[j] < gpa + size;
+		if (size < top && gpa >= cfg->mem_size && !clash) {
+			vm->rom_gpa[i] = gpa;
+			top = gpa;
+			continue;
+		}
+		if (!align_up(high, 2ULL << 20, &gpa) ||
+		    __builtin_add_overflow(gpa, size, &high)) {
+			log_err("ROM %u: no room in the guest-physical space", i);
+			return -EINVAL;
+		}
+		vm->rom_gpa[i] = gpa;
+	}
+	return 0;
+}
+
+static int vm__compute_gpa_top(struct vm *vm)
+{
+	uint64_t top = vm->cfg->mem_size, end;
+
+	for (unsigned int i = 0; i < vm->cfg->nroms; i++) {
+		end = vm->rom_gpa[i] + vm->rom_size[i];
+		top = end > top ? end : top;
+	}
+	if (!align_up(top, GIB, &top) || top > ZAPVM_BOOT_MAX_GIB * GIB) {
+		log_err("guest RAM and ROMs reach beyond %llu GiB, the most "
+			"test guests can map", ZAPVM_BOOT_MAX_GIB);
+		return -EINVAL;
+	}
+	vm->gpa_top = top > FOUR_GIB ? top : FOUR_GIB;
+	return 0;
+}
+
+static int vm__setup_memory(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	long nslots = kvm__check(vm->vm_fd, KVM_CAP_NR_MEMSLOTS);
+	int ret;
+
+	if (cfg->nroms && !kvm__check(vm->vm_fd, KVM_CAP_READONLY_MEM)) {
+		log_err("ROM regions need KVM_CAP_READONLY_MEM, which this "
+			"kernel lacks");
+		return -EOPNOTSUPP;
+	}
+	ret = vm__alloc_ram(vm);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < cfg->nroms; i++) {
+		ret = vm__load_rom(vm, i);
+		if (ret)
+			return ret;
+	}
+	ret = vm__place_roms(vm);
+	if (!ret)
+		ret = vm__compute_gpa_top(vm);
+	if (ret)
+		return ret;
+	ret = memslots__init(&vm->slots, nslots > 0 ? (uint32_t)nslots : 32,
+			     vm->gpa_top, memslot_set, memslot_changed, vm);
+	if (ret) {
+		log_err("memslot bookkeeping: %s", strerror(-ret));
+		return ret;
+	}
+	vm->slots_ready = true;
+	ret = memslots__add(&vm->slots, REGION_RAM, "ram", 0, cfg->mem_size,
+			    vm->ram);
+	for (unsigned int i = 0; ret >= 0 && i < cfg->nroms; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "rom%u", i);
+		ret = memslots__add(&vm->slots, REGION_ROM, name, vm->rom_gpa[i],
+				    vm->rom_size[i], vm->rom_mem[i]);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+static int vm__load_guest(struct vm *vm, uint64_t *entry)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct boot_rom roms[VM_MAX_ROMS];
+	struct elf_image img;
+	struct boot_desc d;
+	uint64_t canary;
+	int ret;
+
+	ret = x86__build_boot_area(vm->ram, vm->gpa_top);
+	if (ret) {
+		log_err("cannot build the boot page tables");
+		return ret;
+	}
+	if (getrandom(&canary, sizeof(canary), 0) != sizeof(canary))
+		canary = now_ns() * 0x9e3779b97f4a7c15ULL;
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		memcpy((uint8_t *)vm->ram + ZAPVM_BOOT_TLS +
+			       i * ZAPVM_TLS_SIZE + 0x28,
+		       &canary, sizeof(canary));
+
+	ret = elf__load(cfg->guest_name, cfg->elf, cfg->elf_size, vm->ram,
+			cfg->mem_size, ZAPVM_BOOT_END, &img);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < cfg->nroms; i++)
+		roms[i] = (struct boot_rom){ vm->rom_gpa[i], vm->rom_size[i], i,
+					     1 };
+	d = (struct boot_desc){
+		.ram_size = cfg->mem_size,
+		.ncpus = vm->ncpus,
+		.roms = roms,
+		.nroms = cfg->nroms,
+		.args = cfg->args,
+	};
+	if (!align_up(img.end, 4096, &d.guest_base))
+		return -EINVAL;
+	ret = fdt__build((uint8_t *)vm->ram + ZAPVM_BOOT_FDT, ZAPVM_BOOT_FDT_MAX,
+			 &d);
+	if (ret) {
+		log_err("boot FDT: %s (is --args too long?)", strerror(-ret));
+		return ret;
+	}
+	*entry = img.entry;
+	return 0;
+}
+
+static int vm__open_stats(int fd, struct stats_set *s, const char *what)
+{
+	int sfd = kvm_ioctl(fd, KVM_GET_STATS_FD, NULL);
+	int ret;
+
+	if (sfd < 0)
+		return sfd;
+	ret = stats__open(s, sfd);
+	if (ret)
+		log_err("%s stats: malformed KVM_GET_STATS_FD data: %s", what,
+			strerror(-ret));
+	return ret;
+}
+
+static int vm__create_vcpus(struct vm *vm, uint64_t entry)
+{
+	struct kvm_cpuid2 *cpuid = x86__supported_cpuid(vm->kvm_fd);
+	int mmap_size = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	int ret = 0;
+
+	if (!cpuid)
+		return -EIO;
+	if (mmap_size < (int)sizeof(struct kvm_run)) {
+		free(cpuid);
+		return mmap_size < 0 ? mmap_size : -EINVAL;
+	}
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		void *run;
+
+		v->vm = vm;
+		v->id = i;
+		v->fd = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU,
+				  (void *)(uintptr_t)i);
+		if (v->fd < 0) {
+			ret = v->fd;
+			break;
+		}
+		run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   v->fd, 0);
+		if (run == MAP_FAILED) {
+			ret = -errno;
+			log_err("vCPU %u: mmap of kvm_run failed: %s", i,
+				strerror(errno));
+			break;
+		}
+		v->run = run;
+		v->run_size = mmap_size;
+		ret = x86__setup_vcpu(v->fd, cpuid, entry, i, ZAPVM_BOOT_FDT);
+		if (ret)
+			break;
+		if (vm->res->stats) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "vCPU %u", i);
+			ret = vm__open_stats(v->fd, &vm->res->stats[1 + i], what);
+			if (ret)
+				break;
+			vm->res->nstats = 2 + i;
+		}
+	}
+	free(cpuid);
+	return ret;
+}
+
+static int vm__setup_phases(struct vm *vm)
+{
+	static const char *const names[] = { "memslot_changes",
+					     "memslot_update_ns",
+					     "rom_writes_dropped" };
+	uint64_t *counters[] = { &vm->slots.changes, &vm->slots.update_ns,
+				 &vm->slots.rom_writes };
+	const struct stats_set *vcpus[ZAPVM_MAX_CPUS];
+
+	if (!vm->res->stats)
+		return 0;
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		vcpus[i] = &vm->res->stats[1 + i];
+	vm->phases = phase_log__new(&vm->res->stats[0], vcpus, vm->ncpus, names,
+				    counters, 3);
+	if (!vm->phases) {
+		log_err("phase log: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	vm->res->phases = vm->phases;
+	return 0;
+}
+
+static void sigusr1_noop(int sig)
+{
+}
+
+/* Run the vCPUs until all are done, a failure, a timeout or a signal. */
+static void vm__run_vcpus(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct sigaction sa = { .sa_handler = sigusr1_noop };
+	uint64_t deadline = 0;
+	sigset_t set, old;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	sigdelset(&set, SIGUSR1);
+
+	vm->main_thread = pthread_self();
+	if (vm->phases)
+		phase_log__mark(vm->phases, "start");
+	vm->changes_at_start = vm->slots.changes;
+	vm->update_ns_at_start = vm->slots.update_ns;
+	__atomic_store_n(&vm->started, true, __ATOMIC_RELEASE);
+	vm->res->setup_ns = now_ns() - vm->res->setup_ns;
+	if (cfg->timeout_ms)
+		deadline = now_ns() + cfg->timeout_ms * 1000000ULL;
+
+	uint64_t t0 = now_ns();
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		int err;
+
+		pthread_mutex_lock(&vm->lock);
+		vm->running++;
+		pthread_mutex_unlock(&vm->lock);
+		err = pthread_create(&v->thread, NULL, vcpu__thread, v);
+		if (err) {
+			pthread_mutex_lock(&vm->lock);
+			vm->running--;
+			pthread_mutex_unlock(&vm->lock);
+			log_err("cannot start vCPU %u: %s", i, strerror(err));
+			vm__fail(vm, ZAPVM_EXIT_SOFTWARE);
+			break;
+		}
+		v->started = true;
+	}
+
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		bool all_done;
+		int sig;
+
+		pthread_mutex_lock(&vm->lock);
+		all_done = vm->running == 0;
+		pthread_mutex_unlock(&vm->lock);
+		if (all_done)
+			break;
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				log_err("timeout: the guest ran longer than %llu ms",
+					(unsigned long long)cfg->timeout_ms);
+				vm__fail(vm, ZAPVM_EXIT_TIMEOUT);
+				deadline = 0;
+				continue;
+			}
+			if (deadline - now < 100 * 1000000ULL)
+				ts.tv_nsec = (long)(deadline - now);
+		}
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			log_err("interrupted by signal %d: stopping the guest", sig);
+			vm__fail(vm, ZAPVM_EXIT_INTERRUPTED);
+		}
+	}
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		vm->res->exits += vm->vcpus[i].exits;
+	}
+	vm->res->wall_ns = now_ns() - t0;
+	/* Drop a SIGUSR2 that raced with the last check. */
+	{
+		struct timespec zero = { 0, 0 };
+		sigset_t usr2;
+
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		while (sigtimedwait(&usr2, NULL, &zero) > 0)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void vm__teardown(struct vm *vm)
+{
+	for (unsigned int i = 0; vm->vcpus && i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, v->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	free(vm->vcpus);
+	/* Stats fds pin the VM in the kernel; keep only their descriptors. */
+	for (unsigned int i = 0; vm->res->stats && i < vm->res->nstats; i++) {
+		if (vm->res->stats[i].fd >= 0) {
+			close(vm->res->stats[i].fd);
+			vm->res->stats[i].fd = -1;
+		}
+	}
+	if (vm->slots_ready)
+		memslots__exit(&vm->slots);
+	bus__exit(&vm->pio);
+	bus__exit(&vm->mmio);
+	for (unsigned int i = 0; i < vm->cfg->nroms; i++) {
+		if (vm->rom_mem[i])
+			munmap(vm->rom_mem[i], vm->rom_size[i]);
+	}
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->ram_map)
+		munmap(vm->ram_map, vm->ram_map_size);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	pthread_mutex_destroy(&vm->lock);
+}
+
+static int vm__setup(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct vm_result *res = vm->res;
+	uint64_t entry;
+	int ret;
+
+	vm->kvm_fd = kvm__open();
+	if (vm->kvm_fd == -ENOENT)
+		return -ENODEV; /* no KVM is "unavailable", not a missing input */
+	if (vm->kvm_fd < 0)
+		return vm->kvm_fd;
+	vm->vm_fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, NULL);
+	if (vm->vm_fd < 0)
+		return vm->vm_fd;
+
+	if (kvm__check(vm->vm_fd, KVM_CAP_BINARY_STATS_FD)) {
+		res->stats = calloc(1 + vm->ncpus, sizeof(*res->stats));
+		if (!res->stats)
+			return -ENOMEM;
+		for (unsigned int i = 0; i <= vm->ncpus; i++)
+			res->stats[i].fd = -1;
+		ret = vm__open_stats(vm->vm_fd, &res->stats[0], "VM");
+		if (ret)
+			return ret;
+		res->nstats = 1;
+	} else {
+		log_warn("KVM_CAP_BINARY_STATS_FD missing: no per-phase stats");
+	}
+	zap_support__probe(vm->vm_fd, res->stats ? &res->stats[0] : NULL,
+			   &vm->zs);
+	ret = zap_policy__apply(vm->vm_fd, &vm->zs, cfg->policy, &res->iface);
+	if (ret)
+		return ret == -EOPNOTSUPP ? ret : -EIO;
+
+	ret = vm__setup_memory(vm);
+	if (ret)
+		return ret;
+	ret = vm__load_guest(vm, &entry);
+	if (ret)
+		return ret;
+	ret = bus__register(&vm->pio, ZAPVM_UCALL_PORT, 4, ucall__handle, vm,
+			    "ucall");
+	if (!ret)
+		ret = bus__register(&vm->pio, ZAPVM_BOOT_DONE_PORT, 1,
+				    boot_done__handle, vm, "boot-done");
+	if (ret)
+		return ret;
+	ret = vm__create_vcpus(vm, entry);
+	if (ret)
+		return ret;
+	return vm__setup_phases(vm);
+}
+
+void vm__run(const struct vm_config *cfg, struct vm_result *res)
+{
+	struct vm vm = {
+		.cfg = cfg,
+		.res = res,
+		.kvm_fd = -1,
+		.vm_fd = -1,
+		.ncpus = cfg->ncpus,
+	};
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->setup_ns = now_ns();
+	pthread_mutex_init(&vm.lock, NULL);
+	bus__init(&vm.pio, "pio");
+	bus__init(&vm.mmio, "mmio");
+
+	if (!cfg->ncpus || cfg->ncpus > ZAPVM_MAX_CPUS) {
+		log_err("--cpus %u: test guests run on 1 to %u vCPUs",
+			cfg->ncpus, ZAPVM_MAX_CPUS);
+		res->exit_code = ZAPVM_EXIT_USAGE;
+		goto out;
+	}
+	if (cfg->mem_size < (4ULL << 20) ||
+	    (cfg->mem_size & 0xfffff)) {
+		log_err("--mem %llu: guest RAM must be a MiB multiple of at "
+			"least 4 MiB", (unsigned long long)cfg->mem_size);
+		res->exit_code = ZAPVM_EXIT_USAGE;
+		goto out;
+	}
+	vm.vcpus = calloc(cfg->ncpus, sizeof(*vm.vcpus));
+	if (!vm.vcpus) {
+		res->exit_code = ZAPVM_EXIT_SOFTWARE;
+		goto out;
+	}
+	for (unsigned int i = 0; i < cfg->ncpus; i++)
+		vm.vcpus[i].fd = -1;
+
+	ret = vm__setup(&vm);
+	if (ret) {
+		res->exit_code = errno_to_exit(ret);
+		goto out;
+	}
+	vm__run_vcpus(&vm);
+	res->ran = true;
+	if (vm.phases)
+		phase_log__finish(vm.phases);
+	res->memslot_changes = vm.slots.changes - vm.changes_at_start;
+	res->memslot_update_ns = vm.slots.update_ns - vm.update_ns_at_start;
+	res->rom_writes = vm.slots.rom_writes;
+	res->exit_code = vm.fail_code ? vm.fail_code : vm.guest_status;
+out:
+	vm__teardown(&vm);
+}
+
+void vm_result__free(struct vm_result *res)
+{
+	phase_log__free(res->phases);
+	for (unsigned int i = 0; res->stats && i < res->nstats; i++)
+		stats__close(&res->stats[i]);
+	free(res->stats);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the kvm suite: POSIX sh, runs under busybox too (nested rig).
+# Each test script sources this, calls plan_kvm, then t_* helpers; TAP out.
+
+: "${ZAPVM:?ZAPVM must name the zapvm binary}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/zapvm-test.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT INT TERM
+n=0
+failed=0
+
+# Skip the whole script (exit 77) where /dev/kvm cannot be used.
+require_kvm() {
+	dev=${ZAPVM_KVM_DEV:-/dev/kvm}
+	if [ ! -c "$dev" ] || [ ! -r "$dev" ] || [ ! -w "$dev" ]; then
+		echo "1..0 # SKIP $dev missing or not accessible"
+		exit 77
+	fi
+}
+
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+diag() { sed 's/^/# /' "$@"; }
+
+# t_run DESC WANT_STATUS [STDERR_REGEX] -- zapvm ARGS...
+# Runs zapvm, checks its exit status and, if given, that stderr matches.
+t_run() {
+	desc=$1 want=$2 pat=$3
+	shift 3
+	[ "$1" = "--" ] && shift
+	"$ZAPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		fail "$desc (exit $got, want $want)"
+		diag "$TMP/err"
+		return 1
+	fi
+	if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$TMP/err"; then
+		fail "$desc (stderr does not match /$pat/)"
+		diag "$TMP/err"
+		return 1
+	fi
+	pass "$desc"
+}
+
+# json_num FILE KEY: the first numeric value of "KEY": in a zapvm JSON file.
+json_num() {
+	sed -n "s/.*\"$2\": *\([0-9.][0-9.]*\).*/\1/p" "$1" | head -n 1
+}
+
+# t_cmp DESC A OP B: integer comparison as a test.
+t_cmp() {
+	if [ "$2" -eq "$2" ] 2>/dev/null && [ "$4" -eq "$4" ] 2>/dev/null &&
+		[ "$2" "$3" "$4" ]; then
+		pass "$1 ($2 $3 $4)"
+	else
+		fail "$1 ($2 $3 $4)"
+	fi
+}
+
+finish() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Command-line handling that fails before any VM exists: runs without KVM.
+: "${ZAPVM:?}"
+n=0 failed=0
+t() { # DESC WANT ARGS...
+	desc=$1 want=$2
+	shift 2
+	err=$("$ZAPVM" "$@" 2>&1 >/dev/null)
+	got=$?
+	n=$((n + 1))
+	if [ "$got" -eq "$want" ]; then echo "ok $n - $desc"
+	else failed=$((failed + 1)); echo "not ok $n - $desc (exit $got, want $want)"
+		echo "$err" | sed 's/^/# /'; fi
+}
+t "no command" 64
+t "unknown command" 64 frobnicate
+t "help" 0 help
+t "--help" 0 --help
+t "version" 0 version
+t "run --help" 0 run --help
+t "run without a guest" 64 run
+t "run with two guests" 64 run a b
+t "--mem 12Q" 64 run --mem 12Q builtin:touch
+t "--mem 0" 64 run --mem 0 builtin:touch
+t "--mem -1" 64 run --mem -1 builtin:touch
+t "--mem overflow" 64 run --mem 18446744073709551616 builtin:touch
+t "--cpus x" 64 run --cpus x builtin:touch
+t "--zap-policy bogus" 64 run --zap-policy bogus builtin:touch
+t "--thp maybe" 64 run --thp maybe builtin:touch
+t "--timeout 0" 64 run --timeout 0 builtin:touch
+t "--stats=some" 64 run --stats=some builtin:touch
+t "--rom without source" 64 run --rom @0x1000 builtin:touch
+t "--rom bad size" 64 run --rom pattern:4K,size=1x builtin:touch
+t "unknown builtin" 64 run builtin:nope
+t "missing guest file" 66 run /nonexistent/guest.elf
+t "guest is a directory" 65 run /
+t "caps with an argument" 64 caps extra
+t "demo with an argument" 64 demo extra
+t "demo --mem bad" 64 demo --mem 1Z
+t "guests with an argument" 64 guests extra
+echo "1..$n"
+[ "$failed" -eq 0 ]

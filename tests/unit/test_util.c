@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Size and number parsing, ROM specs, zap-policy names, exit mapping. */
+#include <errno.h>
+#include <string.h>
+
+#include "tap.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vm.h"
+
+static void test_sizes(void)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 },
+		{ "4096", 0, 4096 },
+		{ "4K", 0, 4096 },
+		{ "4k", 0, 4096 },
+		{ "512M", 0, 512ULL << 20 },
+		{ "2G", 0, 2ULL << 30 },
+		{ "2GiB", 0, 2ULL << 30 },
+		{ "1T", 0, 1ULL << 40 },
+		{ "0x1000", 0, 0x1000 },
+		{ "12Q", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ " 5", -EINVAL, 0 },
+		{ "5 ", -EINVAL, 0 },
+		{ "M", -EINVAL, 0 },
+		{ "99999999999999999999", -ERANGE, 0 },
+		{ "17179869184G", -ERANGE, 0 }, /* 2^34 GiB = 2^64 */
+		{ "16777215T", 0, 16777215ULL << 40 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0xdead;
+		int ret = parse_size(cases[i].s, &v);
+
+		is_int(ret, cases[i].ret, "parse_size(\"%s\") returns %d",
+		       cases[i].s, cases[i].ret);
+		if (!cases[i].ret)
+			ok(v == cases[i].v, "parse_size(\"%s\") = %llu", cases[i].s,
+			   (unsigned long long)cases[i].v);
+	}
+}
+
+static void test_u64(void)
+{
+	uint64_t v;
+
+	ok(!parse_u64("0xfebc0000", &v) && v == 0xfebc0000, "hex u64");
+	ok(!parse_u64("42", &v) && v == 42, "decimal u64");
+	is_int(parse_u64("42x", &v), -EINVAL, "trailing junk refused");
+	is_int(parse_u64("-3", &v), -EINVAL, "negative refused");
+	is_int(parse_u64("0x10000000000000000", &v), -ERANGE, "overflow refused");
+}
+
+static void test_rom_specs(void)
+{
+	struct rom_spec r;
+
+	ok(!rom_spec__parse("fw.bin@0xfffc0000", &r) && r.path &&
+		   !strcmp(r.path, "fw.bin") && r.has_gpa &&
+		   r.gpa == 0xfffc0000 && !r.size,
+	   "file@gpa");
+	rom_spec__free(&r);
+	ok(!rom_spec__parse("pattern:64K", &r) && !r.path && !r.has_gpa &&
+		   r.size == 65536 && r.pattern_len == 65536,
+	   "pattern without gpa");
+	ok(!rom_spec__parse("pattern:100@0x100000000,size=8K", &r) &&
+		   r.size == 8192 && r.pattern_len == 100 &&
+		   r.gpa == 0x100000000ULL,
+	   "pattern with gpa and size");
+	ok(!rom_spec__parse("a@b@0x1000", &r) && !strcmp(r.path, "a@b"),
+	   "the last @ separates the GPA");
+	rom_spec__free(&r);
+	is_int(rom_spec__parse("x@0x1001", &r), -EINVAL, "unaligned GPA");
+	is_int(rom_spec__parse("x,size=100", &r), -EINVAL, "unaligned size");
+	is_int(rom_spec__parse("x,size=0", &r), -EINVAL, "zero size");
+	is_int(rom_spec__parse("pattern:8K,size=4K", &r), -EFBIG,
+	       "pattern larger than its size");
+	is_int(rom_spec__parse("pattern:0", &r), -EINVAL, "empty pattern");
+	is_int(rom_spec__parse("@0x1000", &r), -EINVAL, "no source");
+	is_int(rom_spec__parse("x@zz", &r), -EINVAL, "bad GPA");
+	is_int(rom_spec__parse("pattern:2G", &r), -EINVAL, "pattern over 1 GiB");
+}
+
+static void test_names(void)
+{
+	enum zap_policy p;
+	enum thp_mode t;
+
+	ok(!zap_policy__parse("slot", &p) && p == ZAP_SLOT, "policy slot");
+	ok(!zap_policy__parse("all", &p) && p == ZAP_ALL, "policy all");
+	ok(!zap_policy__parse("default", &p) && p == ZAP_DEFAULT,
+	   "policy default");
+	is_int(zap_policy__parse("fast", &p), -EINVAL, "unknown policy");
+	ok(!strcmp(zap_policy__name(ZAP_SLOT), "slot"), "policy name");
+	ok(!thp_mode__parse("on", &t) && t == THP_ON, "thp on");
+	is_int(thp_mode__parse("yes", &t), -EINVAL, "thp yes refused");
+}
+
+static void test_exit_codes(void)
+{
+	is_int(errno_to_exit(-ENOENT), ZAPVM_EXIT_NOINPUT, "ENOENT -> 66");
+	is_int(errno_to_exit(-EACCES), ZAPVM_EXIT_NOPERM, "EACCES -> 77");
+	is_int(errno_to_exit(-ENOEXEC), ZAPVM_EXIT_DATAERR, "ENOEXEC -> 65");
+	is_int(errno_to_exit(-EOPNOTSUPP), ZAPVM_EXIT_UNAVAILABLE,
+	       "EOPNOTSUPP -> 69");
+	is_int(errno_to_exit(-ENODEV), ZAPVM_EXIT_UNAVAILABLE, "ENODEV -> 69");
+	is_int(errno_to_exit(-EIO), ZAPVM_EXIT_SOFTWARE, "EIO -> 70");
+}
+
+int main(void)
+{
+	log_level = LOG_QUIET;
+	test_sizes();
+	test_u64();
+	test_rom_specs();
+	test_names();
+	test_exit_codes();
+	return tap_done();
+}
