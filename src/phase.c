@@ -329,6 +329,8 @@ int phase_log__mark(struct phase_log *l, const char *name)
 		return -EINVAL;
 	pthread_mutex_lock(&l->lock);
 	ret = l->finished ? -EINVAL : cut(l, name);
+	if (!ret)
+		ret = (int)l->count - 1;
 	pthread_mutex_unlock(&l->lock);
 	return ret;
 }

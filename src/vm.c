@@ -155,7 +155,8 @@ static int64_t ucall__phase(struct vm *vm, const struct zapvm_ucall *uc)
 		return ret;
 	if (!vm->phases)
 		return 0;
-	return phase_log__mark(vm->phases, name);
+	ret = phase_log__mark(vm->phases, name);
+	return ret < 0 ? ret : 0;
 }
 
 static void ucall__assert(struct vcpu *v, const struct zapvm_ucall *uc)
@@ -252,8 +253,9 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 static int boot_done__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 			     uint32_t len, bool is_write, void *opaque)
 {
-	if (is_write && v->vm->phases)
-		return phase_log__mark(v->vm->phases, "boot-done");
+	if (is_write && v->vm->phases && phase_log__mark(v->vm->phases,
+							  "boot-done") < 0)
+		log_warn("vCPU %u: cannot mark boot-done", v->id);
 	return 0;
 }
 
@@ -435,13 +437,16 @@ static int memslot_set(void *opaque, const struct kvm_userspace_memory_region *r
 static void memslot_changed(void *opaque, const char *what)
 {
 	struct vm *vm = opaque;
+	int idx;
 
 	if (!vm->phases || !__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
 		return;
-	phase_log__mark(vm->phases, what);
+	idx = phase_log__mark(vm->phases, what);
+	if (idx <= 0)
+		return;
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->res->first_churn_phase)
-		vm->res->first_churn_phase = phase_log__count(vm->phases) - 1;
+		vm->res->first_churn_phase = (unsigned int)idx;
 	pthread_mutex_unlock(&vm->lock);
 }
 

@@ -106,8 +106,9 @@ void phase_log__free(struct phase_log *l);
 
 /*
  * phase_log__mark - end the current phase (if any) and begin one named
- * @name (truncated to 63 bytes). Thread-safe. 0 or -errno; on failure the
- * log is unchanged (the current phase goes on under its old name).
+ * @name (truncated to 63 bytes). Thread-safe. Returns the new phase's
+ * index (>= 0) or -errno; on failure the log is unchanged (the current
+ * phase goes on under its old name).
  */
 int phase_log__mark(struct phase_log *l, const char *name);
 
@@ -153,9 +154,10 @@ void phase_log__print(const struct phase_log *l, FILE *f, bool all);
 
 /*
  * phase_log__to_json - {"phases": [{"name", "ns", "vm": {...}, "vcpu": {...},
- * "zapvm": {...}} (plus "open": true if not ended), ...], "nvcpus": N, "stats": {"vm": {name: {"type", "unit",
+ * "zapvm": {...}}, ...], "nvcpus": N, "stats": {"vm": {name: {"type", "unit",
  * "base", "exponent", "size", "bucket_size"}}, "vcpu": {...}}}: every delta,
- * histograms as arrays. NULL on ENOMEM.
+ * histograms as arrays; a phase not yet ended also has "open": true. NULL on
+ * ENOMEM.
  */
 struct json_object *phase_log__to_json(const struct phase_log *l);
 

@@ -12,7 +12,7 @@ static uint64_t reg_u64(const void *fdt, int node, int i)
 {
 	const fdt64_t *reg = fdt_getprop(fdt, node, "reg", NULL);
 
-	return reg ? fdt64_to_cpu(reg[i]) : ~0ULL;
+	return reg ? fdt64_ld(&reg[i]) : ~0ULL;
 }
 
 int main(void)
@@ -62,7 +62,7 @@ int main(void)
 	s = fdt_getprop(buf, node, "zapvm,args", NULL);
 	ok(s && !strcmp(s, d.args), "args");
 	base = fdt_getprop(buf, node, "zapvm,guest-base", NULL);
-	ok(base && fdt64_to_cpu(*base) == 0x105000, "guest base");
+	ok(base && fdt64_ld(base) == 0x105000, "guest base");
 
 	is_int(fdt__build(buf, 64, &d), -ENOSPC, "too small a buffer");
 	memset(big, 'a', sizeof(big) - 1);

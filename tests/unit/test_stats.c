@@ -544,7 +544,7 @@ static int rig_run(struct rig *r)
 {
 	struct timespec ts = { 0, 2000000 };
 
-	if (phase_log__mark(r->log, "boot"))
+	if (phase_log__mark(r->log, "boot") < 0)
 		return -1;
 	if (set_val(&r->vm, vm_desc[VM_REMOTE].offset, 3) ||
 	    set_val(&r->vm, vm_desc[VM_PAGES].offset, 50) ||
@@ -560,7 +560,7 @@ static int rig_run(struct rig *r)
 		return -1;
 	r->memslot_changes = 1;
 	nanosleep(&ts, NULL);
-	if (phase_log__mark(r->log, "slot-change"))
+	if (phase_log__mark(r->log, "slot-change") < 0)
 		return -1;
 	if (set_val(&r->vcpu[0], vcpu_desc[VC_PF].offset, 107) ||
 	    set_val(&r->vm, vm_desc[VM_PAGES].offset, 10) ||
@@ -596,6 +596,7 @@ static int test_phase_marks(const void *arg)
 
 	CHECK_EQ(rig_open(&r), 0);
 	CHECK_EQ(phase_log__count(r.log), 0);
+	CHECK(!phase_log__name(r.log, 0));
 	CHECK_EQ(rig_run(&r), 0);
 	CHECK_EQ(phase_log__count(r.log), 2);
 	CHECK(!strcmp(phase_log__name(r.log, 0), "boot"));
@@ -614,11 +615,33 @@ static int test_phase_marks(const void *arg)
 	CHECK_EQ(rig_open(&r), 0);
 	memset(long_name, 'x', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	CHECK_EQ(phase_log__mark(r.log, long_name), 0);
+	CHECK(phase_log__mark(r.log, long_name) >= 0);
 	CHECK_EQ(phase_log__mark(r.log, NULL), -EINVAL);
 	CHECK_EQ(phase_log__finish(r.log), 0);
 	CHECK_EQ(phase_log__count(r.log), 1);
 	CHECK_EQ(strlen(phase_log__name(r.log, 0)), 63);
+	rig_close(&r);
+
+	/* A phase is numbered when it begins and reads 0 until it ends. */
+	CHECK_EQ(rig_open(&r), 0);
+	CHECK(phase_log__mark(r.log, "start") >= 0);
+	CHECK_EQ(phase_log__count(r.log), 1);
+	CHECK(!strcmp(phase_log__name(r.log, 0), "start"));
+	CHECK_EQ(set_val(&r.vcpu[0], vcpu_desc[VC_PF].offset, 5), 0);
+	CHECK_EQ(phase_log__mark(r.log, "churn"), 1);
+	CHECK_EQ(phase_log__count(r.log), 2);
+	CHECK(!strcmp(phase_log__name(r.log, 1), "churn"));
+	CHECK_EQ(val(r.log, 0, PHASE_VCPU, "pf_taken"), 5);
+	CHECK_EQ(set_val(&r.vcpu[1], vcpu_desc[VC_PF].offset, 9), 0);
+	CHECK_EQ(val(r.log, 1, PHASE_VCPU, "pf_taken"), 0);
+	CHECK_EQ(phase_log__ns(r.log, 1), 0);
+	CHECK_EQ(sum(r.log, 1, PHASE_VCPU, "pf_taken"), 0);
+	CHECK_EQ(phase_log__finish(r.log), 0);
+	CHECK_EQ(phase_log__count(r.log), 2);
+	CHECK_EQ(val(r.log, 1, PHASE_VCPU, "pf_taken"), 9);
+	CHECK(phase_log__ns(r.log, 1) > 0);
+	CHECK_EQ(sum(r.log, 1, PHASE_VCPU, "pf_taken"), 9);
+	CHECK_EQ(sum(r.log, 0, PHASE_VCPU, "pf_taken"), 14);
 	rig_close(&r);
 
 	/* Finish without a mark: no phase. */
@@ -721,6 +744,7 @@ static int test_phase_json(const void *arg)
 	CHECK(!strcmp(json_object_get_string(jget(p0, "name")), "boot"));
 	CHECK(!strcmp(json_object_get_string(jget(p1, "name")),
 		      "slot-change"));
+	CHECK(!jget(p0, "open") && !jget(p1, "open"));
 	CHECK(json_object_get_uint64(jget(p0, "ns")) >= 2000000);
 	CHECK_EQ(json_object_get_uint64(jget(jget(p0, "vm"),
 					     "remote_tlb_flush")), 3);
@@ -761,8 +785,14 @@ static int test_phase_json_u64(const void *arg)
 	json_object *root, *parsed, *p;
 
 	CHECK(l);
-	CHECK_EQ(phase_log__mark(l, "a"), 0);
+	CHECK(phase_log__mark(l, "a") >= 0);
 	big = 0xf000000000000001ull;
+	root = phase_log__to_json(l);
+	CHECK(root);
+	p = json_object_array_get_idx(jget(root, "phases"), 0);
+	CHECK(json_object_get_boolean(jget(p, "open")));
+	CHECK_EQ(json_object_get_uint64(jget(jget(p, "zapvm"), "big")), 0);
+	json_object_put(root);
 	CHECK_EQ(phase_log__finish(l), 0);
 	CHECK_EQ(val(l, 0, PHASE_ZAPVM, "big"), 0xf000000000000001ull);
 	CHECK_EQ(val(l, 0, PHASE_VM, "remote_tlb_flush"), -ENOENT);
@@ -821,6 +851,20 @@ static int test_phase_print(const void *arg)
 	CHECK(strstr(text, "exits"));
 	CHECK(strstr(text, "guest_marks"));
 	CHECK(strstr(text, "mmu_shadow_zapped"));
+	CHECK(!strstr(text, "not ended"));
+	free(text);
+	rig_close(&r);
+
+	CHECK_EQ(rig_open(&r), 0);
+	CHECK(phase_log__mark(r.log, "a") >= 0);
+	CHECK(phase_log__mark(r.log, "b") >= 0);
+	f = open_memstream(&text, &len);
+	CHECK(f);
+	phase_log__print(r.log, f, true);
+	CHECK_EQ(fclose(f), 0);
+	CHECK(strstr(text, "phase 0: a ("));
+	CHECK(strstr(text, "phase 1: b (not ended)\n"));
+	CHECK(!strstr(strstr(text, "phase 1"), "pf_taken"));
 	free(text);
 	rig_close(&r);
 	return PASS;
@@ -836,7 +880,7 @@ static int test_phase_many(const void *arg)
 		snprintf(name, sizeof(name), "slot-%u", i);
 		r.memslot_changes += i;
 		CHECK_EQ(set_val(&r.vcpu[1], vcpu_desc[VC_EXITS].offset, i), 0);
-		CHECK_EQ(phase_log__mark(r.log, name), 0);
+		CHECK(phase_log__mark(r.log, name) >= 0);
 	}
 	CHECK_EQ(phase_log__finish(r.log), 0);
 	CHECK_EQ(phase_log__count(r.log), 5000);
@@ -861,7 +905,7 @@ static void *marker(void *arg)
 		unsigned int n;
 
 		__atomic_fetch_add(&r->guest_marks, 1, __ATOMIC_RELAXED);
-		if (phase_log__mark(r->log, "guest"))
+		if (phase_log__mark(r->log, "guest") < 0)
 			return (void *)1;
 		n = phase_log__count(r->log);
 		if (!n || !phase_log__name(r->log, n - 1))
@@ -877,7 +921,7 @@ static int test_phase_threads(const void *arg)
 	void *res;
 
 	CHECK_EQ(rig_open(&r), 0);
-	CHECK_EQ(phase_log__mark(r.log, "start"), 0);
+	CHECK(phase_log__mark(r.log, "start") >= 0);
 	for (int i = 0; i < NTHREADS; i++)
 		CHECK_EQ(pthread_create(&t[i], NULL, marker, &r), 0);
 	for (int i = 0; i < NTHREADS; i++) {
@@ -1447,7 +1491,7 @@ static int test_kvm(const void *arg)
 		goto out;
 	}
 	l = phase_log__new(&vm, vcpus, 1, NULL, NULL, 0);
-	if (!l || phase_log__mark(l, "idle") || phase_log__finish(l) ||
+	if (!l || phase_log__mark(l, "idle") < 0 || phase_log__finish(l) ||
 	    phase_log__value(l, 0, PHASE_VCPU, "pf_taken", &v) || v != 0 ||
 	    phase_log__value(l, 0, PHASE_VCPU, "exits", &v) || v != 0) {
 		printf("# phase log over the real sets failed\n");
@@ -1505,7 +1549,8 @@ static const struct test tests[] = {
 	  test_phase_values, NULL },
 	{ "phase log: sums over phases", test_phase_sum, NULL },
 	{ "phase log: json", test_phase_json, NULL },
-	{ "phase log: json keeps u64 above INT64_MAX", test_phase_json_u64,
+	{ "phase log: json keeps u64 above INT64_MAX, flags an open phase",
+	  test_phase_json_u64,
 	  NULL },
 	{ "phase log: print", test_phase_print, NULL },
 	{ "phase log: 5000 phases", test_phase_many, NULL },
