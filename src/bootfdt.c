@@ -65,6 +65,7 @@ int fdt__build(void *fdt, size_t size, const struct boot_desc *d)
 	TRY(fdt_begin_node(fdt, "chosen"));
 	TRY(fdt_property_string(fdt, "zapvm,args", d->args ? d->args : ""));
 	TRY(fdt_property_u64(fdt, "zapvm,guest-base", d->guest_base));
+	TRY(fdt_property_u64(fdt, "zapvm,gpa-top", d->gpa_top));
 	TRY(fdt_end_node(fdt));
 
 	TRY(fdt_end_node(fdt));

@@ -673,6 +673,7 @@ static int vm__load_guest(struct vm *vm, uint64_t *entry)
 		.roms = roms,
 		.nroms = cfg->nroms,
 		.args = cfg->args,
+		.gpa_top = vm->gpa_top,
 	};
 	if (!align_up(img.end, 4096, &d.guest_base))
 		return -EINVAL;

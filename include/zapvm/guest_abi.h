@@ -78,8 +78,11 @@ enum zapvm_ucall_cmd {
 	ZAPVM_UCALL_ROM_UNMAP = 5,
 	/* args[0] = ROM region index: re-add it at its current GPA. */
 	ZAPVM_UCALL_ROM_MAP = 6,
-	/* args[0] = ROM region index, args[1] = new GPA (2 MiB aligned, inside
-	 * the mapped GPA space, overlapping nothing): move the slot. */
+	/*
+	 * args[0] = ROM region index, args[1] = new GPA (4 KiB aligned, below
+	 * /chosen zapvm,gpa-top, overlapping no other region; -EINVAL or
+	 * -EEXIST otherwise): move the slot.
+	 */
 	ZAPVM_UCALL_ROM_MOVE = 7,
 	/* ret = host CLOCK_MONOTONIC in nanoseconds. */
 	ZAPVM_UCALL_CLOCK = 8,
@@ -106,7 +109,9 @@ struct zapvm_ucall {
  *                      read-only (empty)
  *   /chosen            zapvm,args = "key=value key=value ..." from
  *                      `zapvm run --args`; zapvm,guest-base = <u64> first
- *                      free GPA after the guest image (page aligned)
+ *                      free GPA after the guest image (page aligned);
+ *                      zapvm,gpa-top = <u64> end of the identity-mapped
+ *                      GPA space (a GiB multiple, at least 4 GiB)
  */
 /* Byte @i of a ROM given as "pattern:SIZE" on the command line. */
 #define ZAPVM_ROM_PATTERN(i) ((zu8)(((i) * 31 + 7) & 0xff))

@@ -38,6 +38,7 @@ struct boot_desc {
 	unsigned int nroms;
 	const char *args;       /* may be NULL */
 	uint64_t guest_base;
+	uint64_t gpa_top;
 };
 
 /*

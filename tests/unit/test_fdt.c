@@ -29,6 +29,7 @@ int main(void)
 		.nroms = 2,
 		.args = "pages=100 toggles=4",
 		.guest_base = 0x105000,
+		.gpa_top = 4ULL << 30,
 	};
 	const fdt64_t *base;
 	const fdt32_t *u;
@@ -63,6 +64,8 @@ int main(void)
 	ok(s && !strcmp(s, d.args), "args");
 	base = fdt_getprop(buf, node, "zapvm,guest-base", NULL);
 	ok(base && fdt64_ld(base) == 0x105000, "guest base");
+	base = fdt_getprop(buf, node, "zapvm,gpa-top", NULL);
+	ok(base && fdt64_ld(base) == (4ULL << 30), "gpa top");
 
 	is_int(fdt__build(buf, 64, &d), -ENOSPC, "too small a buffer");
 	memset(big, 'a', sizeof(big) - 1);
