@@ -39,6 +39,7 @@ typedef int64_t zs64;
 /* I/O ports reserved by the ABI. */
 #define ZAPVM_UCALL_PORT 0x5a00 /* outl: GPA of a struct zapvm_ucall */
 #define ZAPVM_BOOT_DONE_PORT 0x5a08 /* outb any value: "boot done" mark */
+#define ZAPVM_NULL_PORT 0x5a10 /* 1-4 bytes: writes ignored, reads 0 (benchmarks) */
 
 /* Fixed layout of the boot area at the bottom of guest RAM. */
 #define ZAPVM_BOOT_GDT 0x1000ULL
