@@ -13,11 +13,11 @@ static int fdt_err(int err)
 	return err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
 }
 
-#define TRY(x)                                                                 \
-	do {                                                                   \
-		int __r = (x);                                                 \
-		if (__r < 0)                                                   \
-			return fdt_err(__r);                                   \
+#define TRY(x)                               \
+	do {                                 \
+		int __r = (x);               \
+		if (__r < 0)                 \
+			return fdt_err(__r); \
 	} while (0)
 
 static int prop_reg(void *fdt, uint64_t base, uint64_t size)

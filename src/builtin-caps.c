@@ -80,15 +80,17 @@ int cmd_caps(int argc, char **argv)
 	printf("max memslots          %s\n", str(host, "max_memslots"));
 	printf("max vcpus             %s\n", str(host, "max_vcpus"));
 	printf("zap control (series)  %s%s\n", yesno(z, "series_cap"),
-	       json_object_get_boolean(json_object_object_get(
-		       z, "series_cap_without_sign")) ?
+	       json_object_get_boolean(
+		       json_object_object_get(z, "series_cap_without_sign")) ?
 		       " (cap answers, but the series' stats are missing: "
 		       "not trusted)" :
 		       "");
 	printf("slot-zap quirk (6.12) %s\n", yesno(z, "quirk_slot_zap_all"));
 	printf("zap policies          default all%s\n",
-	       json_object_get_boolean(json_object_object_get(z, "policy_slot")) ?
-		       " slot" : "");
+	       json_object_get_boolean(
+		       json_object_object_get(z, "policy_slot")) ?
+		       " slot" :
+		       "");
 	printf("change_pte prefetch   %s\n", yesno(k, "change_pte_prefetch"));
 	printf("root zap 4K           %s\n", yesno(k, "root_zap_4k"));
 	json_object_put(host);

@@ -46,7 +46,8 @@ int cmd_demo(int argc, char **argv)
 		{ 0 },
 	};
 	static const enum zap_policy policies[] = { ZAP_ALL, ZAP_SLOT };
-	struct vm_config base = { .mem_size = 512ULL << 20, .ncpus = 1,
+	struct vm_config base = { .mem_size = 512ULL << 20,
+				  .ncpus = 1,
 				  .quiet_guest = true };
 	struct json_object *host, *z, *out, *runs;
 	unsigned long long after[2] = { 0 };
@@ -59,7 +60,8 @@ int cmd_demo(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MEM:
-			if (parse_size(optarg, &base.mem_size) || !base.mem_size) {
+			if (parse_size(optarg, &base.mem_size) ||
+			    !base.mem_size) {
 				log_err("--mem '%s': expected a size such as 512M",
 					optarg);
 				return ZAPVM_EXIT_USAGE;
@@ -76,7 +78,8 @@ int cmd_demo(int argc, char **argv)
 			break;
 		case OPT_THP:
 			if (thp_mode__parse(optarg, &base.thp)) {
-				log_err("--thp '%s': expected on or off", optarg);
+				log_err("--thp '%s': expected on or off",
+					optarg);
 				return ZAPVM_EXIT_USAGE;
 			}
 			break;
@@ -106,7 +109,8 @@ int cmd_demo(int argc, char **argv)
 	if (!host)
 		return ZAPVM_EXIT_UNAVAILABLE;
 	json_object_object_get_ex(host, "zap_interfaces", &z);
-	slot_ok = json_object_get_boolean(json_object_object_get(z, "policy_slot"));
+	slot_ok = json_object_get_boolean(
+		json_object_object_get(z, "policy_slot"));
 	mmu = json_object_get_string(json_object_object_get(host, "mmu"));
 	out = json_object_new_object();
 	runs = json_object_new_array();
@@ -114,8 +118,8 @@ int cmd_demo(int argc, char **argv)
 	json_object_object_add(out, "runs", runs);
 
 	printf("zapvm demo: builtin bootsim guest, %llu MiB, %u vCPU(s), host "
-	       "%s, MMU %s\n", (unsigned long long)(base.mem_size >> 20),
-	       base.ncpus,
+	       "%s, MMU %s\n",
+	       (unsigned long long)(base.mem_size >> 20), base.ncpus,
 	       json_object_get_string(json_object_object_get(host, "kernel")),
 	       mmu);
 	printf("faults are %s (vCPU stat pf_taken)\n\n", fault_kind(mmu));
@@ -133,10 +137,12 @@ int cmd_demo(int argc, char **argv)
 		if (cfg.policy == ZAP_SLOT && !slot_ok) {
 			printf("%-7s not supported on this host: neither "
 			       "KVM_CAP_MEMSLOT_ZAP_CONTROL nor "
-			       "KVM_X86_QUIRK_SLOT_ZAP_ALL\n", "slot");
+			       "KVM_X86_QUIRK_SLOT_ZAP_ALL\n",
+			       "slot");
 			continue;
 		}
-		ret = guest__resolve("builtin:bootsim", &cfg, &owned, mem_given);
+		ret = guest__resolve("builtin:bootsim", &cfg, &owned,
+				     mem_given);
 		if (ret)
 			break;
 		vm__run(&cfg, &res);
@@ -149,7 +155,8 @@ int cmd_demo(int argc, char **argv)
 			       report__faults(&res, 0), after[i],
 			       (unsigned long long)res.memslot_changes,
 			       res.memslot_update_ns / 1e6, res.wall_ns / 1e6);
-			json_object_array_add(runs, report__json_run(&cfg, &res));
+			json_object_array_add(runs,
+					      report__json_run(&cfg, &res));
 		} else {
 			log_err("demo: bootsim under policy %s failed (exit %d)",
 				zap_policy__name(cfg.policy), ret);
@@ -162,7 +169,10 @@ int cmd_demo(int argc, char **argv)
 	if (!ret && after[0] && slot_ok)
 		printf("\nslot policy: %.1f%% fewer faults after memslot churn "
 		       "than zap-all\n",
-		       100.0 * (double)(after[0] - (after[1] < after[0] ? after[1] : after[0])) /
+		       100.0 *
+			       (double)(after[0] - (after[1] < after[0] ?
+							    after[1] :
+							    after[0])) /
 			       (double)after[0]);
 	if (!ret && json_path)
 		ret = report__write_json(out, json_path);

@@ -16,9 +16,11 @@ int cmd_guests(int argc, char **argv)
 	for (const struct builtin_guest *g = builtin_guests; g->name; g++) {
 		printf("%-10s %s\n", g->name, g->help);
 		if (g->default_roms)
-			printf("%-10s   default ROMs: %s\n", "", g->default_roms);
+			printf("%-10s   default ROMs: %s\n", "",
+			       g->default_roms);
 		if (g->default_args)
-			printf("%-10s   default args: %s\n", "", g->default_args);
+			printf("%-10s   default args: %s\n", "",
+			       g->default_args);
 	}
 	return 0;
 }

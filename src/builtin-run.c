@@ -117,15 +117,23 @@ static void print_summary(const struct vm_config *cfg,
 	       "churn), %llu run-time memslot changes in %.3f ms, wall %.3f ms\n",
 	       cfg->guest_name, res->exit_code, zap_policy__name(cfg->policy),
 	       zap_iface__name(res->iface), report__faults(res, 0),
-	       report__faults(res, 1),
-	       (unsigned long long)res->memslot_changes,
+	       report__faults(res, 1), (unsigned long long)res->memslot_changes,
 	       res->memslot_update_ns / 1e6, res->wall_ns / 1e6);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_MEM = 256, OPT_CPUS, OPT_ROM, OPT_ARGS, OPT_POLICY, OPT_THP,
-	       OPT_STATS, OPT_JSON, OPT_TIMEOUT };
+	enum {
+		OPT_MEM = 256,
+		OPT_CPUS,
+		OPT_ROM,
+		OPT_ARGS,
+		OPT_POLICY,
+		OPT_THP,
+		OPT_STATS,
+		OPT_JSON,
+		OPT_TIMEOUT
+	};
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
@@ -153,16 +161,19 @@ int cmd_run(int argc, char **argv)
 	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_MEM:
-			if (parse_size(optarg, &cfg.mem_size) || !cfg.mem_size) {
+			if (parse_size(optarg, &cfg.mem_size) ||
+			    !cfg.mem_size) {
 				log_err("--mem '%s': expected a size such as 512M "
-					"or 2G", optarg);
+					"or 2G",
+					optarg);
 				ret = ZAPVM_EXIT_USAGE;
 			}
 			mem_given = true;
 			break;
 		case OPT_CPUS:
 			if (parse_u64(optarg, &v) || !v || v > 4096) {
-				log_err("--cpus '%s': expected a number from 1", optarg);
+				log_err("--cpus '%s': expected a number from 1",
+					optarg);
 				ret = ZAPVM_EXIT_USAGE;
 			}
 			cfg.ncpus = (unsigned int)v;
@@ -176,13 +187,15 @@ int cmd_run(int argc, char **argv)
 		case OPT_POLICY:
 			if (zap_policy__parse(optarg, &cfg.policy)) {
 				log_err("--zap-policy '%s': expected default, all "
-					"or slot", optarg);
+					"or slot",
+					optarg);
 				ret = ZAPVM_EXIT_USAGE;
 			}
 			break;
 		case OPT_THP:
 			if (thp_mode__parse(optarg, &cfg.thp)) {
-				log_err("--thp '%s': expected on or off", optarg);
+				log_err("--thp '%s': expected on or off",
+					optarg);
 				ret = ZAPVM_EXIT_USAGE;
 			}
 			break;
@@ -199,7 +212,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (parse_u64(optarg, &v) || !v || v > 86400 * 365) {
-				log_err("--timeout '%s': expected seconds", optarg);
+				log_err("--timeout '%s': expected seconds",
+					optarg);
 				ret = ZAPVM_EXIT_USAGE;
 			}
 			cfg.timeout_ms = v * 1000;
@@ -216,7 +230,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!ret && optind != argc - 1) {
 		log_err("run: expected exactly one GUEST (an ELF file or "
-			"builtin:NAME), got %d", argc - optind);
+			"builtin:NAME), got %d",
+			argc - optind);
 		ret = ZAPVM_EXIT_USAGE;
 	}
 	if (ret)
@@ -233,7 +248,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (json_path && res.ran) {
 		struct json_object *o = report__json_run(&cfg, &res);
-		int wret = o ? report__write_json(o, json_path) : ZAPVM_EXIT_SOFTWARE;
+		int wret = o ? report__write_json(o, json_path) :
+			       ZAPVM_EXIT_SOFTWARE;
 
 		json_object_put(o);
 		if (wret && !ret)

@@ -45,7 +45,8 @@ int bus__register(struct bus *bus, uint64_t base, uint64_t len,
 
 	i = bus__upper(bus, base);
 	/* The range before us must end before @base; the next start after @last. */
-	if (i > 0 && bus->ranges[i - 1].base + (bus->ranges[i - 1].len - 1) >= base)
+	if (i > 0 &&
+	    bus->ranges[i - 1].base + (bus->ranges[i - 1].len - 1) >= base)
 		return -EEXIST;
 	if (i < bus->nr && bus->ranges[i].base <= last)
 		return -EEXIST;

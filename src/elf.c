@@ -56,7 +56,8 @@ int elf__load(const char *name, const void *img, size_t size, void *ram,
 		goto out_end;
 	}
 	if (elf_getphdrnum(e, &phnum) || !phnum || phnum > 64) {
-		log_err("%s: missing, truncated or absurd program headers", name);
+		log_err("%s: missing, truncated or absurd program headers",
+			name);
 		goto out_end;
 	}
 	segs = calloc(phnum, sizeof(*segs));
@@ -87,14 +88,15 @@ int elf__load(const char *name, const void *img, size_t size, void *ram,
 		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
 		    fend > size) {
 			log_err("%s: segment %zu: file data past the end of the "
-				"file (truncated?)", name, i);
+				"file (truncated?)",
+				name, i);
 			goto out_free;
 		}
 		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &mend) ||
 		    ph.p_paddr < min_gpa || mend > ram_size) {
 			log_err("%s: segment %zu [0x%llx, +0x%llx) lies outside "
-				"guest RAM [0x%llx, 0x%llx)", name, i,
-				(unsigned long long)ph.p_paddr,
+				"guest RAM [0x%llx, 0x%llx)",
+				name, i, (unsigned long long)ph.p_paddr,
 				(unsigned long long)ph.p_memsz,
 				(unsigned long long)min_gpa,
 				(unsigned long long)ram_size);

@@ -44,10 +44,12 @@ int kvm__open(void)
 
 		if (err == -ENOENT)
 			log_err("%s does not exist: is KVM enabled (modprobe "
-				"kvm_intel or kvm_amd)?", path);
+				"kvm_intel or kvm_amd)?",
+				path);
 		else if (err == -EACCES || err == -EPERM)
 			log_err("%s: permission denied (add yourself to the kvm "
-				"group)", path);
+				"group)",
+				path);
 		else
 			log_err("cannot open %s: %s", path, strerror(-err));
 		return err;
@@ -56,7 +58,8 @@ int kvm__open(void)
 	if (api != KVM_API_VERSION) {
 		if (api < 0)
 			log_err("%s: KVM_GET_API_VERSION failed: %s (not a KVM "
-				"device?)", path, strerror(errno));
+				"device?)",
+				path, strerror(errno));
 		else
 			log_err("%s: KVM API version %d, zapvm needs %d", path,
 				api, KVM_API_VERSION);
@@ -104,7 +107,8 @@ static bool cpu_is_amd(void)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "vendor_id", 9)) {
-			amd = strstr(line, "AuthenticAMD") || strstr(line, "HygonGenuine");
+			amd = strstr(line, "AuthenticAMD") ||
+			      strstr(line, "HygonGenuine");
 			break;
 		}
 	}
@@ -123,14 +127,18 @@ void kvm__mmu_info(struct mmu_info *info)
 	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
 		info->kind = MMU_PVM;
 		info->vendor_module = "kvm_pvm";
-	} else if (!cpu_is_amd() && access("/sys/module/kvm_intel", F_OK) == 0) {
+	} else if (!cpu_is_amd() &&
+		   access("/sys/module/kvm_intel", F_OK) == 0) {
 		info->vendor_module = "kvm_intel";
-		info->kind = param_true("/sys/module/kvm_intel/parameters/ept") ?
-				     MMU_TDP_EPT : MMU_SHADOW;
+		info->kind =
+			param_true("/sys/module/kvm_intel/parameters/ept") ?
+				MMU_TDP_EPT :
+				MMU_SHADOW;
 	} else if (access("/sys/module/kvm_amd", F_OK) == 0) {
 		info->vendor_module = "kvm_amd";
 		info->kind = param_true("/sys/module/kvm_amd/parameters/npt") ?
-				     MMU_TDP_NPT : MMU_SHADOW;
+				     MMU_TDP_NPT :
+				     MMU_SHADOW;
 	}
 }
 

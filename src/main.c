@@ -15,7 +15,8 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "run a test guest (ELF file or builtin:NAME)" },
-	{ "demo", cmd_demo, "measure the memslot zap policies with the bootsim guest" },
+	{ "demo", cmd_demo,
+	  "measure the memslot zap policies with the bootsim guest" },
 	{ "caps", cmd_caps, "show what this host's KVM offers" },
 	{ "guests", cmd_guests, "list the builtin guests" },
 	{ "version", cmd_version, "print zapvm's version" },

@@ -109,8 +109,7 @@ int memslots__add(struct memslots *m, enum region_kind kind, const char *name,
 	if (!range_ok(m, gpa, size)) {
 		log_err("%s: region [0x%llx, +0x%llx) is not 4 KiB aligned or "
 			"lies outside the guest-physical space (limit 0x%llx)",
-			name, (unsigned long long)gpa,
-			(unsigned long long)size,
+			name, (unsigned long long)gpa, (unsigned long long)size,
 			(unsigned long long)m->gpa_limit);
 		return -EINVAL;
 	}

@@ -31,17 +31,17 @@ struct phase_log {
 	uint64_t **counters;
 	unsigned int ncounters;
 
-	uint32_t nvm;		/* values per VM snapshot */
-	uint32_t nvcpu;		/* values per vCPU snapshot */
-	size_t nvals;		/* values per phase */
-	size_t nsnap;		/* values per full snapshot (every vCPU) */
+	uint32_t nvm; /* values per VM snapshot */
+	uint32_t nvcpu; /* values per vCPU snapshot */
+	size_t nvals; /* values per phase */
+	size_t nsnap; /* values per full snapshot (every vCPU) */
 
 	/* Snapshot at the start of the current phase, and a scratch one. */
 	uint64_t *base;
 	uint64_t *now;
 	uint64_t *vcpu_delta;
 	uint64_t base_ns;
-	bool open;		/* phases[count - 1] has not ended */
+	bool open; /* phases[count - 1] has not ended */
 	bool finished;
 
 	struct phase **phases;
@@ -129,10 +129,10 @@ static void *calloc_nz(size_t n, size_t size)
 	return calloc(n ? n : 1, size);
 }
 
-struct phase_log *phase_log__new(const struct stats_set *vm,
-				 const struct stats_set *const *vcpus,
-				 unsigned int nvcpus, const char *const *counter_names,
-				 uint64_t *const *counters, unsigned int ncounters)
+struct phase_log *
+phase_log__new(const struct stats_set *vm, const struct stats_set *const *vcpus,
+	       unsigned int nvcpus, const char *const *counter_names,
+	       uint64_t *const *counters, unsigned int ncounters)
 {
 	struct phase_log *l;
 	size_t n;
@@ -246,7 +246,8 @@ static void fill_phase(struct phase_log *l, struct phase *p, uint64_t now_ns)
 		for (uint32_t k = 0; k < v0->ndesc; k++) {
 			const struct stats_desc *d = &v0->desc[k];
 
-			for (uint32_t j = d->first; j < d->first + d->size; j++) {
+			for (uint32_t j = d->first; j < d->first + d->size;
+			     j++) {
 				uint64_t x = l->vcpu_delta[j];
 
 				if (type_of(d) == KVM_STATS_TYPE_PEAK)
@@ -533,7 +534,8 @@ void phase_log__print(const struct phase_log *l, FILE *f, bool all)
 			p->name, p->ns / 1000000, p->ns % 1000000);
 		print_set(f, scope_names[PHASE_VM], l->vm, p->vals, all);
 		print_set(f, scope_names[PHASE_VCPU],
-			  l->nvcpus ? l->vcpus[0] : NULL, p->vals + l->nvm, all);
+			  l->nvcpus ? l->vcpus[0] : NULL, p->vals + l->nvm,
+			  all);
 		for (unsigned int k = 0; k < l->ncounters; k++)
 			if (ctr[k] || all)
 				fprintf(f, "  %-6s %-32s %20" PRIu64 "\n",
@@ -608,8 +610,9 @@ static struct json_object *json_phase(const struct phase_log *l,
 	    json_put(o, "name", json_object_new_string(p->name)) ||
 	    json_put(o, "ns", json_object_new_uint64(p->ns)) ||
 	    json_put(o, "vm", json_values(l->vm, p->vals)) ||
-	    json_put(o, "vcpu", json_values(l->nvcpus ? l->vcpus[0] : NULL,
-					    p->vals + l->nvm)))
+	    json_put(o, "vcpu",
+		     json_values(l->nvcpus ? l->vcpus[0] : NULL,
+				 p->vals + l->nvm)))
 		goto err_put;
 	c = json_object_new_object();
 	if (json_put(o, "zapvm", c))
@@ -637,11 +640,14 @@ static struct json_object *json_descs(const struct stats_set *s)
 		e = json_object_new_object();
 		if (json_put(o, d->name, e) ||
 		    json_put(e, "type",
-			     json_object_new_string(stats__type_name(d->flags))) ||
+			     json_object_new_string(
+				     stats__type_name(d->flags))) ||
 		    json_put(e, "unit",
-			     json_object_new_string(stats__unit_name(d->flags))) ||
+			     json_object_new_string(
+				     stats__unit_name(d->flags))) ||
 		    json_put(e, "base",
-			     json_object_new_string(stats__base_name(d->flags))) ||
+			     json_object_new_string(
+				     stats__base_name(d->flags))) ||
 		    json_put(e, "exponent", json_object_new_int(d->exponent)) ||
 		    json_put(e, "size", json_object_new_int(d->size)) ||
 		    json_put(e, "bucket_size",
@@ -664,8 +670,9 @@ struct json_object *phase_log__to_json(const struct phase_log *l)
 	if (json_put(root, "phases", a))
 		goto err_put;
 	for (unsigned int i = 0; i < l->count; i++)
-		if (json_put(a, NULL, json_phase(l, l->phases[i],
-						 l->open && i == l->count - 1)))
+		if (json_put(a, NULL,
+			     json_phase(l, l->phases[i],
+					l->open && i == l->count - 1)))
 			goto err_put;
 	st = json_object_new_object();
 	if (json_put(root, "nvcpus", json_object_new_int64(l->nvcpus)) ||

@@ -119,8 +119,8 @@ int zap_policy__apply(int vm_fd, const struct zap_support *zs,
 		if (zs->series_cap_only)
 			log_err("zap policy 'slot': KVM answers cap %d but lacks "
 				"the '%s' stat of the zapvm series; refusing to "
-				"trust the cap number", KVM_CAP_MEMSLOT_ZAP_CONTROL,
-				ZAPVM_SERIES_STAT);
+				"trust the cap number",
+				KVM_CAP_MEMSLOT_ZAP_CONTROL, ZAPVM_SERIES_STAT);
 		else
 			log_err("zap policy 'slot' is not supported by this "
 				"kernel: it has neither KVM_CAP_MEMSLOT_ZAP_CONTROL "

@@ -75,7 +75,8 @@ struct json_object *report__host(void)
 		add_bool(o, "tdp_mmu", mmu.tdp_mmu);
 	add_bool(o, "readonly_memslots", kvm__check(kfd, KVM_CAP_READONLY_MEM));
 	add_bool(o, "binary_stats", kvm__check(kfd, KVM_CAP_BINARY_STATS_FD));
-	add_u64(o, "max_memslots", (uint64_t)kvm__check(kfd, KVM_CAP_NR_MEMSLOTS));
+	add_u64(o, "max_memslots",
+		(uint64_t)kvm__check(kfd, KVM_CAP_NR_MEMSLOTS));
 	add_u64(o, "max_vcpus", (uint64_t)kvm__check(kfd, KVM_CAP_MAX_VCPUS));
 
 	vfd = kvm_ioctl(kfd, KVM_CREATE_VM, NULL);
@@ -114,8 +115,8 @@ struct json_object *report__host(void)
 	struct json_object *names = json_object_new_array();
 
 	for (unsigned int i = 0; have_stats && i < vmstats.ndesc; i++)
-		json_object_array_add(names,
-				      json_object_new_string(vmstats.desc[i].name));
+		json_object_array_add(
+			names, json_object_new_string(vmstats.desc[i].name));
 	json_object_object_add(o, "vm_stats", names);
 	if (have_stats)
 		stats__close(&vmstats);
@@ -151,8 +152,10 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 	add_u64(c, "cpus", cfg->ncpus);
 	add_str(c, "args", cfg->args);
 	add_str(c, "zap_policy", zap_policy__name(cfg->policy));
-	add_str(c, "thp", cfg->thp == THP_ON ? "on" :
-			  cfg->thp == THP_OFF ? "off" : "default");
+	add_str(c, "thp",
+		cfg->thp == THP_ON  ? "on" :
+		cfg->thp == THP_OFF ? "off" :
+				      "default");
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		struct json_object *rom = json_object_new_object();
 
@@ -170,8 +173,9 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 	add_u64(r, "faults_total", report__faults(res, 0));
 	add_u64(r, "faults_after_churn", report__faults(res, 1));
 	add_u64(r, "memslot_changes", res->memslot_changes);
-	json_object_object_add(r, "memslot_update_ms",
-			       json_object_new_double(res->memslot_update_ns / 1e6));
+	json_object_object_add(
+		r, "memslot_update_ms",
+		json_object_new_double(res->memslot_update_ns / 1e6));
 	add_u64(r, "rom_writes_dropped", res->rom_writes);
 	add_u64(r, "vcpu_exits", res->exits);
 	json_object_object_add(r, "wall_ms",
@@ -185,7 +189,8 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 
 		/* Flatten {"phases": [...]} into ours. */
 		if (p && json_object_object_get_ex(p, "phases", &arr))
-			json_object_object_add(o, "phases", json_object_get(arr));
+			json_object_object_add(o, "phases",
+					       json_object_get(arr));
 		json_object_put(p);
 	}
 	return o;

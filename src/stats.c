@@ -15,14 +15,14 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define STATS_MAX_DESC		4096
-#define STATS_MAX_NAME_SIZE	4096
+#define STATS_MAX_DESC 4096
+#define STATS_MAX_NAME_SIZE 4096
 /*
  * A 6.x x86 vCPU has about 200 values in 2 KiB; the caps only keep a
  * hostile file from making us allocate gigabytes.
  */
-#define STATS_MAX_VALUES	(1u << 16)
-#define STATS_MAX_DATA		(1u << 20)
+#define STATS_MAX_VALUES (1u << 16)
+#define STATS_MAX_DATA (1u << 20)
 
 struct range {
 	uint64_t start;
@@ -301,7 +301,8 @@ static bool is_dense(const struct stats_set *s)
 	if (s->data_size != (uint64_t)s->nvalues * sizeof(uint64_t))
 		return false;
 	for (uint32_t i = 0; i < s->ndesc; i++)
-		if (s->desc[i].offset != (uint64_t)s->desc[i].first * sizeof(uint64_t))
+		if (s->desc[i].offset !=
+		    (uint64_t)s->desc[i].first * sizeof(uint64_t))
 			return false;
 	return true;
 }
@@ -441,7 +442,8 @@ static const char *scale_prefix(uint32_t base, int exponent)
 	if (exponent == 0)
 		return "";
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (prefixes[i].base == base && prefixes[i].exponent == exponent)
+		if (prefixes[i].base == base &&
+		    prefixes[i].exponent == exponent)
 			return prefixes[i].prefix;
 	return NULL;
 }
@@ -455,12 +457,12 @@ int stats__format_unit(const struct stats_desc *d, char *buf, size_t len)
 		[KVM_STATS_UNIT_CYCLES >> KVM_STATS_UNIT_SHIFT] = "cycles",
 		[KVM_STATS_UNIT_BOOLEAN >> KVM_STATS_UNIT_SHIFT] = "bool",
 	};
-	uint32_t unit = (d->flags & KVM_STATS_UNIT_MASK) >> KVM_STATS_UNIT_SHIFT;
+	uint32_t unit = (d->flags & KVM_STATS_UNIT_MASK) >>
+			KVM_STATS_UNIT_SHIFT;
 	uint32_t base = d->flags & KVM_STATS_BASE_MASK;
 	const char *sym, *prefix;
 
-	if (unit >= ARRAY_SIZE(symbols) ||
-	    base > KVM_STATS_BASE_MAX)
+	if (unit >= ARRAY_SIZE(symbols) || base > KVM_STATS_BASE_MAX)
 		return snprintf(buf, len, "?");
 	sym = symbols[unit];
 	prefix = scale_prefix(base, d->exponent);

@@ -58,8 +58,8 @@ int parse_size(const char *s, uint64_t *out)
 		const char *suffix;
 		unsigned int shift;
 	} units[] = {
-		{ "", 0 },    { "K", 10 },	{ "KiB", 10 }, { "M", 20 },
-		{ "MiB", 20 }, { "G", 30 },	{ "GiB", 30 }, { "T", 40 },
+		{ "", 0 },     { "K", 10 }, { "KiB", 10 }, { "M", 20 },
+		{ "MiB", 20 }, { "G", 30 }, { "GiB", 30 }, { "T", 40 },
 		{ "TiB", 40 }, { "B", 0 },
 	};
 	char *end;
@@ -101,8 +101,7 @@ bool align_up(uint64_t x, uint64_t align, uint64_t *out)
 	return true;
 }
 
-int read_file(const char *path, uint64_t max, uint8_t **buf,
-		     uint64_t *len)
+int read_file(const char *path, uint64_t max, uint8_t **buf, uint64_t *len)
 {
 	struct stat st;
 	ssize_t n;

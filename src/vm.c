@@ -57,10 +57,10 @@ struct vm {
 
 	pthread_mutex_t lock;
 	int guest_status; /* highest DONE status */
-	int fail_code;    /* first failure's exit code, or 0 */
+	int fail_code; /* first failure's exit code, or 0 */
 	bool stopping;
 	unsigned int running;
-	bool started;     /* vCPUs run: memslot changes are churn now */
+	bool started; /* vCPUs run: memslot changes are churn now */
 	uint64_t changes_at_start, update_ns_at_start;
 };
 
@@ -122,7 +122,8 @@ static int guest_str(struct vm *vm, uint64_t gpa, uint64_t len, char *buf,
 	memcpy(buf, src, len);
 	buf[len] = '\0';
 	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+		if ((unsigned char)buf[i] < 0x20 ||
+		    (unsigned char)buf[i] > 0x7e)
 			buf[i] = '?';
 	}
 	return 0;
@@ -168,8 +169,8 @@ static void ucall__assert(struct vcpu *v, const struct zapvm_ucall *uc)
 	if (guest_str(v->vm, uc->args[2], uc->args[3], expr, sizeof(expr)))
 		strcpy(expr, "<bad expression>");
 	log_err("guest assertion failed on vCPU %u: %s:%llu: %s "
-		"(values 0x%llx, 0x%llx)", v->id, file,
-		(unsigned long long)uc->args[4], expr,
+		"(values 0x%llx, 0x%llx)",
+		v->id, file, (unsigned long long)uc->args[4], expr,
 		(unsigned long long)uc->args[5],
 		(unsigned long long)uc->args[6]);
 }
@@ -184,8 +185,8 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 
 	if (len != 4 || !is_write) {
 		log_err("vCPU %u: ucall port accessed with a %u-byte %s at RIP "
-			"0x%llx; only 32-bit OUT is defined", v->id, len,
-			is_write ? "write" : "read",
+			"0x%llx; only 32-bit OUT is defined",
+			v->id, len, is_write ? "write" : "read",
 			(unsigned long long)vcpu__rip(v));
 		return -EINVAL;
 	}
@@ -193,8 +194,8 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 	guest = gpa_to_hva(&vm->slots, gpa, sizeof(*guest), true);
 	if (!guest) {
 		log_err("vCPU %u: ucall block at GPA 0x%x is not in guest RAM "
-			"(RIP 0x%llx)", v->id, gpa,
-			(unsigned long long)vcpu__rip(v));
+			"(RIP 0x%llx)",
+			v->id, gpa, (unsigned long long)vcpu__rip(v));
 		return -EFAULT;
 	}
 	/* One copy: another vCPU may rewrite the block while we work. */
@@ -214,8 +215,8 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 	case ZAPVM_UCALL_DONE:
 		pthread_mutex_lock(&vm->lock);
 		if ((int)(uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
-				  ZAPVM_EXIT_GUEST_MAX : uc.args[0]) >
-		    vm->guest_status)
+				  ZAPVM_EXIT_GUEST_MAX :
+				  uc.args[0]) > vm->guest_status)
 			vm->guest_status = uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
 						   ZAPVM_EXIT_GUEST_MAX :
 						   (int)uc.args[0];
@@ -224,17 +225,23 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 			  (unsigned long long)uc.args[0]);
 		return VCPU_DONE;
 	case ZAPVM_UCALL_ROM_UNMAP:
-		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
-			memslots__rom_unmap(&vm->slots, (unsigned int)uc.args[0]);
+		ret = uc.args[0] > UINT32_MAX ?
+			      -EINVAL :
+			      memslots__rom_unmap(&vm->slots,
+						  (unsigned int)uc.args[0]);
 		break;
 	case ZAPVM_UCALL_ROM_MAP:
-		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
-			memslots__rom_map(&vm->slots, (unsigned int)uc.args[0]);
+		ret = uc.args[0] > UINT32_MAX ?
+			      -EINVAL :
+			      memslots__rom_map(&vm->slots,
+						(unsigned int)uc.args[0]);
 		break;
 	case ZAPVM_UCALL_ROM_MOVE:
-		ret = uc.args[0] > UINT32_MAX ? -EINVAL :
-			memslots__rom_move(&vm->slots, (unsigned int)uc.args[0],
-					   uc.args[1]);
+		ret = uc.args[0] > UINT32_MAX ?
+			      -EINVAL :
+			      memslots__rom_move(&vm->slots,
+						 (unsigned int)uc.args[0],
+						 uc.args[1]);
 		break;
 	case ZAPVM_UCALL_CLOCK:
 		ret = (int64_t)now_ns();
@@ -253,8 +260,8 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 static int boot_done__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 			     uint32_t len, bool is_write, void *opaque)
 {
-	if (is_write && v->vm->phases && phase_log__mark(v->vm->phases,
-							  "boot-done") < 0)
+	if (is_write && v->vm->phases &&
+	    phase_log__mark(v->vm->phases, "boot-done") < 0)
 		log_warn("vCPU %u: cannot mark boot-done", v->id);
 	return 0;
 }
@@ -285,15 +292,15 @@ static int vcpu__io(struct vcpu *v)
 	}
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t *data = (uint8_t *)run + run->io.data_offset + i * size;
-		const struct bus_range *r = bus__find(&v->vm->pio,
-						      run->io.port, size);
+		const struct bus_range *r =
+			bus__find(&v->vm->pio, run->io.port, size);
 		int ret;
 
 		if (!r) {
 			log_err("vCPU %u: unhandled %u-byte %s of I/O port 0x%x "
-				"at RIP 0x%llx", v->id, size,
-				is_write ? "write" : "read", run->io.port,
-				(unsigned long long)vcpu__rip(v));
+				"at RIP 0x%llx",
+				v->id, size, is_write ? "write" : "read",
+				run->io.port, (unsigned long long)vcpu__rip(v));
 			return -ENODEV;
 		}
 		ret = r->handler(v, run->io.port, data, size, is_write,
@@ -320,12 +327,14 @@ static int vcpu__mmio(struct vcpu *v)
 	if (r)
 		return r->handler(v, gpa, run->mmio.data, len,
 				  run->mmio.is_write, r->opaque);
-	if (memslots__find(&v->vm->slots, gpa, &reg) && reg.kind == REGION_ROM) {
+	if (memslots__find(&v->vm->slots, gpa, &reg) &&
+	    reg.kind == REGION_ROM) {
 		if (run->mmio.is_write) {
 			__atomic_add_fetch(&v->vm->slots.rom_writes, 1,
 					   __ATOMIC_RELAXED);
 			log_debug("vCPU %u: dropped %u-byte write to ROM %s at "
-				  "GPA 0x%llx", v->id, len, reg.name,
+				  "GPA 0x%llx",
+				  v->id, len, reg.name,
 				  (unsigned long long)gpa);
 		} else {
 			/* An unmapped ROM decodes nothing: the bus floats high. */
@@ -359,14 +368,16 @@ static int vcpu__handle_exit(struct vcpu *v)
 		return -EFAULT;
 	case KVM_EXIT_FAIL_ENTRY:
 		log_err("vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx, "
-			"RIP 0x%llx", v->id,
-			(unsigned long long)run->fail_entry
-				.hardware_entry_failure_reason,
+			"RIP 0x%llx",
+			v->id,
+			(unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason,
 			(unsigned long long)vcpu__rip(v));
 		return -EFAULT;
 	case KVM_EXIT_INTERNAL_ERROR:
 		log_err("vCPU %u: KVM_EXIT_INTERNAL_ERROR, suberror %u, RIP "
-			"0x%llx", v->id, run->internal.suberror,
+			"0x%llx",
+			v->id, run->internal.suberror,
 			(unsigned long long)vcpu__rip(v));
 		return -EFAULT;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -435,7 +446,8 @@ static void *vcpu__thread(void *arg)
 
 /* ---- set-up ---------------------------------------------------------- */
 
-static int memslot_set(void *opaque, const struct kvm_userspace_memory_region *r)
+static int memslot_set(void *opaque,
+		       const struct kvm_userspace_memory_region *r)
 {
 	struct vm *vm = opaque;
 
@@ -489,8 +501,8 @@ static int vm__alloc_ram(struct vm *vm)
 	advice = vm->cfg->thp == THP_ON ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
 	if (madvise(p, size, advice)) {
 		log_err("--thp %s: madvise failed: %s (is transparent hugepage "
-			"support built in?)", vm->cfg->thp == THP_ON ? "on" : "off",
-			strerror(errno));
+			"support built in?)",
+			vm->cfg->thp == THP_ON ? "on" : "off", strerror(errno));
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -510,7 +522,8 @@ static int vm__load_rom(struct vm *vm, unsigned int i)
 			return ret;
 		if (size && len > size) {
 			log_err("ROM %u: %s is %llu bytes, larger than its %llu-byte "
-				"region", i, spec->path, (unsigned long long)len,
+				"region",
+				i, spec->path, (unsigned long long)len,
 				(unsigned long long)size);
 			free(data);
 			return -EFBIG;
@@ -552,8 +565,8 @@ static int vm__place_roms(struct vm *vm)
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		if (cfg->roms[i].has_gpa) {
 			vm->rom_gpa[i] = cfg->roms[i].gpa;
-			if (__builtin_add_overflow(vm->rom_gpa[i], vm->rom_size[i],
-						   &end)) {
+			if (__builtin_add_overflow(vm->rom_gpa[i],
+						   vm->rom_size[i], &end)) {
 				log_err("ROM %u: GPA range overflows", i);
 				return -EINVAL;
 			}
@@ -580,7 +593,8 @@ static int vm__place_roms(struct vm *vm)
 		}
 		if (!align_up(high, 2ULL << 20, &gpa) ||
 		    __builtin_add_overflow(gpa, size, &high)) {
-			log_err("ROM %u: no room in the guest-physical space", i);
+			log_err("ROM %u: no room in the guest-physical space",
+				i);
 			return -EINVAL;
 		}
 		vm->rom_gpa[i] = gpa;
@@ -598,7 +612,8 @@ static int vm__compute_gpa_top(struct vm *vm)
 	}
 	if (!align_up(top, GIB, &top) || top > ZAPVM_BOOT_MAX_GIB * GIB) {
 		log_err("guest RAM and ROMs reach beyond %llu GiB, the most "
-			"test guests can map", ZAPVM_BOOT_MAX_GIB);
+			"test guests can map",
+			ZAPVM_BOOT_MAX_GIB);
 		return -EINVAL;
 	}
 	vm->gpa_top = top > FOUR_GIB ? top : FOUR_GIB;
@@ -642,8 +657,9 @@ static int vm__setup_memory(struct vm *vm)
 		char name[16];
 
 		snprintf(name, sizeof(name), "rom%u", i);
-		ret = memslots__add(&vm->slots, REGION_ROM, name, vm->rom_gpa[i],
-				    vm->rom_size[i], vm->rom_mem[i]);
+		ret = memslots__add(&vm->slots, REGION_ROM, name,
+				    vm->rom_gpa[i], vm->rom_size[i],
+				    vm->rom_mem[i]);
 	}
 	return ret < 0 ? ret : 0;
 }
@@ -686,8 +702,8 @@ static int vm__load_guest(struct vm *vm, uint64_t *entry)
 	};
 	if (!align_up(img.end, 4096, &d.guest_base))
 		return -EINVAL;
-	ret = fdt__build((uint8_t *)vm->ram + ZAPVM_BOOT_FDT, ZAPVM_BOOT_FDT_MAX,
-			 &d);
+	ret = fdt__build((uint8_t *)vm->ram + ZAPVM_BOOT_FDT,
+			 ZAPVM_BOOT_FDT_MAX, &d);
 	if (ret) {
 		log_err("boot FDT: %s (is --args too long?)", strerror(-ret));
 		return ret;
@@ -751,7 +767,8 @@ static int vm__create_vcpus(struct vm *vm, uint64_t entry)
 			char what[32];
 
 			snprintf(what, sizeof(what), "vCPU %u", i);
-			ret = vm__open_stats(v->fd, &vm->res->stats[1 + i], what);
+			ret = vm__open_stats(v->fd, &vm->res->stats[1 + i],
+					     what);
 			if (ret)
 				break;
 			vm->res->nstats = 2 + i;
@@ -860,7 +877,8 @@ static void vm__run_vcpus(struct vm *vm)
 		}
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM) {
-			log_err("interrupted by signal %d: stopping the guest", sig);
+			log_err("interrupted by signal %d: stopping the guest",
+				sig);
 			vm__fail(vm, ZAPVM_EXIT_INTERRUPTED);
 		}
 	}
@@ -998,10 +1016,10 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 		res->exit_code = ZAPVM_EXIT_USAGE;
 		goto out;
 	}
-	if (cfg->mem_size < (4ULL << 20) ||
-	    (cfg->mem_size & 0xfffff)) {
+	if (cfg->mem_size < (4ULL << 20) || (cfg->mem_size & 0xfffff)) {
 		log_err("--mem %llu: guest RAM must be a MiB multiple of at "
-			"least 4 MiB", (unsigned long long)cfg->mem_size);
+			"least 4 MiB",
+			(unsigned long long)cfg->mem_size);
 		res->exit_code = ZAPVM_EXIT_USAGE;
 		goto out;
 	}

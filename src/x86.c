@@ -55,7 +55,8 @@ int x86__build_boot_area(void *ram, uint64_t gpa_top)
 	memset(pdpt, 0, 0x1000);
 	pml4[0] = ZAPVM_BOOT_PDPT | PTE_P | PTE_RW | PTE_US;
 	for (uint64_t g = 0; g < gib; g++) {
-		pdpt[g] = (ZAPVM_BOOT_PD + g * 0x1000) | PTE_P | PTE_RW | PTE_US;
+		pdpt[g] = (ZAPVM_BOOT_PD + g * 0x1000) | PTE_P | PTE_RW |
+			  PTE_US;
 		for (uint64_t i = 0; i < 512; i++)
 			pd[g * 512 + i] = ((g << 30) | (i << 21)) | PTE_P |
 					  PTE_RW | PTE_US | PTE_PS;
@@ -106,8 +107,8 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, uint8_t dpl,
 	};
 }
 
-int x86__setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *cpuid,
-		    uint64_t entry, unsigned int cpu, uint64_t fdt_gpa)
+int x86__setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *cpuid, uint64_t entry,
+		    unsigned int cpu, uint64_t fdt_gpa)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;

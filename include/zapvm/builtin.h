@@ -7,7 +7,7 @@
 
 struct builtin_guest {
 	const char *name;
-	const char *help;    /* one line, with the guest's zapvm,args keys */
+	const char *help; /* one line, with the guest's zapvm,args keys */
 	/*
 	 * ROM regions added when the user gives no --rom, in --rom syntax
 	 * separated by ',' (e.g. "pattern:64K@0xfebc0000"), or NULL.

@@ -39,7 +39,8 @@ typedef int64_t zs64;
 /* I/O ports reserved by the ABI. */
 #define ZAPVM_UCALL_PORT 0x5a00 /* outl: GPA of a struct zapvm_ucall */
 #define ZAPVM_BOOT_DONE_PORT 0x5a08 /* outb any value: "boot done" mark */
-#define ZAPVM_NULL_PORT 0x5a10 /* 1-4 bytes: writes ignored, reads 0 (benchmarks) */
+#define ZAPVM_NULL_PORT \
+	0x5a10 /* 1-4 bytes: writes ignored, reads 0 (benchmarks) */
 
 /* Fixed layout of the boot area at the bottom of guest RAM. */
 #define ZAPVM_BOOT_GDT 0x1000ULL
@@ -57,7 +58,7 @@ typedef int64_t zs64;
 #define ZAPVM_BOOT_END 0x100000ULL /* guest ELF segments start here */
 
 /* Stack top of vCPU @cpu (the stack occupies [top - ZAPVM_STACK_SIZE, top)). */
-#define ZAPVM_STACK_TOP(cpu)                                                   \
+#define ZAPVM_STACK_TOP(cpu) \
 	(ZAPVM_BOOT_STACKS + ((zu64)(cpu) + 1) * ZAPVM_STACK_SIZE)
 
 enum zapvm_ucall_cmd {
@@ -115,7 +116,7 @@ struct zapvm_ucall {
  *                      GPA space (a GiB multiple, at least 4 GiB)
  */
 /* Byte @i of a ROM given as "pattern:SIZE" on the command line. */
-#define ZAPVM_ROM_PATTERN(i) ((zu8)(((i) * 31 + 7) & 0xff))
+#define ZAPVM_ROM_PATTERN(i) ((zu8)(((i)*31 + 7) & 0xff))
 
 #define ZAPVM_FDT_COMPATIBLE "zapvm,guest-v1"
 

@@ -36,7 +36,7 @@ enum mmu_kind { MMU_UNKNOWN, MMU_TDP_EPT, MMU_TDP_NPT, MMU_SHADOW, MMU_PVM };
 /* Host MMU facts from /sys/module; reading them needs no privilege. */
 struct mmu_info {
 	enum mmu_kind kind;
-	int tdp_mmu;  /* 1, 0, or -1 when kvm has no tdp_mmu parameter */
+	int tdp_mmu; /* 1, 0, or -1 when kvm has no tdp_mmu parameter */
 	const char *vendor_module; /* "kvm_intel", "kvm_amd", "kvm_pvm" or NULL */
 };
 

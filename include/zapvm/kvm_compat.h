@@ -48,7 +48,8 @@
 #define ZAPVM_STAT_ROOT_ZAP_YIELDS "root_zap_yields"
 
 /* Runtime knobs the series adds to kvm.ko (bool module parameters). */
-#define ZAPVM_KNOB_PREFETCH "/sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch"
+#define ZAPVM_KNOB_PREFETCH \
+	"/sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch"
 #define ZAPVM_KNOB_ROOT_ZAP_4K "/sys/module/kvm/parameters/tdp_mmu_zap_4k"
 
 #endif /* ZAPVM_KVM_COMPAT_H */

@@ -8,8 +8,8 @@
 
 struct elf_image {
 	uint64_t entry;
-	uint64_t lowest;  /* lowest GPA of a PT_LOAD segment */
-	uint64_t end;     /* first GPA after the highest segment */
+	uint64_t lowest; /* lowest GPA of a PT_LOAD segment */
+	uint64_t end; /* first GPA after the highest segment */
 	unsigned int nsegs;
 };
 
@@ -36,7 +36,7 @@ struct boot_desc {
 	unsigned int ncpus;
 	const struct boot_rom *roms;
 	unsigned int nroms;
-	const char *args;       /* may be NULL */
+	const char *args; /* may be NULL */
 	uint64_t guest_base;
 	uint64_t gpa_top;
 };

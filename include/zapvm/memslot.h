@@ -18,10 +18,10 @@ enum region_kind { REGION_RAM, REGION_ROM };
 struct region {
 	char name[32];
 	enum region_kind kind;
-	uint64_t gpa;   /* current guest-physical address */
-	uint64_t size;  /* page multiple */
-	void *hva;      /* backing memory, owned by whoever added the region */
-	int slot;       /* KVM slot while mapped, else -1 */
+	uint64_t gpa; /* current guest-physical address */
+	uint64_t size; /* page multiple */
+	void *hva; /* backing memory, owned by whoever added the region */
+	int slot; /* KVM slot while mapped, else -1 */
 	unsigned int index; /* per-kind index: ROM k of the guest ABI */
 };
 
@@ -36,16 +36,16 @@ struct memslots {
 	pthread_mutex_t lock;
 	struct region *regions;
 	unsigned int nr, cap;
-	uint32_t max_slots;  /* KVM_CAP_NR_MEMSLOTS */
-	uint8_t *slot_used;  /* max_slots entries */
-	uint64_t gpa_limit;  /* regions must lie below this */
+	uint32_t max_slots; /* KVM_CAP_NR_MEMSLOTS */
+	uint8_t *slot_used; /* max_slots entries */
+	uint64_t gpa_limit; /* regions must lie below this */
 	memslot_set_fn set;
 	memslot_change_fn changed;
 	void *opaque;
 	/* Counters, updated atomically, read by the phase log. */
-	uint64_t changes;       /* slot creations, deletions and moves */
-	uint64_t update_ns;     /* time spent in the ioctl */
-	uint64_t rom_writes;    /* guest writes to ROM, dropped */
+	uint64_t changes; /* slot creations, deletions and moves */
+	uint64_t update_ns; /* time spent in the ioctl */
+	uint64_t rom_writes; /* guest writes to ROM, dropped */
 };
 
 /*

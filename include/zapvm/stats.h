@@ -14,22 +14,22 @@ struct json_object;
 
 /* One descriptor, decoded from a struct kvm_stats_desc. */
 struct stats_desc {
-	char name[64];     /* NUL-terminated, truncated if longer */
-	uint32_t flags;    /* KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_* */
+	char name[64]; /* NUL-terminated, truncated if longer */
+	uint32_t flags; /* KVM_STATS_TYPE_* | KVM_STATS_UNIT_* | KVM_STATS_BASE_* */
 	int16_t exponent;
-	uint16_t size;     /* number of u64 values (histogram buckets) */
-	uint32_t offset;   /* byte offset in the data block */
+	uint16_t size; /* number of u64 values (histogram buckets) */
+	uint32_t offset; /* byte offset in the data block */
 	uint32_t bucket_size;
-	uint32_t first;    /* index of its first value in a snapshot array */
+	uint32_t first; /* index of its first value in a snapshot array */
 };
 
 /* The stats of one VM or vCPU. */
 struct stats_set {
-	int fd;             /* the stats fd; owned */
-	char id[64];        /* header id string, e.g. "kvm-1234" */
+	int fd; /* the stats fd; owned */
+	char id[64]; /* header id string, e.g. "kvm-1234" */
 	uint32_t ndesc;
 	struct stats_desc *desc;
-	uint32_t nvalues;   /* sum of desc[i].size */
+	uint32_t nvalues; /* sum of desc[i].size */
 	uint64_t data_offset;
 	uint64_t data_size; /* bytes of the data block we read */
 };
@@ -98,10 +98,10 @@ struct phase_log;
  * (read with relaxed atomics at each mark; they must outlive the log).
  * Returns NULL with errno set on failure (EINVAL, ENOMEM).
  */
-struct phase_log *phase_log__new(const struct stats_set *vm,
-				 const struct stats_set *const *vcpus,
-				 unsigned int nvcpus, const char *const *counter_names,
-				 uint64_t *const *counters, unsigned int ncounters);
+struct phase_log *
+phase_log__new(const struct stats_set *vm, const struct stats_set *const *vcpus,
+	       unsigned int nvcpus, const char *const *counter_names,
+	       uint64_t *const *counters, unsigned int ncounters);
 void phase_log__free(struct phase_log *l);
 
 /*

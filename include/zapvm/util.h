@@ -13,18 +13,20 @@
  */
 enum zapvm_exit {
 	ZAPVM_EXIT_OK = 0,
-	ZAPVM_EXIT_GUEST_MAX = 63,   /* guest statuses above are clamped */
-	ZAPVM_EXIT_USAGE = 64,       /* bad command line */
-	ZAPVM_EXIT_DATAERR = 65,     /* malformed input file */
-	ZAPVM_EXIT_NOINPUT = 66,     /* input file missing or unreadable */
-	ZAPVM_EXIT_UNAVAILABLE = 69, /* /dev/kvm or a needed capability missing */
-	ZAPVM_EXIT_SOFTWARE = 70,    /* internal or KVM error */
-	ZAPVM_EXIT_IOERR = 74,       /* writing an output file failed */
-	ZAPVM_EXIT_NOPERM = 77,      /* /dev/kvm or a knob not permitted */
+	ZAPVM_EXIT_GUEST_MAX = 63, /* guest statuses above are clamped */
+	ZAPVM_EXIT_USAGE = 64, /* bad command line */
+	ZAPVM_EXIT_DATAERR = 65, /* malformed input file */
+	ZAPVM_EXIT_NOINPUT = 66, /* input file missing or unreadable */
+	ZAPVM_EXIT_UNAVAILABLE =
+		69, /* /dev/kvm or a needed capability missing */
+	ZAPVM_EXIT_SOFTWARE = 70, /* internal or KVM error */
+	ZAPVM_EXIT_IOERR = 74, /* writing an output file failed */
+	ZAPVM_EXIT_NOPERM = 77, /* /dev/kvm or a knob not permitted */
 	ZAPVM_EXIT_GUEST_ASSERT = 100, /* a guest assertion failed */
-	ZAPVM_EXIT_GUEST_CRASH = 101,  /* triple fault, internal error, bad access */
-	ZAPVM_EXIT_TIMEOUT = 124,      /* --timeout expired */
-	ZAPVM_EXIT_INTERRUPTED = 130,  /* SIGINT/SIGTERM */
+	ZAPVM_EXIT_GUEST_CRASH =
+		101, /* triple fault, internal error, bad access */
+	ZAPVM_EXIT_TIMEOUT = 124, /* --timeout expired */
+	ZAPVM_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM */
 };
 
 /* errno_to_exit - the exit status for a set-up failure with -errno @err. */

@@ -25,22 +25,22 @@ enum thp_mode { THP_DEFAULT, THP_ON, THP_OFF };
 
 /* How the zap policy was put in place. */
 enum zap_iface {
-	ZAP_IFACE_NONE,   /* nothing done: the kernel's default */
+	ZAP_IFACE_NONE, /* nothing done: the kernel's default */
 	ZAP_IFACE_SERIES, /* KVM_CAP_MEMSLOT_ZAP_CONTROL (zapvm series) */
-	ZAP_IFACE_QUIRK,  /* KVM_X86_QUIRK_SLOT_ZAP_ALL (Linux 6.12+) */
+	ZAP_IFACE_QUIRK, /* KVM_X86_QUIRK_SLOT_ZAP_ALL (Linux 6.12+) */
 };
 
 struct rom_spec {
-	char *path;        /* a file, or NULL for a generated pattern */
-	uint64_t gpa;      /* valid if has_gpa */
+	char *path; /* a file, or NULL for a generated pattern */
+	uint64_t gpa; /* valid if has_gpa */
 	bool has_gpa;
-	uint64_t size;     /* region size (page multiple); 0 = from the file */
+	uint64_t size; /* region size (page multiple); 0 = from the file */
 	uint64_t pattern_len; /* bytes of ZAPVM_ROM_PATTERN when !path */
 };
 
 struct vm_config {
-	const char *guest_name;        /* for messages */
-	const unsigned char *elf;      /* guest image (not owned) */
+	const char *guest_name; /* for messages */
+	const unsigned char *elf; /* guest image (not owned) */
 	size_t elf_size;
 	uint64_t mem_size;
 	unsigned int ncpus;
@@ -48,25 +48,26 @@ struct vm_config {
 	unsigned int nroms;
 	enum zap_policy policy;
 	enum thp_mode thp;
-	const char *args;              /* zapvm,args for the guest */
-	uint64_t timeout_ms;           /* 0 = none */
-	bool quiet_guest;              /* do not echo guest prints */
+	const char *args; /* zapvm,args for the guest */
+	uint64_t timeout_ms; /* 0 = none */
+	bool quiet_guest; /* do not echo guest prints */
 };
 
 struct vm_result {
-	int exit_code;                 /* what zapvm exits with */
-	bool ran;                      /* the vCPUs were started */
+	int exit_code; /* what zapvm exits with */
+	bool ran; /* the vCPUs were started */
 	enum zap_iface iface;
-	uint64_t wall_ns;              /* first KVM_RUN to the last vCPU's end */
-	uint64_t setup_ns;             /* vm__run() entry to first KVM_RUN */
-	struct phase_log *phases;      /* owned by the result; may be NULL */
-	unsigned int first_churn_phase;/* first phase after a run-time memslot change */
-	uint64_t memslot_changes;      /* at run time */
-	uint64_t memslot_update_ns;    /* at run time */
+	uint64_t wall_ns; /* first KVM_RUN to the last vCPU's end */
+	uint64_t setup_ns; /* vm__run() entry to first KVM_RUN */
+	struct phase_log *phases; /* owned by the result; may be NULL */
+	unsigned int
+		first_churn_phase; /* first phase after a run-time memslot change */
+	uint64_t memslot_changes; /* at run time */
+	uint64_t memslot_update_ns; /* at run time */
 	uint64_t rom_writes;
-	uint64_t exits;                /* vCPU exits to zapvm, all vCPUs */
+	uint64_t exits; /* vCPU exits to zapvm, all vCPUs */
 	/* Stats sets the phase log refers to; freed with the result. */
-	struct stats_set *stats;       /* [0] = VM, [1..ncpus] = vCPUs */
+	struct stats_set *stats; /* [0] = VM, [1..ncpus] = vCPUs */
 	unsigned int nstats;
 };
 
@@ -100,10 +101,10 @@ void vm_result__free(struct vm_result *res);
  * honour @p, never falling back silently.
  */
 struct zap_support {
-	bool series;       /* cap + the series' stats descriptor */
+	bool series; /* cap + the series' stats descriptor */
 	uint64_t series_flags;
 	bool series_cap_only; /* cap answers but the stat is missing */
-	bool quirk;        /* KVM_X86_QUIRK_SLOT_ZAP_ALL can be disabled */
+	bool quirk; /* KVM_X86_QUIRK_SLOT_ZAP_ALL can be disabled */
 };
 
 void zap_support__probe(int vm_fd, const struct stats_set *stats,

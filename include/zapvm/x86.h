@@ -26,7 +26,7 @@ struct kvm_cpuid2 *x86__supported_cpuid(int kvm_fd);
  * state: CPL3 long mode, rip = @entry, rdi = @fdt_gpa, rsi = @cpu, rsp and
  * fs.base per vCPU. 0 or -errno (logged).
  */
-int x86__setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *cpuid,
-		    uint64_t entry, unsigned int cpu, uint64_t fdt_gpa);
+int x86__setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *cpuid, uint64_t entry,
+		    unsigned int cpu, uint64_t fdt_gpa);
 
 #endif /* ZAPVM_X86_H */

@@ -37,14 +37,21 @@ static void good(struct img *m)
 	m->eh.e_ehsize = sizeof(Elf64_Ehdr);
 	m->eh.e_phentsize = sizeof(Elf64_Phdr);
 	m->eh.e_phnum = 2;
-	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-				 .p_offset = DATA_OFF, .p_vaddr = 0x100000,
-				 .p_paddr = 0x100000, .p_filesz = 32,
-				 .p_memsz = 32, .p_align = 0x1000 };
-	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_flags = PF_R | PF_X,
+				 .p_offset = DATA_OFF,
+				 .p_vaddr = 0x100000,
+				 .p_paddr = 0x100000,
+				 .p_filesz = 32,
+				 .p_memsz = 32,
+				 .p_align = 0x1000 };
+	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				 .p_flags = PF_R | PF_W,
 				 .p_offset = DATA_OFF + 32,
-				 .p_vaddr = 0x101000, .p_paddr = 0x101000,
-				 .p_filesz = 16, .p_memsz = 0x1010,
+				 .p_vaddr = 0x101000,
+				 .p_paddr = 0x101000,
+				 .p_filesz = 16,
+				 .p_memsz = 0x1010,
 				 .p_align = 0x1000 };
 	memset(m->text, 0x90, sizeof(m->text));
 	memset(m->data, 0xab, sizeof(m->data));
@@ -127,7 +134,8 @@ int main(void)
 	is_int(load(&m, sizeof(m)), -ENOEXEC, "overlapping segments");
 	good(&m);
 	m.eh.e_entry = 0x101004;
-	is_int(load(&m, sizeof(m)), -ENOEXEC, "entry in a non-executable segment");
+	is_int(load(&m, sizeof(m)), -ENOEXEC,
+	       "entry in a non-executable segment");
 	good(&m);
 	m.eh.e_entry = 0x50000;
 	is_int(load(&m, sizeof(m)), -ENOEXEC, "entry outside every segment");

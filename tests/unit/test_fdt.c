@@ -46,14 +46,16 @@ int main(void)
 	node = fdt_path_offset(buf, "/cpus");
 	u = fdt_getprop(buf, node, "#cpus", NULL);
 	ok(u && fdt32_to_cpu(*u) == 3, "#cpus");
-	fdt_for_each_subnode(node, buf, 0) {
+	fdt_for_each_subnode(node, buf, 0)
+	{
 		const char *name = fdt_get_name(buf, node, NULL);
 
 		if (strncmp(name, "rom@", 4))
 			continue;
 		u = fdt_getprop(buf, node, "zapvm,index", NULL);
 		ok(u && reg_u64(buf, node, 0) == roms[fdt32_to_cpu(*u)].gpa &&
-			   reg_u64(buf, node, 1) == roms[fdt32_to_cpu(*u)].size &&
+			   reg_u64(buf, node, 1) ==
+				   roms[fdt32_to_cpu(*u)].size &&
 			   fdt_getprop(buf, node, "read-only", NULL),
 		   "ROM node %s", name);
 		n++;

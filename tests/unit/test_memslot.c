@@ -49,22 +49,25 @@ int main(void)
 	ok(kslots[0].memory_size == sizeof(ram) && !kslots[0].flags,
 	   "RAM slot has no flags");
 	is_int(memslots__add(&m, REGION_ROM, "rom0", 0xfffe0000, sizeof(rom0),
-			     rom0), 0, "first ROM gets index 0");
+			     rom0),
+	       0, "first ROM gets index 0");
 	ok(kslots[1].flags == KVM_MEM_READONLY, "ROM slot is read-only");
 	is_int(memslots__add(&m, REGION_ROM, "rom1", 0xfebc0000, sizeof(rom1),
-			     rom1), 1, "second ROM gets index 1");
+			     rom1),
+	       1, "second ROM gets index 1");
 	is_int(memslots__add(&m, REGION_ROM, "over", 0xff000, 8192, big),
 	       -EEXIST, "ROM overlapping RAM refused");
 	is_int(memslots__add(&m, REGION_ROM, "over2", 0xfffdf000, 8192, big),
 	       -EEXIST, "ROM overlapping a ROM refused");
 	is_int(memslots__add(&m, REGION_ROM, "odd", 0x200000 + 512, 4096, big),
 	       -EINVAL, "unaligned GPA refused");
-	is_int(memslots__add(&m, REGION_ROM, "odd", 0x200000, 100, big), -EINVAL,
-	       "unaligned size refused");
+	is_int(memslots__add(&m, REGION_ROM, "odd", 0x200000, 100, big),
+	       -EINVAL, "unaligned size refused");
 	is_int(memslots__add(&m, REGION_ROM, "high", 0xffffe000, 16384, big),
 	       -EINVAL, "past the GPA limit refused");
 	is_int(memslots__add(&m, REGION_ROM, "wrap", UINT64_MAX - 4095, 8192,
-			     big), -EINVAL, "wrapping range refused");
+			     big),
+	       -EINVAL, "wrapping range refused");
 	is_int(memslots__add(&m, REGION_ROM, "rom2", 0x200000, 4096, big), 2,
 	       "fourth slot");
 	is_int(memslots__add(&m, REGION_ROM, "rom3", 0x300000, 4096, big),
@@ -74,12 +77,12 @@ int main(void)
 
 	/* Guest access through the one translation. */
 	ok(gpa_to_hva(&m, 0x1000, 16, true) == ram + 0x1000, "RAM translates");
-	ok(gpa_to_hva(&m, sizeof(ram) - 8, 8, true) != NULL, "RAM's last bytes");
+	ok(gpa_to_hva(&m, sizeof(ram) - 8, 8, true) != NULL,
+	   "RAM's last bytes");
 	ok(!gpa_to_hva(&m, sizeof(ram) - 8, 9, true), "access past RAM's end");
 	ok(!gpa_to_hva(&m, UINT64_MAX - 3, 8, false), "wrapping access");
 	ok(!gpa_to_hva(&m, 0x100, 0, false), "zero length");
-	ok(gpa_to_hva(&m, 0xfffe0010, 4, false) == rom0 + 0x10,
-	   "ROM readable");
+	ok(gpa_to_hva(&m, 0xfffe0010, 4, false) == rom0 + 0x10, "ROM readable");
 	ok(!gpa_to_hva(&m, 0xfffe0010, 4, true), "ROM never writable");
 	ok(!gpa_to_hva(&m, 0xfffe1ffc, 8, false), "access straddling ROM end");
 
@@ -96,7 +99,8 @@ int main(void)
 	is_int(memslots__add(&m, REGION_ROM, "rom3", 0x300000, 4096, big), 3,
 	       "the freed slot is reused");
 	is_int(memslots__rom_map(&m, 0), -ENOSPC, "re-map with no free slot");
-	ok(!gpa_to_hva(&m, 0xfffe0010, 4, false), "still unmapped after failure");
+	ok(!gpa_to_hva(&m, 0xfffe0010, 4, false),
+	   "still unmapped after failure");
 	is_int(memslots__rom_unmap(&m, 3), 0, "unmap ROM 3");
 	is_int(memslots__rom_map(&m, 0), 0, "re-map ROM 0");
 	ok(gpa_to_hva(&m, 0xfffe0010, 4, false) == rom0 + 0x10, "ROM 0 back");

@@ -25,24 +25,24 @@ enum { PASS, FAIL, SKIP };
 
 static char skip_reason[128];
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			printf("# %s:%d: failed: %s\n", __FILE__,	\
-			       __LINE__, #cond);			\
-			return FAIL;					\
-		}							\
+#define CHECK(cond)                                                         \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			printf("# %s:%d: failed: %s\n", __FILE__, __LINE__, \
+			       #cond);                                      \
+			return FAIL;                                        \
+		}                                                           \
 	} while (0)
 
-#define CHECK_EQ(a, b)							\
-	do {								\
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);	\
-		if (a_ != b_) {						\
-			printf("# %s:%d: failed: %s == %s (%" PRIu64	\
-			       " != %" PRIu64 ")\n", __FILE__, __LINE__,\
-			       #a, #b, a_, b_);				\
-			return FAIL;					\
-		}							\
+#define CHECK_EQ(a, b)                                               \
+	do {                                                         \
+		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);     \
+		if (a_ != b_) {                                      \
+			printf("# %s:%d: failed: %s == %s (%" PRIu64 \
+			       " != %" PRIu64 ")\n",                 \
+			       __FILE__, __LINE__, #a, #b, a_, b_);  \
+			return FAIL;                                 \
+		}                                                    \
 	} while (0)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -63,7 +63,7 @@ struct tdesc {
 	uint32_t flags;
 	int16_t exponent;
 	uint16_t size;
-	uint32_t offset;	/* in the data block, bytes */
+	uint32_t offset; /* in the data block, bytes */
 	uint32_t bucket_size;
 };
 
@@ -222,15 +222,15 @@ static int open_set_ns(struct stats_set *s, const char *id, uint32_t name_size,
 	return stats__open(s, fd);
 }
 
-static int open_set(struct stats_set *s, const char *id,
-		    const struct tdesc *d, unsigned int n, uint32_t data_len)
+static int open_set(struct stats_set *s, const char *id, const struct tdesc *d,
+		    unsigned int n, uint32_t data_len)
 {
 	return open_set_ns(s, id, NAME_SIZE, d, n, data_len);
 }
 
 /* Overwrite @n values of a test set at byte @off of its data block. */
-static int set_vals(const struct stats_set *s, uint32_t off,
-		    const uint64_t *v, size_t n)
+static int set_vals(const struct stats_set *s, uint32_t off, const uint64_t *v,
+		    size_t n)
 {
 	ssize_t r = pwrite(s->fd, v, n * 8, (off_t)(s->data_offset + off));
 
@@ -381,7 +381,8 @@ static int test_snapshot_sparse(const void *arg)
 	uint64_t v[6];
 
 	CHECK_EQ(open_set(&s, "kvm-2", sparse_desc, ARRAY_SIZE(sparse_desc),
-			  96), 0);
+			  96),
+		 0);
 	CHECK_EQ(s.nvalues, 6);
 	CHECK_EQ(s.data_size, 72);
 	CHECK_EQ(stats__snapshot(&s, v), 0);
@@ -419,11 +420,13 @@ struct delta_case {
 
 static const struct delta_case delta_cases[] = {
 	{ VM_REMOTE, { 10 }, { 25 }, { 15 } },
-	{ VM_ZAPPED, { 25 }, { 5 }, { 5 } },		/* cleared */
+	{ VM_ZAPPED, { 25 }, { 5 }, { 5 } }, /* cleared */
 	{ VM_PAGES, { 100 }, { 40 }, { 40 } },
 	{ VM_RMAP, { 7 }, { 9 }, { 9 } },
 	{ VM_LIN, { 1, 2, 3, 4 }, { 1, 5, 3, 10 }, { 0, 3, 0, 6 } },
-	{ VM_LOG, { 0, 1, 2, 3, 4, 5, 6, 7 }, { 0, 1, 4, 3, 4, 9, 6, 8 },
+	{ VM_LOG,
+	  { 0, 1, 2, 3, 4, 5, 6, 7 },
+	  { 0, 1, 4, 3, 4, 9, 6, 8 },
 	  { 0, 0, 2, 0, 0, 4, 0, 1 } },
 	{ VM_MEM, { 4096 }, { 2048 }, { 2048 } },
 };
@@ -438,14 +441,16 @@ static int check_delta(uint32_t type)
 		const struct delta_case *dc = &delta_cases[c];
 
 		CHECK_EQ(set_vals(&s, vm_desc[dc->desc].offset, dc->before,
-				  vm_desc[dc->desc].size), 0);
+				  vm_desc[dc->desc].size),
+			 0);
 	}
 	CHECK_EQ(stats__snapshot(&s, before), 0);
 	for (size_t c = 0; c < ARRAY_SIZE(delta_cases); c++) {
 		const struct delta_case *dc = &delta_cases[c];
 
 		CHECK_EQ(set_vals(&s, vm_desc[dc->desc].offset, dc->after,
-				  vm_desc[dc->desc].size), 0);
+				  vm_desc[dc->desc].size),
+			 0);
 	}
 	CHECK_EQ(stats__snapshot(&s, after), 0);
 	memset(delta, 0xee, sizeof(delta));
@@ -486,8 +491,7 @@ struct rig {
 	struct phase_log *log;
 };
 
-static const char *const counter_names[] = { "memslot_changes",
-					      "guest_marks" };
+static const char *const counter_names[] = { "memslot_changes", "guest_marks" };
 
 static int rig_open(struct rig *r)
 {
@@ -515,13 +519,14 @@ static int rig_open(struct rig *r)
 		for (uint32_t off = 0; off < s->data_size; off += 64)
 			if (set_vals(s, off, zero,
 				     s->data_size - off < 64 ?
-				     (s->data_size - off) / 8 : 8))
+					     (s->data_size - off) / 8 :
+					     8))
 				return -EIO;
 	}
 	r->vcpus[0] = &r->vcpu[0];
 	r->vcpus[1] = &r->vcpu[1];
-	r->log = phase_log__new(&r->vm, r->vcpus, 2, counter_names, counters,
-				2);
+	r->log =
+		phase_log__new(&r->vm, r->vcpus, 2, counter_names, counters, 2);
 	return r->log ? 0 : -errno;
 }
 
@@ -742,18 +747,19 @@ static int test_phase_json(const void *arg)
 	p0 = json_object_array_get_idx(phases, 0);
 	p1 = json_object_array_get_idx(phases, 1);
 	CHECK(!strcmp(json_object_get_string(jget(p0, "name")), "boot"));
-	CHECK(!strcmp(json_object_get_string(jget(p1, "name")),
-		      "slot-change"));
+	CHECK(!strcmp(json_object_get_string(jget(p1, "name")), "slot-change"));
 	CHECK(!jget(p0, "open") && !jget(p1, "open"));
 	CHECK(json_object_get_uint64(jget(p0, "ns")) >= 2000000);
-	CHECK_EQ(json_object_get_uint64(jget(jget(p0, "vm"),
-					     "remote_tlb_flush")), 3);
+	CHECK_EQ(json_object_get_uint64(
+			 jget(jget(p0, "vm"), "remote_tlb_flush")),
+		 3);
 	CHECK_EQ(json_object_get_uint64(jget(jget(p0, "vcpu"), "pf_taken")),
 		 120);
 	CHECK_EQ(json_object_get_uint64(jget(jget(p1, "vcpu"), "max_wait")),
 		 31);
-	CHECK_EQ(json_object_get_uint64(jget(jget(p1, "zapvm"),
-					     "memslot_changes")), 2);
+	CHECK_EQ(json_object_get_uint64(
+			 jget(jget(p1, "zapvm"), "memslot_changes")),
+		 2);
 	hist = jget(jget(p0, "vcpu"), "halt_wait_hist");
 	CHECK(hist && json_object_is_type(hist, json_type_array));
 	CHECK_EQ(json_object_array_length(hist), 6);
@@ -780,8 +786,7 @@ static int test_phase_json_u64(const void *arg)
 	uint64_t big = 0;
 	uint64_t *const counters[] = { &big };
 	const char *const names[] = { "big" };
-	struct phase_log *l = phase_log__new(NULL, NULL, 0, names, counters,
-					     1);
+	struct phase_log *l = phase_log__new(NULL, NULL, 0, names, counters, 1);
 	json_object *root, *parsed, *p;
 
 	CHECK(l);
@@ -1289,8 +1294,8 @@ static void many_init(uint16_t size)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(many); i++) {
 		snprintf(many_names[i], sizeof(many_names[i]), "s%u", i);
-		many[i] = (struct tdesc){ many_names[i], TLOG, 0, size,
-					  i * size * 8u, 0 };
+		many[i] = (struct tdesc){ many_names[i], TLOG,		0,
+					  size,		 i * size * 8u, 0 };
 	}
 }
 
@@ -1374,9 +1379,10 @@ static int check_accepted(const struct stats_set *s)
 
 static int test_fuzz(const void *arg)
 {
-	static const uint32_t specials[] = { 0, 1, 7, 8, 24, 48, 72, 4096,
-					     4097, 0x7fffffff, 0xfffffff8,
-					     UINT32_MAX };
+	static const uint32_t specials[] = {
+		0,  1,	  7,	8,	    24,		48,
+		72, 4096, 4097, 0x7fffffff, 0xfffffff8, UINT32_MAX
+	};
 	unsigned int accepted = 0, rejected = 0;
 
 	for (int iter = 0; iter < 3000; iter++) {
@@ -1385,7 +1391,8 @@ static int test_fuzz(const void *arg)
 		int fd, ret, nmut = 1 + (int)(rng() % 4);
 
 		CHECK_EQ(tfile_build(&t, "kvm-fuzz", vm_desc,
-				     ARRAY_SIZE(vm_desc), 0), 0);
+				     ARRAY_SIZE(vm_desc), 0),
+			 0);
 		for (int m = 0; m < nmut; m++) {
 			size_t at = rng() % (t.data_offset + 4 - 3);
 
@@ -1526,8 +1533,8 @@ static const struct test tests[] = {
 	{ "stats__find", test_find, NULL },
 	{ "type, unit and base names", test_names, NULL },
 	{ "snapshot of the kernel's dense layout", test_snapshot_dense, NULL },
-	{ "snapshot of an out-of-order layout with holes",
-	  test_snapshot_sparse, NULL },
+	{ "snapshot of an out-of-order layout with holes", test_snapshot_sparse,
+	  NULL },
 	{ "snapshot of a shrunk file is -EIO", test_snapshot_errors, NULL },
 	{ "a set without descriptors", test_empty_set, NULL },
 	{ "limit: name_size 4096 opens, 4104 is -EINVAL", test_limit_name_size,
@@ -1550,8 +1557,7 @@ static const struct test tests[] = {
 	{ "phase log: sums over phases", test_phase_sum, NULL },
 	{ "phase log: json", test_phase_json, NULL },
 	{ "phase log: json keeps u64 above INT64_MAX, flags an open phase",
-	  test_phase_json_u64,
-	  NULL },
+	  test_phase_json_u64, NULL },
 	{ "phase log: print", test_phase_print, NULL },
 	{ "phase log: 5000 phases", test_phase_many, NULL },
 	{ "phase log: concurrent marks", test_phase_threads, NULL },
@@ -1581,8 +1587,9 @@ int main(void)
 			snprintf(what, sizeof(what), "rejects %s", c->what);
 			ret = test_corrupt(c);
 		} else if (i == ARRAY_SIZE(tests) + ncorrupt) {
-			snprintf(what, sizeof(what),
-				 "3000 random corruptions: -EINVAL or consistent");
+			snprintf(
+				what, sizeof(what),
+				"3000 random corruptions: -EINVAL or consistent");
 			ret = test_fuzz(NULL);
 		} else {
 			snprintf(what, sizeof(what),

@@ -42,8 +42,8 @@ static void test_sizes(void)
 		is_int(ret, cases[i].ret, "parse_size(\"%s\") returns %d",
 		       cases[i].s, cases[i].ret);
 		if (!cases[i].ret)
-			ok(v == cases[i].v, "parse_size(\"%s\") = %llu", cases[i].s,
-			   (unsigned long long)cases[i].v);
+			ok(v == cases[i].v, "parse_size(\"%s\") = %llu",
+			   cases[i].s, (unsigned long long)cases[i].v);
 	}
 }
 
@@ -55,7 +55,8 @@ static void test_u64(void)
 	ok(!parse_u64("42", &v) && v == 42, "decimal u64");
 	is_int(parse_u64("42x", &v), -EINVAL, "trailing junk refused");
 	is_int(parse_u64("-3", &v), -EINVAL, "negative refused");
-	is_int(parse_u64("0x10000000000000000", &v), -ERANGE, "overflow refused");
+	is_int(parse_u64("0x10000000000000000", &v), -ERANGE,
+	       "overflow refused");
 }
 
 static void test_rom_specs(void)
@@ -85,7 +86,8 @@ static void test_rom_specs(void)
 	is_int(rom_spec__parse("pattern:0", &r), -EINVAL, "empty pattern");
 	is_int(rom_spec__parse("@0x1000", &r), -EINVAL, "no source");
 	is_int(rom_spec__parse("x@zz", &r), -EINVAL, "bad GPA");
-	is_int(rom_spec__parse("pattern:2G", &r), -EINVAL, "pattern over 1 GiB");
+	is_int(rom_spec__parse("pattern:2G", &r), -EINVAL,
+	       "pattern over 1 GiB");
 }
 
 static void test_names(void)
