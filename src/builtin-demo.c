@@ -33,16 +33,10 @@ static void demo_usage(FILE *f)
 
 int cmd_demo(int argc, char **argv)
 {
-	enum { OPT_MEM = 256, OPT_CPUS, OPT_THP, OPT_JSON, OPT_ARGS };
+	enum { OPT_JSON = RUNOPT_NEXT };
 	static const struct option opts[] = {
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "thp", required_argument, NULL, OPT_THP },
+		RUNOPTS_VM,
 		{ "json", required_argument, NULL, OPT_JSON },
-		{ "args", required_argument, NULL, OPT_ARGS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static const enum zap_policy policies[] = { ZAP_ALL, ZAP_SLOT };
@@ -54,50 +48,17 @@ int cmd_demo(int argc, char **argv)
 	bool slot_ok, mem_given = false;
 	const char *json_path = NULL, *mmu;
 	int c, ret = 0;
-	uint64_t v;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MEM:
-			if (parse_size(optarg, &base.mem_size) ||
-			    !base.mem_size) {
-				log_err("--mem '%s': expected a size such as 512M",
-					optarg);
-				return ZAPVM_EXIT_USAGE;
-			}
-			mem_given = true;
-			break;
-		case OPT_CPUS:
-			if (parse_u64(optarg, &v) || !v || v > 4096) {
-				log_err("--cpus '%s': expected a number from 1",
-					optarg);
-				return ZAPVM_EXIT_USAGE;
-			}
-			base.ncpus = (unsigned int)v;
-			break;
-		case OPT_THP:
-			if (thp_mode__parse(optarg, &base.thp)) {
-				log_err("--thp '%s': expected on or off",
-					optarg);
-				return ZAPVM_EXIT_USAGE;
-			}
-			break;
-		case OPT_JSON:
+		if (c == OPT_JSON) {
 			json_path = optarg;
-			break;
-		case OPT_ARGS:
-			base.args = optarg;
-			break;
-		case 'h':
+		} else if (c == 'h') {
 			demo_usage(stdout);
 			return 0;
-		default:
-			if (!common_opt(c)) {
-				demo_usage(stderr);
-				return ZAPVM_EXIT_USAGE;
-			}
-			break;
+		} else if (runopts__parse(c, optarg, &base, &mem_given)) {
+			demo_usage(stderr);
+			return ZAPVM_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {

@@ -57,6 +57,50 @@ static int add_rom(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+int runopts__parse(int c, const char *arg, struct vm_config *cfg,
+		   bool *mem_given)
+{
+	uint64_t v;
+
+	switch (c) {
+	case RUNOPT_MEM:
+		*mem_given = true;
+		if (parse_size(arg, &cfg->mem_size) || !cfg->mem_size) {
+			log_err("--mem '%s': expected a size such as 512M or 2G",
+				arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	case RUNOPT_CPUS:
+		if (parse_u64(arg, &v) || !v || v > 4096) {
+			log_err("--cpus '%s': expected a number from 1", arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		cfg->ncpus = (unsigned int)v;
+		return 0;
+	case RUNOPT_THP:
+		if (thp_mode__parse(arg, &cfg->thp)) {
+			log_err("--thp '%s': expected on or off", arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	case RUNOPT_ARGS:
+		cfg->args = arg;
+		return 0;
+	case RUNOPT_ROM:
+		return add_rom(cfg, arg);
+	case RUNOPT_POLICY:
+		if (zap_policy__parse(arg, &cfg->policy)) {
+			log_err("--zap-policy '%s': expected default, all or slot",
+				arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	default:
+		return common_opt(c) ? 0 : -1;
+	}
+}
+
 void runopts__free(struct vm_config *cfg)
 {
 	for (unsigned int i = 0; i < cfg->nroms; i++)
@@ -123,30 +167,14 @@ static void print_summary(const struct vm_config *cfg,
 
 int cmd_run(int argc, char **argv)
 {
-	enum {
-		OPT_MEM = 256,
-		OPT_CPUS,
-		OPT_ROM,
-		OPT_ARGS,
-		OPT_POLICY,
-		OPT_THP,
-		OPT_STATS,
-		OPT_JSON,
-		OPT_TIMEOUT
-	};
+	enum { OPT_STATS = RUNOPT_NEXT, OPT_JSON, OPT_TIMEOUT };
 	static const struct option opts[] = {
-		{ "mem", required_argument, NULL, OPT_MEM },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "rom", required_argument, NULL, OPT_ROM },
-		{ "args", required_argument, NULL, OPT_ARGS },
-		{ "zap-policy", required_argument, NULL, OPT_POLICY },
-		{ "thp", required_argument, NULL, OPT_THP },
+		RUNOPTS_VM,
+		{ "rom", required_argument, NULL, RUNOPT_ROM },
+		{ "zap-policy", required_argument, NULL, RUNOPT_POLICY },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vm_config cfg = { .mem_size = DEFAULT_MEM, .ncpus = 1 };
@@ -160,45 +188,6 @@ int cmd_run(int argc, char **argv)
 	optind = 1;
 	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_MEM:
-			if (parse_size(optarg, &cfg.mem_size) ||
-			    !cfg.mem_size) {
-				log_err("--mem '%s': expected a size such as 512M "
-					"or 2G",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			mem_given = true;
-			break;
-		case OPT_CPUS:
-			if (parse_u64(optarg, &v) || !v || v > 4096) {
-				log_err("--cpus '%s': expected a number from 1",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			cfg.ncpus = (unsigned int)v;
-			break;
-		case OPT_ROM:
-			ret = add_rom(&cfg, optarg);
-			break;
-		case OPT_ARGS:
-			cfg.args = optarg;
-			break;
-		case OPT_POLICY:
-			if (zap_policy__parse(optarg, &cfg.policy)) {
-				log_err("--zap-policy '%s': expected default, all "
-					"or slot",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			break;
-		case OPT_THP:
-			if (thp_mode__parse(optarg, &cfg.thp)) {
-				log_err("--thp '%s': expected on or off",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			break;
 		case OPT_STATS:
 			stats = true;
 			if (optarg && strcmp(optarg, "all")) {
@@ -223,7 +212,8 @@ int cmd_run(int argc, char **argv)
 			runopts__free(&cfg);
 			return 0;
 		default:
-			if (!common_opt(c))
+			ret = runopts__parse(c, optarg, &cfg, &mem_given);
+			if (ret < 0)
 				ret = ZAPVM_EXIT_USAGE;
 			break;
 		}

@@ -36,17 +36,32 @@ int errno_to_exit(int err)
 	}
 }
 
-int parse_u64(const char *s, uint64_t *out)
+/* The leading unsigned number of @s; *@end points past it. 0 or -errno. */
+static int parse_number(const char *s, uint64_t *v, char **end)
 {
-	char *end;
+	unsigned long long n;
 
 	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	n = strtoull(s, end, 0);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (end == s || *end)
+	if (*end == s)
+		return -EINVAL;
+	*v = n;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	uint64_t v;
+	int ret = parse_number(s, &v, &end);
+
+	if (ret)
+		return ret;
+	if (*end)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -63,15 +78,11 @@ int parse_size(const char *s, uint64_t *out)
 		{ "TiB", 40 }, { "B", 0 },
 	};
 	char *end;
+	uint64_t v;
+	int ret = parse_number(s, &v, &end);
 
-	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno == ERANGE)
-		return -ERANGE;
-	if (end == s)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(end, units[i].suffix))
 			continue;

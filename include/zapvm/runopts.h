@@ -20,6 +20,37 @@ struct builtin_guest;
 int guest__resolve(const char *spec, struct vm_config *cfg, uint8_t **owned,
 		   bool mem_given);
 
+/* getopt_long() values of the VM options `run` and `demo` share. */
+enum {
+	RUNOPT_MEM = 256,
+	RUNOPT_CPUS,
+	RUNOPT_THP,
+	RUNOPT_ARGS,
+	RUNOPT_ROM,
+	RUNOPT_POLICY,
+	RUNOPT_NEXT, /* a command's own options start here */
+};
+
+#define RUNOPTS_VM                                                \
+	{ "mem", required_argument, NULL, RUNOPT_MEM },           \
+		{ "cpus", required_argument, NULL, RUNOPT_CPUS }, \
+		{ "thp", required_argument, NULL, RUNOPT_THP },   \
+		{ "args", required_argument, NULL, RUNOPT_ARGS }, \
+		{ "verbose", no_argument, NULL, 'v' },            \
+		{ "quiet", no_argument, NULL, 'q' },              \
+	{                                                         \
+		"help", no_argument, NULL, 'h'                    \
+	}
+
+/*
+ * runopts__parse - apply VM option @c (a RUNOPT_* value, -v or -q) with
+ * @arg to @cfg; *@mem_given records an explicit --mem. Returns 0 when
+ * handled, ZAPVM_EXIT_USAGE after one line on stderr for a bad value, -1
+ * when @c is not one of these options.
+ */
+int runopts__parse(int c, const char *arg, struct vm_config *cfg,
+		   bool *mem_given);
+
 /* runopts__free - release the ROM specs of @cfg. */
 void runopts__free(struct vm_config *cfg);
 
