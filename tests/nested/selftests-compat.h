@@ -8,12 +8,13 @@
  * test_util.h when the macro is used.
  */
 #ifndef __ASSEMBLER__
-#define TEST_ASSERT_EQ(a, b)						\
-do {									\
-	typeof(a) __a = (a);						\
-	typeof(b) __b = (b);						\
-	TEST_ASSERT(__a == __b,						\
-		    "%s == %s failed.\n\t%s is %#lx\n\t%s is %#lx",	\
-		    #a, #b, #a, (unsigned long)__a, #b, (unsigned long)__b); \
-} while (0)
+#define TEST_ASSERT_EQ(a, b)                                                \
+	do {                                                                \
+		typeof(a) __a = (a);                                        \
+		typeof(b) __b = (b);                                        \
+		TEST_ASSERT(__a == __b,                                     \
+			    "%s == %s failed.\n\t%s is %#lx\n\t%s is %#lx", \
+			    #a, #b, #a, (unsigned long)__a, #b,             \
+			    (unsigned long)__b);                            \
+	} while (0)
 #endif
