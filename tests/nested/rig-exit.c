@@ -12,7 +12,8 @@
 
 int main(int argc, char **argv)
 {
-	unsigned char v = argc > 1 ? (unsigned char)strtoul(argv[1], NULL, 0) : 0;
+	unsigned char v = argc > 1 ? (unsigned char)strtoul(argv[1], NULL, 0) :
+				     0;
 	int fd = open("/dev/port", O_WRONLY);
 
 	if (fd < 0) {
