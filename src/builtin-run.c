@@ -20,11 +20,19 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: zapvm run [OPTIONS] GUEST\n"
+		"       zapvm run [OPTIONS] --kernel BZIMAGE [--initrd FILE] "
+		"[--cmdline STR]\n"
 		"  GUEST                 an ELF64 test guest, or builtin:NAME "
 		"(see 'zapvm guests')\n"
+		"  --kernel BZIMAGE      boot Linux (64-bit boot protocol) "
+		"with a serial console\n"
+		"  --initrd FILE         the Linux guest's initrd\n"
+		"  --cmdline STR         its command line (default "
+		"'console=ttyS0')\n"
 		"  --mem SIZE            guest RAM (default 256M, or the "
 		"guest's minimum)\n"
-		"  --cpus N              vCPUs (default 1, at most 32)\n"
+		"  --cpus N              vCPUs (default 1, at most 32; Linux "
+		"254)\n"
 		"  --rom SRC[@GPA][,size=SIZE]\n"
 		"                        a read-only ROM region; SRC is a file "
 		"or pattern:LEN\n"
@@ -154,6 +162,32 @@ int guest__resolve(const char *spec, struct vm_config *cfg, uint8_t **owned,
 	return 0;
 }
 
+/* The Linux boot's inputs and boot time, added to report__json_run()'s. */
+static void json_add_linux(struct json_object *o, const struct vm_config *cfg,
+			   const struct vm_result *res)
+{
+	struct json_object *c, *r;
+
+	if (json_object_object_get_ex(o, "config", &c) && cfg->kernel) {
+		json_object_object_add(c, "kernel",
+				       json_object_new_string(cfg->kernel));
+		json_object_object_add(
+			c, "initrd",
+			cfg->initrd ? json_object_new_string(cfg->initrd) :
+				      NULL);
+		json_object_object_add(
+			c, "cmdline",
+			cfg->cmdline ? json_object_new_string(cfg->cmdline) :
+				       NULL);
+	}
+	if (json_object_object_get_ex(o, "result", &r))
+		json_object_object_add(
+			r, "boot_done_ms",
+			res->boot_done_ns ? json_object_new_double(
+						    res->boot_done_ns / 1e6) :
+					    NULL);
+}
+
 static void print_summary(const struct vm_config *cfg,
 			  const struct vm_result *res)
 {
@@ -163,11 +197,21 @@ static void print_summary(const struct vm_config *cfg,
 	       zap_iface__name(res->iface), report__faults(res, 0),
 	       report__faults(res, 1), (unsigned long long)res->memslot_changes,
 	       res->memslot_update_ns / 1e6, res->wall_ns / 1e6);
+	if (res->boot_done_ns)
+		printf("zapvm: %s: boot done after %.3f ms\n", cfg->guest_name,
+		       res->boot_done_ns / 1e6);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STATS = RUNOPT_NEXT, OPT_JSON, OPT_TIMEOUT };
+	enum {
+		OPT_STATS = RUNOPT_NEXT,
+		OPT_JSON,
+		OPT_TIMEOUT,
+		OPT_KERNEL,
+		OPT_INITRD,
+		OPT_CMDLINE,
+	};
 	static const struct option opts[] = {
 		RUNOPTS_VM,
 		{ "rom", required_argument, NULL, RUNOPT_ROM },
@@ -175,6 +219,9 @@ int cmd_run(int argc, char **argv)
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ 0 },
 	};
 	struct vm_config cfg = { .mem_size = DEFAULT_MEM, .ncpus = 1 };
@@ -207,6 +254,15 @@ int cmd_run(int argc, char **argv)
 			}
 			cfg.timeout_ms = v * 1000;
 			break;
+		case OPT_KERNEL:
+			cfg.kernel = optarg;
+			break;
+		case OPT_INITRD:
+			cfg.initrd = optarg;
+			break;
+		case OPT_CMDLINE:
+			cfg.cmdline = optarg;
+			break;
 		case 'h':
 			run_usage(stdout);
 			runopts__free(&cfg);
@@ -218,7 +274,17 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 	}
-	if (!ret && optind != argc - 1) {
+	if (!ret && !cfg.kernel && (cfg.initrd || cfg.cmdline)) {
+		log_err("run: --initrd and --cmdline go with --kernel");
+		ret = ZAPVM_EXIT_USAGE;
+	}
+	if (!ret && cfg.kernel && optind != argc) {
+		log_err("run: --kernel boots Linux; no GUEST goes with it, got "
+			"'%s'",
+			argv[optind]);
+		ret = ZAPVM_EXIT_USAGE;
+	}
+	if (!ret && !cfg.kernel && optind != argc - 1) {
 		log_err("run: expected exactly one GUEST (an ELF file or "
 			"builtin:NAME), got %d",
 			argc - optind);
@@ -226,7 +292,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret)
 		goto out;
-	ret = guest__resolve(argv[optind], &cfg, &owned, mem_given);
+	if (cfg.kernel)
+		cfg.guest_name = cfg.kernel;
+	else
+		ret = guest__resolve(argv[optind], &cfg, &owned, mem_given);
 	if (ret)
 		goto out;
 
@@ -238,8 +307,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (json_path && res.ran) {
 		struct json_object *o = report__json_run(&cfg, &res);
-		int wret = o ? report__write_json(o, json_path) :
-			       ZAPVM_EXIT_SOFTWARE;
+		int wret;
+
+		if (o)
+			json_add_linux(o, &cfg, &res);
+		wret = o ? report__write_json(o, json_path) :
+			   ZAPVM_EXIT_SOFTWARE;
 
 		json_object_put(o);
 		if (wret && !ret)

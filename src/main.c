@@ -17,6 +17,8 @@ static const struct {
 	{ "run", cmd_run, "run a test guest (ELF file or builtin:NAME)" },
 	{ "demo", cmd_demo,
 	  "measure the memslot zap policies with the bootsim guest" },
+	{ "bench", cmd_bench,
+	  "repeat a scenario over policies and VM shapes, with statistics" },
 	{ "caps", cmd_caps, "show what this host's KVM offers" },
 	{ "guests", cmd_guests, "list the builtin guests" },
 	{ "version", cmd_version, "print zapvm's version" },

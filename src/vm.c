@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM core: KVM VM and vCPUs, guest memory and memslots, stats and
+ * phases, the zap policy, the trap buses, vCPU threads and exit dispatch.
+ * What a guest needs to boot - its memory layout, image, registers and
+ * devices - comes from a boot path (struct boot_ops in vmcore.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,62 +13,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "zapvm/guest_abi.h"
-#include "zapvm/loader.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
+#include "zapvm/vmcore.h"
 #include "zapvm/x86.h"
-
-#define GIB (1ULL << 30)
-#define FOUR_GIB (4ULL << 30)
-
-/* A vCPU handler's "this vCPU is finished" answer (errors are < 0). */
-#define VCPU_DONE 1
-
-struct vcpu {
-	struct vm *vm;
-	unsigned int id;
-	int fd;
-	struct kvm_run *run;
-	size_t run_size;
-	pthread_t thread;
-	bool started;
-	uint64_t exits;
-};
-
-struct vm {
-	const struct vm_config *cfg;
-	struct vm_result *res;
-	int kvm_fd, vm_fd;
-	void *ram;
-	size_t ram_map_size;
-	void *ram_map; /* the mapping ram lies in (aligned for THP) */
-	void *rom_mem[VM_MAX_ROMS];
-	uint64_t rom_size[VM_MAX_ROMS];
-	uint64_t rom_gpa[VM_MAX_ROMS];
-	uint64_t gpa_top;
-	struct memslots slots;
-	bool slots_ready;
-	struct bus pio, mmio;
-	struct vcpu *vcpus;
-	unsigned int ncpus;
-	struct phase_log *phases;
-	struct zap_support zs;
-	pthread_t main_thread;
-
-	pthread_mutex_t lock;
-	int guest_status; /* highest DONE status */
-	int fail_code; /* first failure's exit code, or 0 */
-	bool stopping;
-	unsigned int running;
-	bool started; /* vCPUs run: memslot changes are churn now */
-	uint64_t changes_at_start, update_ns_at_start;
-};
 
 static void vm__kick_all(struct vm *vm)
 {
@@ -77,23 +36,24 @@ static void vm__kick_all(struct vm *vm)
 	}
 }
 
-/* Record the first failure; the whole VM stops. */
-static void vm__fail(struct vm *vm, int code)
+void vm__stop(struct vm *vm, int code)
 {
 	pthread_mutex_lock(&vm->lock);
-	if (!vm->fail_code)
-		vm->fail_code = code;
-	vm->stopping = true;
+	if (!vm->stop_set) {
+		vm->stop_set = true;
+		vm->stop_code = code;
+	}
+	__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&vm->lock);
 	vm__kick_all(vm);
 }
 
-static bool vm__stopping(struct vm *vm)
+bool vm__stopping(struct vm *vm)
 {
 	return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
 }
 
-static uint64_t vcpu__rip(struct vcpu *v)
+uint64_t vcpu__rip(struct vcpu *v)
 {
 	struct kvm_regs regs;
 
@@ -102,180 +62,52 @@ static uint64_t vcpu__rip(struct vcpu *v)
 	return regs.rip;
 }
 
-/* ---- ucalls ---------------------------------------------------------- */
-
-/* Copy a guest string of @len bytes into @buf (NUL-terminated); -EFAULT. */
-static int guest_str(struct vm *vm, uint64_t gpa, uint64_t len, char *buf,
-		     size_t size)
+void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write)
 {
-	const char *src;
-
-	if (len >= size)
-		return -EINVAL;
-	if (!len) {
-		buf[0] = '\0';
-		return 0;
-	}
-	src = gpa_to_hva(&vm->slots, gpa, len, false);
-	if (!src)
-		return -EFAULT;
-	memcpy(buf, src, len);
-	buf[len] = '\0';
-	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)buf[i] < 0x20 ||
-		    (unsigned char)buf[i] > 0x7e)
-			buf[i] = '?';
-	}
-	return 0;
+	return gpa_to_hva(&vm->slots, gpa, len, write);
 }
 
-static int64_t ucall__print(struct vm *vm, const struct zapvm_ucall *uc)
+void vm__boot_done(struct vm *vm, const char *how, bool once)
 {
-	const void *text;
+	bool first;
 
-	if (uc->args[1] > ZAPVM_PRINT_MAX)
-		return -EINVAL;
-	if (!uc->args[1])
-		return 0;
-	text = gpa_to_hva(&vm->slots, uc->args[0], uc->args[1], false);
-	if (!text)
-		return -EFAULT;
-	if (!vm->cfg->quiet_guest) {
-		fwrite(text, 1, uc->args[1], stdout);
-		fflush(stdout);
-	}
-	return 0;
+	pthread_mutex_lock(&vm->lock);
+	first = !vm->boot_done;
+	vm->boot_done = true;
+	if (first && vm->t_start)
+		vm->res->boot_done_ns = now_ns() - vm->t_start;
+	pthread_mutex_unlock(&vm->lock);
+	if (once && !first)
+		return;
+	log_info("boot done (%s)", how);
+	if (vm->phases && phase_log__mark(vm->phases, "boot-done") < 0)
+		log_warn("cannot mark boot-done (%s)", how);
 }
 
-static int64_t ucall__phase(struct vm *vm, const struct zapvm_ucall *uc)
+int vm__irq_line(struct vm *vm, unsigned int irq, int level)
 {
-	char name[ZAPVM_NAME_MAX];
-	int ret = guest_str(vm, uc->args[0], uc->args[1], name, sizeof(name));
+	struct kvm_irq_level l = { .irq = irq, .level = level };
 
-	if (ret)
-		return ret;
-	if (!vm->phases)
-		return 0;
-	ret = phase_log__mark(vm->phases, name);
-	return ret < 0 ? ret : 0;
-}
-
-static void ucall__assert(struct vcpu *v, const struct zapvm_ucall *uc)
-{
-	char file[256], expr[512];
-
-	if (guest_str(v->vm, uc->args[0], uc->args[1], file, sizeof(file)))
-		strcpy(file, "<bad file name>");
-	if (guest_str(v->vm, uc->args[2], uc->args[3], expr, sizeof(expr)))
-		strcpy(expr, "<bad expression>");
-	log_err("guest assertion failed on vCPU %u: %s:%llu: %s "
-		"(values 0x%llx, 0x%llx)",
-		v->id, file, (unsigned long long)uc->args[4], expr,
-		(unsigned long long)uc->args[5],
-		(unsigned long long)uc->args[6]);
-}
-
-static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
-			 uint32_t len, bool is_write, void *opaque)
-{
-	struct vm *vm = v->vm;
-	struct zapvm_ucall *guest, uc;
-	uint32_t gpa;
-	int64_t ret;
-
-	if (len != 4 || !is_write) {
-		log_err("vCPU %u: ucall port accessed with a %u-byte %s at RIP "
-			"0x%llx; only 32-bit OUT is defined",
-			v->id, len, is_write ? "write" : "read",
-			(unsigned long long)vcpu__rip(v));
-		return -EINVAL;
-	}
-	memcpy(&gpa, data, 4);
-	guest = gpa_to_hva(&vm->slots, gpa, sizeof(*guest), true);
-	if (!guest) {
-		log_err("vCPU %u: ucall block at GPA 0x%x is not in guest RAM "
-			"(RIP 0x%llx)",
-			v->id, gpa, (unsigned long long)vcpu__rip(v));
-		return -EFAULT;
-	}
-	/* One copy: another vCPU may rewrite the block while we work. */
-	memcpy(&uc, guest, sizeof(uc));
-
-	switch (uc.cmd) {
-	case ZAPVM_UCALL_PRINT:
-		ret = ucall__print(vm, &uc);
-		break;
-	case ZAPVM_UCALL_PHASE:
-		ret = ucall__phase(vm, &uc);
-		break;
-	case ZAPVM_UCALL_ASSERT:
-		ucall__assert(v, &uc);
-		vm__fail(vm, ZAPVM_EXIT_GUEST_ASSERT);
-		return VCPU_DONE;
-	case ZAPVM_UCALL_DONE:
-		pthread_mutex_lock(&vm->lock);
-		if ((int)(uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
-				  ZAPVM_EXIT_GUEST_MAX :
-				  uc.args[0]) > vm->guest_status)
-			vm->guest_status = uc.args[0] > ZAPVM_EXIT_GUEST_MAX ?
-						   ZAPVM_EXIT_GUEST_MAX :
-						   (int)uc.args[0];
-		pthread_mutex_unlock(&vm->lock);
-		log_debug("vCPU %u: done, status %llu", v->id,
-			  (unsigned long long)uc.args[0]);
-		return VCPU_DONE;
-	case ZAPVM_UCALL_ROM_UNMAP:
-		ret = uc.args[0] > UINT32_MAX ?
-			      -EINVAL :
-			      memslots__rom_unmap(&vm->slots,
-						  (unsigned int)uc.args[0]);
-		break;
-	case ZAPVM_UCALL_ROM_MAP:
-		ret = uc.args[0] > UINT32_MAX ?
-			      -EINVAL :
-			      memslots__rom_map(&vm->slots,
-						(unsigned int)uc.args[0]);
-		break;
-	case ZAPVM_UCALL_ROM_MOVE:
-		ret = uc.args[0] > UINT32_MAX ?
-			      -EINVAL :
-			      memslots__rom_move(&vm->slots,
-						 (unsigned int)uc.args[0],
-						 uc.args[1]);
-		break;
-	case ZAPVM_UCALL_CLOCK:
-		ret = (int64_t)now_ns();
-		break;
-	default:
-		ret = -ENOSYS;
-		break;
-	}
-	if (ret < 0)
-		log_debug("vCPU %u: ucall %u answered %lld", v->id, uc.cmd,
-			  (long long)ret);
-	__atomic_store_n(&guest->ret, ret, __ATOMIC_RELEASE);
-	return 0;
-}
-
-static int boot_done__handle(struct vcpu *v, uint64_t port, uint8_t *data,
-			     uint32_t len, bool is_write, void *opaque)
-{
-	if (is_write && v->vm->phases &&
-	    phase_log__mark(v->vm->phases, "boot-done") < 0)
-		log_warn("vCPU %u: cannot mark boot-done", v->id);
-	return 0;
-}
-
-/* The cheapest possible exit, for measuring the exit path itself. */
-static int null_port__handle(struct vcpu *v, uint64_t port, uint8_t *data,
-			     uint32_t len, bool is_write, void *opaque)
-{
-	if (!is_write)
-		memset(data, 0, len);
-	return 0;
+	return kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
 }
 
 /* ---- the vCPU loop --------------------------------------------------- */
+
+/* Log an unclaimed access once per port (all MMIO shares bit 0x10000). */
+static void vcpu__unclaimed(struct vcpu *v, const char *bus, uint64_t addr,
+			    uint32_t len, bool is_write, unsigned int bit)
+{
+	uint8_t mask = (uint8_t)(1u << (bit & 7));
+
+	if (__atomic_fetch_or(&v->vm->io_warned[bit >> 3], mask,
+			      __ATOMIC_RELAXED) &
+	    mask)
+		return;
+	log_debug("vCPU %u: unclaimed %u-byte %s of %s 0x%llx at RIP 0x%llx "
+		  "(reads as all ones; logged once)",
+		  v->id, len, is_write ? "write" : "read", bus,
+		  (unsigned long long)addr, (unsigned long long)vcpu__rip(v));
+}
 
 static int vcpu__io(struct vcpu *v)
 {
@@ -296,6 +128,13 @@ static int vcpu__io(struct vcpu *v)
 			bus__find(&v->vm->pio, run->io.port, size);
 		int ret;
 
+		if (!r && v->vm->boot->lenient_io) {
+			vcpu__unclaimed(v, "I/O port", run->io.port, size,
+					is_write, run->io.port);
+			if (!is_write)
+				memset(data, 0xff, size);
+			continue;
+		}
 		if (!r) {
 			log_err("vCPU %u: unhandled %u-byte %s of I/O port 0x%x "
 				"at RIP 0x%llx",
@@ -342,10 +181,42 @@ static int vcpu__mmio(struct vcpu *v)
 		}
 		return 0;
 	}
+	if (v->vm->boot->lenient_io) {
+		vcpu__unclaimed(v, "MMIO GPA", gpa, len, run->mmio.is_write,
+				0x10000);
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, len);
+		return 0;
+	}
 	log_err("vCPU %u: %u-byte %s of unbacked GPA 0x%llx at RIP 0x%llx",
 		v->id, len, run->mmio.is_write ? "write" : "read",
 		(unsigned long long)gpa, (unsigned long long)vcpu__rip(v));
 	return -EFAULT;
+}
+
+/* KVM_EXIT_SYSTEM_EVENT: the guest asked the platform to stop. */
+static int vcpu__system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		log_info("vCPU %u: guest powered off (system event)", v->id);
+		vm__stop(v->vm, ZAPVM_EXIT_OK);
+		return VCPU_DONE;
+	case KVM_SYSTEM_EVENT_RESET:
+		log_err("vCPU %u: the guest rebooted (system event)", v->id);
+		vm__stop(v->vm, ZAPVM_EXIT_GUEST_REBOOT);
+		return VCPU_DONE;
+	case KVM_SYSTEM_EVENT_CRASH:
+		log_err("vCPU %u: the guest reported a crash (system event)",
+			v->id);
+		vm__stop(v->vm, ZAPVM_EXIT_GUEST_PANIC);
+		return VCPU_DONE;
+	default:
+		log_err("vCPU %u: KVM_EXIT_SYSTEM_EVENT type %u at RIP 0x%llx",
+			v->id, v->run->system_event.type,
+			(unsigned long long)vcpu__rip(v));
+		return -EFAULT;
+	}
 }
 
 /* One exit: 0 to resume, VCPU_DONE, or < 0 for a crash (logged). */
@@ -381,10 +252,7 @@ static int vcpu__handle_exit(struct vcpu *v)
 			(unsigned long long)vcpu__rip(v));
 		return -EFAULT;
 	case KVM_EXIT_SYSTEM_EVENT:
-		log_err("vCPU %u: KVM_EXIT_SYSTEM_EVENT type %u at RIP 0x%llx",
-			v->id, run->system_event.type,
-			(unsigned long long)vcpu__rip(v));
-		return -EFAULT;
+		return vcpu__system_event(v);
 	case KVM_EXIT_INTR:
 		return 0;
 	default:
@@ -428,7 +296,7 @@ static void *vcpu__thread(void *arg)
 			}
 			log_err("vCPU %u: KVM_RUN failed: %s", v->id,
 				strerror(errno));
-			vm__fail(vm, ZAPVM_EXIT_SOFTWARE);
+			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
 			break;
 		}
 		v->exits++;
@@ -436,10 +304,13 @@ static void *vcpu__thread(void *arg)
 		if (ret == VCPU_DONE)
 			break;
 		if (ret < 0) {
-			vm__fail(vm, ZAPVM_EXIT_GUEST_CRASH);
+			vm__stop(vm, ZAPVM_EXIT_GUEST_CRASH);
 			break;
 		}
 	}
+	log_debug("vCPU %u: stopped after %llu exits, RIP 0x%llx", v->id,
+		  (unsigned long long)v->exits,
+		  (unsigned long long)vcpu__rip(v));
 	vcpu__finished(v);
 	return NULL;
 }
@@ -553,73 +424,6 @@ static int vm__load_rom(struct vm *vm, unsigned int i)
 	return 0;
 }
 
-/*
- * ROMs without @GPA go where firmware lives: stacked down from 4 GiB, 64 KiB
- * aligned, as long as that stays above RAM; otherwise above everything else.
- */
-static int vm__place_roms(struct vm *vm)
-{
-	const struct vm_config *cfg = vm->cfg;
-	uint64_t top = FOUR_GIB, high = 0, end;
-
-	for (unsigned int i = 0; i < cfg->nroms; i++) {
-		if (cfg->roms[i].has_gpa) {
-			vm->rom_gpa[i] = cfg->roms[i].gpa;
-			if (__builtin_add_overflow(vm->rom_gpa[i],
-						   vm->rom_size[i], &end)) {
-				log_err("ROM %u: GPA range overflows", i);
-				return -EINVAL;
-			}
-			high = end > high ? end : high;
-		}
-	}
-	high = high > cfg->mem_size ? high : cfg->mem_size;
-	high = high > FOUR_GIB ? high : FOUR_GIB;
-	for (unsigned int i = 0; i < cfg->nroms; i++) {
-		uint64_t size = vm->rom_size[i], gpa;
-		bool clash = false;
-
-		if (cfg->roms[i].has_gpa)
-			continue;
-		gpa = (top - size) & ~0xffffULL;
-		for (unsigned int j = 0; j < cfg->nroms; j++)
-			clash |= cfg->roms[j].has_gpa &&
-				 gpa < vm->rom_gpa[j] + vm->rom_size[j] &&
-				 vm->rom_gpa[j] < gpa + size;
-		if (size < top && gpa >= cfg->mem_size && !clash) {
-			vm->rom_gpa[i] = gpa;
-			top = gpa;
-			continue;
-		}
-		if (!align_up(high, 2ULL << 20, &gpa) ||
-		    __builtin_add_overflow(gpa, size, &high)) {
-			log_err("ROM %u: no room in the guest-physical space",
-				i);
-			return -EINVAL;
-		}
-		vm->rom_gpa[i] = gpa;
-	}
-	return 0;
-}
-
-static int vm__compute_gpa_top(struct vm *vm)
-{
-	uint64_t top = vm->cfg->mem_size, end;
-
-	for (unsigned int i = 0; i < vm->cfg->nroms; i++) {
-		end = vm->rom_gpa[i] + vm->rom_size[i];
-		top = end > top ? end : top;
-	}
-	if (!align_up(top, GIB, &top) || top > ZAPVM_BOOT_MAX_GIB * GIB) {
-		log_err("guest RAM and ROMs reach beyond %llu GiB, the most "
-			"test guests can map",
-			ZAPVM_BOOT_MAX_GIB);
-		return -EINVAL;
-	}
-	vm->gpa_top = top > FOUR_GIB ? top : FOUR_GIB;
-	return 0;
-}
-
 static int vm__setup_memory(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -639,9 +443,7 @@ static int vm__setup_memory(struct vm *vm)
 		if (ret)
 			return ret;
 	}
-	ret = vm__place_roms(vm);
-	if (!ret)
-		ret = vm__compute_gpa_top(vm);
+	ret = vm->boot->plan_memory(vm);
 	if (ret)
 		return ret;
 	ret = memslots__init(&vm->slots, nslots > 0 ? (uint32_t)nslots : 32,
@@ -651,64 +453,25 @@ static int vm__setup_memory(struct vm *vm)
 		return ret;
 	}
 	vm->slots_ready = true;
-	ret = memslots__add(&vm->slots, REGION_RAM, "ram", 0, cfg->mem_size,
-			    vm->ram);
-	for (unsigned int i = 0; ret >= 0 && i < cfg->nroms; i++) {
+	for (unsigned int i = 0; i < vm->nram; i++) {
+		const struct vm_ram *r = &vm->ram_regions[i];
+
+		ret = memslots__add(&vm->slots, REGION_RAM,
+				    i ? "ram-high" : "ram", r->gpa, r->size,
+				    (uint8_t *)vm->ram + r->offset);
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "rom%u", i);
 		ret = memslots__add(&vm->slots, REGION_ROM, name,
 				    vm->rom_gpa[i], vm->rom_size[i],
 				    vm->rom_mem[i]);
+		if (ret < 0)
+			return ret;
 	}
-	return ret < 0 ? ret : 0;
-}
-
-static int vm__load_guest(struct vm *vm, uint64_t *entry)
-{
-	const struct vm_config *cfg = vm->cfg;
-	struct boot_rom roms[VM_MAX_ROMS];
-	struct elf_image img;
-	struct boot_desc d;
-	uint64_t canary;
-	int ret;
-
-	ret = x86__build_boot_area(vm->ram, vm->gpa_top);
-	if (ret) {
-		log_err("cannot build the boot page tables");
-		return ret;
-	}
-	if (getrandom(&canary, sizeof(canary), 0) != sizeof(canary))
-		canary = now_ns() * 0x9e3779b97f4a7c15ULL;
-	for (unsigned int i = 0; i < vm->ncpus; i++)
-		memcpy((uint8_t *)vm->ram + ZAPVM_BOOT_TLS +
-			       i * ZAPVM_TLS_SIZE + 0x28,
-		       &canary, sizeof(canary));
-
-	ret = elf__load(cfg->guest_name, cfg->elf, cfg->elf_size, vm->ram,
-			cfg->mem_size, ZAPVM_BOOT_END, &img);
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < cfg->nroms; i++)
-		roms[i] = (struct boot_rom){ vm->rom_gpa[i], vm->rom_size[i], i,
-					     1 };
-	d = (struct boot_desc){
-		.ram_size = cfg->mem_size,
-		.ncpus = vm->ncpus,
-		.roms = roms,
-		.nroms = cfg->nroms,
-		.args = cfg->args,
-		.gpa_top = vm->gpa_top,
-	};
-	if (!align_up(img.end, 4096, &d.guest_base))
-		return -EINVAL;
-	ret = fdt__build((uint8_t *)vm->ram + ZAPVM_BOOT_FDT,
-			 ZAPVM_BOOT_FDT_MAX, &d);
-	if (ret) {
-		log_err("boot FDT: %s (is --args too long?)", strerror(-ret));
-		return ret;
-	}
-	*entry = img.entry;
 	return 0;
 }
 
@@ -726,7 +489,7 @@ static int vm__open_stats(int fd, struct stats_set *s, const char *what)
 	return ret;
 }
 
-static int vm__create_vcpus(struct vm *vm, uint64_t entry)
+static int vm__create_vcpus(struct vm *vm)
 {
 	struct kvm_cpuid2 *cpuid = x86__supported_cpuid(vm->kvm_fd);
 	int mmap_size = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
@@ -760,7 +523,7 @@ static int vm__create_vcpus(struct vm *vm, uint64_t entry)
 		}
 		v->run = run;
 		v->run_size = mmap_size;
-		ret = x86__setup_vcpu(v->fd, cpuid, entry, i, ZAPVM_BOOT_FDT);
+		ret = vm->boot->setup_vcpu(v, cpuid);
 		if (ret)
 			break;
 		if (vm->res->stats) {
@@ -785,14 +548,18 @@ static int vm__setup_phases(struct vm *vm)
 					     "rom_writes_dropped" };
 	uint64_t *counters[] = { &vm->slots.changes, &vm->slots.update_ns,
 				 &vm->slots.rom_writes };
-	const struct stats_set *vcpus[ZAPVM_MAX_CPUS];
+	const struct stats_set **vcpus;
 
 	if (!vm->res->stats)
 		return 0;
+	vcpus = calloc(vm->ncpus, sizeof(*vcpus));
+	if (!vcpus)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
 		vcpus[i] = &vm->res->stats[1 + i];
 	vm->phases = phase_log__new(&vm->res->stats[0], vcpus, vm->ncpus, names,
 				    counters, 3);
+	free(vcpus);
 	if (!vm->phases) {
 		log_err("phase log: %s", strerror(errno));
 		return -ENOMEM;
@@ -801,11 +568,43 @@ static int vm__setup_phases(struct vm *vm)
 	return 0;
 }
 
+static int vm__init_devices(struct vm *vm)
+{
+	const struct boot_ops *b = vm->boot;
+
+	vm->dev_priv =
+		calloc(b->ndevices ? b->ndevices : 1, sizeof(*vm->dev_priv));
+	if (!vm->dev_priv)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < b->ndevices; i++) {
+		int ret = b->devices[i]->init(vm, &vm->dev_priv[i]);
+
+		if (ret)
+			return ret;
+		vm->ndev_ready = i + 1;
+		log_debug("device %s ready", b->devices[i]->name);
+	}
+	return 0;
+}
+
+static void vm__exit_devices(struct vm *vm)
+{
+	for (unsigned int i = vm->ndev_ready; i-- > 0;) {
+		const struct device_ops *d = vm->boot->devices[i];
+
+		if (d->exit)
+			d->exit(vm, vm->dev_priv[i]);
+	}
+	vm->ndev_ready = 0;
+	free(vm->dev_priv);
+	vm->dev_priv = NULL;
+}
+
 static void sigusr1_noop(int sig)
 {
 }
 
-/* Run the vCPUs until all are done, a failure, a timeout or a signal. */
+/* Run the vCPUs until all are done, a stop, a timeout or a signal. */
 static void vm__run_vcpus(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -817,6 +616,8 @@ static void vm__run_vcpus(struct vm *vm)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
@@ -832,7 +633,9 @@ static void vm__run_vcpus(struct vm *vm)
 	if (cfg->timeout_ms)
 		deadline = now_ns() + cfg->timeout_ms * 1000000ULL;
 
-	uint64_t t0 = now_ns();
+	pthread_mutex_lock(&vm->lock);
+	vm->t_start = now_ns();
+	pthread_mutex_unlock(&vm->lock);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		int err;
@@ -846,7 +649,7 @@ static void vm__run_vcpus(struct vm *vm)
 			vm->running--;
 			pthread_mutex_unlock(&vm->lock);
 			log_err("cannot start vCPU %u: %s", i, strerror(err));
-			vm__fail(vm, ZAPVM_EXIT_SOFTWARE);
+			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
 			break;
 		}
 		v->started = true;
@@ -868,7 +671,7 @@ static void vm__run_vcpus(struct vm *vm)
 			if (now >= deadline) {
 				log_err("timeout: the guest ran longer than %llu ms",
 					(unsigned long long)cfg->timeout_ms);
-				vm__fail(vm, ZAPVM_EXIT_TIMEOUT);
+				vm__stop(vm, ZAPVM_EXIT_TIMEOUT);
 				deadline = 0;
 				continue;
 			}
@@ -876,10 +679,11 @@ static void vm__run_vcpus(struct vm *vm)
 				ts.tv_nsec = (long)(deadline - now);
 		}
 		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM) {
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+		    sig == SIGQUIT) {
 			log_err("interrupted by signal %d: stopping the guest",
 				sig);
-			vm__fail(vm, ZAPVM_EXIT_INTERRUPTED);
+			vm__stop(vm, ZAPVM_EXIT_INTERRUPTED);
 		}
 	}
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
@@ -887,7 +691,7 @@ static void vm__run_vcpus(struct vm *vm)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		vm->res->exits += vm->vcpus[i].exits;
 	}
-	vm->res->wall_ns = now_ns() - t0;
+	vm->res->wall_ns = now_ns() - vm->t_start;
 	/* Drop a SIGUSR2 that raced with the last check. */
 	{
 		struct timespec zero = { 0, 0 };
@@ -903,6 +707,8 @@ static void vm__run_vcpus(struct vm *vm)
 
 static void vm__teardown(struct vm *vm)
 {
+	/* Devices first: the console restores the terminal. */
+	vm__exit_devices(vm);
 	for (unsigned int i = 0; vm->vcpus && i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -919,6 +725,8 @@ static void vm__teardown(struct vm *vm)
 			vm->res->stats[i].fd = -1;
 		}
 	}
+	if (vm->boot->unload)
+		vm->boot->unload(vm);
 	if (vm->slots_ready)
 		memslots__exit(&vm->slots);
 	bus__exit(&vm->pio);
@@ -933,6 +741,7 @@ static void vm__teardown(struct vm *vm)
 		munmap(vm->ram_map, vm->ram_map_size);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	free(vm->io_warned);
 	pthread_mutex_destroy(&vm->lock);
 }
 
@@ -940,7 +749,6 @@ static int vm__setup(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct vm_result *res = vm->res;
-	uint64_t entry;
 	int ret;
 
 	vm->kvm_fd = kvm__open();
@@ -974,20 +782,13 @@ static int vm__setup(struct vm *vm)
 	ret = vm__setup_memory(vm);
 	if (ret)
 		return ret;
-	ret = vm__load_guest(vm, &entry);
+	ret = vm->boot->load(vm);
 	if (ret)
 		return ret;
-	ret = bus__register(&vm->pio, ZAPVM_UCALL_PORT, 4, ucall__handle, vm,
-			    "ucall");
-	if (!ret)
-		ret = bus__register(&vm->pio, ZAPVM_BOOT_DONE_PORT, 1,
-				    boot_done__handle, vm, "boot-done");
-	if (!ret)
-		ret = bus__register(&vm->pio, ZAPVM_NULL_PORT, 4,
-				    null_port__handle, vm, "null");
+	ret = vm__init_devices(vm);
 	if (ret)
 		return ret;
-	ret = vm__create_vcpus(vm, entry);
+	ret = vm__create_vcpus(vm);
 	if (ret)
 		return ret;
 	return vm__setup_phases(vm);
@@ -997,6 +798,7 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 {
 	struct vm vm = {
 		.cfg = cfg,
+		.boot = cfg->kernel ? &boot_linux_ops : &boot_guest_ops,
 		.res = res,
 		.kvm_fd = -1,
 		.vm_fd = -1,
@@ -1010,9 +812,10 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 	bus__init(&vm.pio, "pio");
 	bus__init(&vm.mmio, "mmio");
 
-	if (!cfg->ncpus || cfg->ncpus > ZAPVM_MAX_CPUS) {
-		log_err("--cpus %u: test guests run on 1 to %u vCPUs",
-			cfg->ncpus, ZAPVM_MAX_CPUS);
+	if (!cfg->ncpus || cfg->ncpus > vm.boot->max_cpus) {
+		log_err("--cpus %u: %s run on 1 to %u vCPUs", cfg->ncpus,
+			cfg->kernel ? "Linux guests" : "test guests",
+			vm.boot->max_cpus);
 		res->exit_code = ZAPVM_EXIT_USAGE;
 		goto out;
 	}
@@ -1023,8 +826,14 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 		res->exit_code = ZAPVM_EXIT_USAGE;
 		goto out;
 	}
+	ret = vm.boot->check(cfg);
+	if (ret) {
+		res->exit_code = ret;
+		goto out;
+	}
 	vm.vcpus = calloc(cfg->ncpus, sizeof(*vm.vcpus));
-	if (!vm.vcpus) {
+	vm.io_warned = calloc(1, (0x10000 >> 3) + 1);
+	if (!vm.vcpus || !vm.io_warned) {
 		res->exit_code = ZAPVM_EXIT_SOFTWARE;
 		goto out;
 	}
@@ -1043,7 +852,7 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 	res->memslot_changes = vm.slots.changes - vm.changes_at_start;
 	res->memslot_update_ns = vm.slots.update_ns - vm.update_ns_at_start;
 	res->rom_writes = vm.slots.rom_writes;
-	res->exit_code = vm.fail_code ? vm.fail_code : vm.guest_status;
+	res->exit_code = vm.stop_set ? vm.stop_code : vm.guest_status;
 out:
 	vm__teardown(&vm);
 }

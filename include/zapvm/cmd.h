@@ -14,6 +14,7 @@ int cmd_run(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_guests(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Common options: -v/-q adjust the log level; returns 1 if handled. */
 int common_opt(int c);

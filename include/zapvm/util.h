@@ -25,6 +25,8 @@ enum zapvm_exit {
 	ZAPVM_EXIT_GUEST_ASSERT = 100, /* a guest assertion failed */
 	ZAPVM_EXIT_GUEST_CRASH =
 		101, /* triple fault, internal error, bad access */
+	ZAPVM_EXIT_GUEST_REBOOT = 102, /* the guest reset the machine */
+	ZAPVM_EXIT_GUEST_PANIC = 103, /* the guest kernel panicked */
 	ZAPVM_EXIT_TIMEOUT = 124, /* --timeout expired */
 	ZAPVM_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM */
 };

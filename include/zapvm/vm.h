@@ -51,6 +51,10 @@ struct vm_config {
 	const char *args; /* zapvm,args for the guest */
 	uint64_t timeout_ms; /* 0 = none */
 	bool quiet_guest; /* do not echo guest prints */
+	/* A Linux guest (zapvm run --kernel) instead of the ELF above. */
+	const char *kernel; /* bzImage path; set: boot Linux */
+	const char *initrd; /* initrd path or NULL */
+	const char *cmdline; /* NULL: "console=ttyS0" */
 };
 
 struct vm_result {
@@ -66,6 +70,7 @@ struct vm_result {
 	uint64_t memslot_update_ns; /* at run time */
 	uint64_t rom_writes;
 	uint64_t exits; /* vCPU exits to zapvm, all vCPUs */
+	uint64_t boot_done_ns; /* first KVM_RUN to the first boot-done mark */
 	/* Stats sets the phase log refers to; freed with the result. */
 	struct stats_set *stats; /* [0] = VM, [1..ncpus] = vCPUs */
 	unsigned int nstats;

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The devices of src/devices/, one file each. A boot path lists the ones
+ * it wants in its device table (struct boot_ops in vmcore.h): init in table
+ * order, exit in reverse.
+ */
+#ifndef ZAPVM_DEVICES_H
+#define ZAPVM_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zapvm/vmcore.h"
+
+/* Test guests (guest_abi.h). */
+extern const struct device_ops ucall_device; /* ZAPVM_UCALL_PORT */
+extern const struct device_ops nullport_device; /* ZAPVM_NULL_PORT */
+
+/* Both paths: a write to ZAPVM_BOOT_DONE_PORT marks a boot-done phase. */
+extern const struct device_ops bootdone_device;
+
+/* Linux guests: the PC around the kernel. */
+extern const struct device_ops irqchip_device; /* in-kernel PIC + IOAPIC */
+extern const struct device_ops pit_device; /* in-kernel i8254 */
+extern const struct device_ops acpi_device; /* tables and PM1 ports */
+extern const struct device_ops mptable_device; /* MP table, for acpi=off */
+extern const struct device_ops console_device; /* host terminal side */
+extern const struct device_ops serial_device; /* 8250 UART on COM1 */
+extern const struct device_ops i8042_device; /* reset line */
+extern const struct device_ops rtc_device; /* CMOS RTC */
+
+/*
+ * ACPI (src/devices/acpi.c): the PM1 ports the FADT describes and the sleep
+ * type of \_S5. The tables live at LINUX_ACPI_BASE (bzimage.h), the RSDP
+ * first.
+ */
+#define ACPI_PM1A_EVT 0x600 /* 4 bytes: PM1 status, PM1 enable */
+#define ACPI_PM1A_CNT 0x604 /* 2 bytes: PM1 control */
+#define ACPI_S5_TYP 5 /* SLP_TYP of \_S5 in the DSDT */
+#define ACPI_SCI_IRQ 9
+
+/*
+ * acpi__build_tables - write RSDP, XSDT, FADT, FACS, DSDT and MADT (for
+ * @ncpus local APICs and the IOAPIC) into @buf, which is guest memory at
+ * @gpa, @size bytes; the RSDP is at @gpa. Returns the bytes used or
+ * -ENOSPC.
+ */
+int acpi__build_tables(uint8_t *buf, uint64_t gpa, size_t size,
+		       unsigned int ncpus);
+
+/*
+ * mptable__build - write an Intel MP table (spec 1.4) for @ncpus vCPUs,
+ * the IOAPIC and ISA IRQs 0-15 wired to IOAPIC pins 0-15 (KVM's default
+ * routing) into @buf, guest memory at @gpa, @size bytes: the floating
+ * pointer first, the configuration table after it. Returns the bytes used,
+ * -ENOSPC or -EINVAL. Linux reads it only when ACPI gives no MADT.
+ */
+int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus);
+
+/* The guest console (src/devices/console.c): the host's stdin/stdout. */
+
+/* Called by the console's input thread when bytes arrived. */
+typedef void (*console_notify_fn)(void *opaque);
+
+/*
+ * console__attach - the UART that receives input: @notify(@opaque) runs on
+ * the input thread after new bytes arrived.
+ */
+void console__attach(struct console *c, console_notify_fn notify, void *opaque);
+
+/* console__getc - the next input byte, or -1 if none is waiting. */
+int console__getc(struct console *c);
+
+/* console__pending - whether an input byte is waiting. */
+bool console__pending(struct console *c);
+
+/*
+ * console__write - guest output: to stdout (unless the config is quiet)
+ * and through the line scanner, which sets the boot-done mark on "Run ...
+ * as init process" and stops the VM (exit ZAPVM_EXIT_GUEST_PANIC) after a
+ * "Kernel panic - not syncing" line.
+ */
+void console__write(struct console *c, const uint8_t *buf, size_t len);
+
+#endif /* ZAPVM_DEVICES_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VM core seen from inside: what the boot paths (src/boot-guest.c,
+ * src/boot-linux.c) and the devices (one file each in src/devices/) share
+ * with src/vm.c. One core - memory and memslots, phases and stats, zap
+ * policy, trap buses, vCPU threads and exit dispatch - serves two boot
+ * paths: the CPL3 test guests of guest_abi.h and Linux. vm.h is the outside
+ * view (configuration, vm__run(), results).
+ */
+#ifndef ZAPVM_VMCORE_H
+#define ZAPVM_VMCORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zapvm/bus.h"
+#include "zapvm/kvm.h"
+#include "zapvm/memslot.h"
+#include "zapvm/stats.h"
+#include "zapvm/vm.h"
+
+struct kvm_cpuid2;
+struct console;
+
+/* A vCPU handler's "this vCPU is finished" answer (errors are < 0). */
+#define VCPU_DONE 1
+
+#define VM_MAX_RAM_REGIONS 2
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;
+};
+
+struct vm;
+
+/*
+ * A device: init() in table order after the guest image is loaded and
+ * before the vCPUs exist (an in-kernel irqchip must precede them), exit()
+ * in reverse order for every device whose init() succeeded. init() returns
+ * 0 or -errno after logging one line; *priv is the device's state.
+ */
+struct device_ops {
+	const char *name;
+	int (*init)(struct vm *vm, void **priv);
+	void (*exit)(struct vm *vm, void *priv);
+};
+
+/* What differs between the boot paths. */
+struct boot_ops {
+	const char *name;
+	/* Reject a configuration this path cannot run: an exit status, 0. */
+	int (*check)(const struct vm_config *cfg);
+	/*
+	 * Decide the guest-physical layout: fill ram[] (carving cfg->mem_size
+	 * of host RAM), rom_gpa[] and gpa_top. 0 or -errno (logged).
+	 */
+	int (*plan_memory)(struct vm *vm);
+	/* Load the guest into memory (memslots exist). 0 or -errno (logged). */
+	int (*load)(struct vm *vm);
+	/* Registers of vCPU @v (its fd exists); @cpuid is the host's set. */
+	int (*setup_vcpu)(struct vcpu *v, const struct kvm_cpuid2 *cpuid);
+	void (*unload)(
+		struct vm *vm); /* free what load() allocated; may be NULL */
+	const struct device_ops *const *devices;
+	unsigned int ndevices;
+	/*
+	 * Unclaimed ports and MMIO read as all ones and swallow writes (a PC
+	 * with nothing at that address), instead of ending the VM as a crash.
+	 */
+	bool lenient_io;
+	unsigned int max_cpus;
+};
+
+extern const struct boot_ops boot_guest_ops; /* src/boot-guest.c */
+extern const struct boot_ops boot_linux_ops; /* src/boot-linux.c */
+
+struct vm_ram {
+	uint64_t gpa, size;
+	uint64_t offset; /* into the host mapping at vm->ram */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	const struct boot_ops *boot;
+	struct vm_result *res;
+	int kvm_fd, vm_fd;
+	void *ram; /* cfg->mem_size bytes, 2 MiB aligned */
+	size_t ram_map_size;
+	void *ram_map; /* the mapping ram lies in (aligned for THP) */
+	struct vm_ram ram_regions[VM_MAX_RAM_REGIONS];
+	unsigned int nram;
+	void *rom_mem[VM_MAX_ROMS];
+	uint64_t rom_size[VM_MAX_ROMS];
+	uint64_t rom_gpa[VM_MAX_ROMS];
+	uint64_t gpa_top;
+	struct memslots slots;
+	bool slots_ready;
+	struct bus pio, mmio;
+	struct vcpu *vcpus;
+	unsigned int ncpus;
+	struct phase_log *phases;
+	struct zap_support zs;
+	pthread_t main_thread;
+	void *boot_priv; /* the boot path's state */
+	void **dev_priv; /* per device of boot->devices */
+	unsigned int ndev_ready; /* devices whose init() succeeded */
+	struct console *console; /* the guest console, if any */
+	uint64_t entry; /* guest entry point, set by load() */
+	uint8_t *io_warned; /* one bit per port: unclaimed access logged */
+
+	pthread_mutex_t lock;
+	int guest_status; /* highest DONE status */
+	int stop_code; /* the exit status chosen by the first stop */
+	bool stop_set;
+	bool stopping;
+	unsigned int running;
+	bool started; /* vCPUs run: memslot changes are churn now */
+	bool boot_done; /* a boot-done mark was set */
+	uint64_t t_start; /* first vCPU started, CLOCK_MONOTONIC ns */
+	uint64_t changes_at_start, update_ns_at_start;
+};
+
+/*
+ * vm__stop - end the VM with exit status @code: the first stop decides the
+ * status, later ones only agree that the VM stops. Every vCPU is kicked out
+ * of KVM_RUN. Safe from any thread.
+ */
+void vm__stop(struct vm *vm, int code);
+
+/* vm__stopping - true once vm__stop() was called. */
+bool vm__stopping(struct vm *vm);
+
+/*
+ * vm__boot_done - set a "boot-done" phase mark (@how names the trigger for
+ * -v) and record the time of the first one in the result. Each call marks a
+ * phase; with @once, only the first call of the VM does anything.
+ */
+void vm__boot_done(struct vm *vm, const char *how, bool once);
+
+/*
+ * vm__irq_line - drive ISA interrupt line @irq of the in-kernel irqchip to
+ * @level (KVM_IRQ_LINE). 0 or -errno (logged).
+ */
+int vm__irq_line(struct vm *vm, unsigned int irq, int level);
+
+/* vcpu__rip - the vCPU's RIP for messages; 0 if it cannot be read. */
+uint64_t vcpu__rip(struct vcpu *v);
+
+/*
+ * vm__guest_mem - the host address of [@gpa, @gpa + @len) in guest RAM (or
+ * ROM when !@write): gpa_to_hva() on the VM's memslots.
+ */
+void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write);
+
+#endif /* ZAPVM_VMCORE_H */

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The Linux boot path: a bzImage entered at startup_64 through the 64-bit
+ * boot protocol, as Firecracker does it - no firmware, no real-mode setup
+ * code. The boot vCPU starts in long mode at ring 0 on identity page tables
+ * with %rsi pointing at the zero page; the other vCPUs wait in the
+ * in-kernel local APIC for the kernel's INIT/SIPI.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/kvm.h>
+
+#include "zapvm/bzimage.h"
+#include "zapvm/devices.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vmcore.h"
+
+#define GIB (1ULL << 30)
+#define DEFAULT_CMDLINE "console=ttyS0"
+#define MAX_KERNEL_FILE (1ULL << 30)
+
+/* VMX needs these for real mode (the APs' trampoline); in the MMIO gap. */
+#define TSS_ADDR 0xfffbd000ULL
+#define IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+#define PTE_P (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_PS (1ULL << 7)
+#define CR0_PE (1ULL << 0)
+#define CR0_ET (1ULL << 4)
+#define CR0_NE (1ULL << 5)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+
+#define BOOT_CS 0x10
+#define BOOT_DS 0x18
+
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_NMI 0x4
+#define APIC_MODE_EXTINT 0x7
+
+static int linux__check(const struct vm_config *cfg)
+{
+	if (cfg->nroms) {
+		log_err("--rom: ROM regions are for test guests; a Linux guest "
+			"cannot use them yet");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->args) {
+		log_err("--args is for test guests; give a Linux guest its "
+			"--cmdline");
+		return ZAPVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static uint64_t linux__low_end(const struct vm *vm)
+{
+	return vm->cfg->mem_size < LINUX_LOW_RAM_MAX ? vm->cfg->mem_size :
+						       LINUX_LOW_RAM_MAX;
+}
+
+static int linux__plan_memory(struct vm *vm)
+{
+	uint64_t mem = vm->cfg->mem_size, low = linux__low_end(vm), end;
+
+	vm->ram_regions[0] = (struct vm_ram){ 0, low, 0 };
+	vm->nram = 1;
+	end = low;
+	if (mem > low) {
+		vm->ram_regions[1] =
+			(struct vm_ram){ LINUX_HIGH_RAM, mem - low, low };
+		vm->nram = 2;
+		end = LINUX_HIGH_RAM + (mem - low);
+	}
+	if (end < LINUX_HIGH_RAM)
+		end = LINUX_HIGH_RAM;
+	if (!align_up(end, GIB, &vm->gpa_top)) {
+		log_err("--mem: guest RAM does not fit the physical space");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Copy @len bytes to guest RAM at @gpa; -EFAULT if it is not all RAM. */
+static int linux__copy(struct vm *vm, uint64_t gpa, const void *src,
+		       uint64_t len, const char *what)
+{
+	void *dst = vm__guest_mem(vm, gpa, len, true);
+
+	if (!dst) {
+		log_err("%s: [0x%llx, +0x%llx) is not in guest RAM", what,
+			(unsigned long long)gpa, (unsigned long long)len);
+		return -EFAULT;
+	}
+	memcpy(dst, src, len);
+	return 0;
+}
+
+/* GDT and identity page tables for [0, 4 GiB) with 2 MiB pages. */
+static int linux__build_boot_area(struct vm *vm)
+{
+	uint64_t gdt[4] = {
+		[BOOT_CS / 8] = 0x00af9b000000ffffULL, /* 64-bit code, DPL 0 */
+		[BOOT_DS / 8] = 0x00cf93000000ffffULL, /* 4 GiB flat data */
+	};
+	uint64_t *pml4 = vm__guest_mem(vm, LINUX_BOOT_PML4, 4096, true);
+	uint64_t *pdpt = vm__guest_mem(vm, LINUX_BOOT_PDPT, 4096, true);
+	uint64_t *pd = vm__guest_mem(vm, LINUX_BOOT_PD, 4 * 4096, true);
+
+	if (!pml4 || !pdpt || !pd ||
+	    linux__copy(vm, LINUX_BOOT_GDT, gdt, sizeof(gdt), "GDT"))
+		return -EFAULT;
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	pml4[0] = LINUX_BOOT_PDPT | PTE_P | PTE_RW;
+	for (uint64_t g = 0; g < 4; g++) {
+		pdpt[g] = (LINUX_BOOT_PD + g * 4096) | PTE_P | PTE_RW;
+		for (uint64_t i = 0; i < 512; i++)
+			pd[g * 512 + i] = ((g << 30) | (i << 21)) | PTE_P |
+					  PTE_RW | PTE_PS;
+	}
+	return 0;
+}
+
+/* The VMX real-mode helpers; harmless elsewhere, so failures only warn. */
+static void linux__vmx_areas(struct vm *vm)
+{
+	uint64_t idmap = IDENTITY_MAP_ADDR;
+
+	if (kvm__check(vm->kvm_fd, KVM_CAP_SET_TSS_ADDR) &&
+	    kvm_ioctl_quiet(vm->vm_fd, KVM_SET_TSS_ADDR,
+			    (void *)(uintptr_t)TSS_ADDR))
+		log_warn("KVM_SET_TSS_ADDR failed: secondary vCPUs may not "
+			 "start on VMX");
+	if (kvm__check(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+	    kvm_ioctl_quiet(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap))
+		log_warn("KVM_SET_IDENTITY_MAP_ADDR failed");
+}
+
+static int linux__load(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
+	size_t cmdline_len = strlen(cmdline);
+	uint8_t *kernel = NULL, *initrd = NULL;
+	uint64_t kernel_len, initrd_len = 0;
+	struct linux_layout l;
+	struct boot_params *bp;
+	struct bzimage bz;
+	char why[256];
+	int ret;
+
+	ret = read_file(cfg->kernel, MAX_KERNEL_FILE, &kernel, &kernel_len);
+	if (ret)
+		return ret;
+	ret = bzimage__parse(kernel, kernel_len, &bz, why, sizeof(why));
+	if (ret) {
+		log_err("%s: %s", cfg->kernel, why);
+		goto out;
+	}
+	if (cfg->initrd) {
+		ret = read_file(cfg->initrd, cfg->mem_size, &initrd,
+				&initrd_len);
+		if (ret)
+			goto out;
+	}
+	ret = bzimage__place(&bz, linux__low_end(vm), initrd_len, cmdline_len,
+			     &l, why, sizeof(why));
+	if (ret) {
+		log_err("%s: %s",
+			ret == -EFBIG && initrd_len && l.kernel_gpa ?
+				cfg->initrd :
+				cfg->kernel,
+			why);
+		goto out;
+	}
+	log_info("%s: boot protocol %u.%02u, %llu-byte kernel at 0x%llx "
+		 "(%s, init_size %u MiB), entry 0x%llx",
+		 cfg->kernel, bz.version >> 8, bz.version & 0xff,
+		 (unsigned long long)bz.kernel_size,
+		 (unsigned long long)l.kernel_gpa,
+		 bz.relocatable ? "relocatable" : "fixed", bz.init_size >> 20,
+		 (unsigned long long)l.entry);
+	if (initrd_len)
+		log_info("%s: %llu bytes at 0x%llx", cfg->initrd,
+			 (unsigned long long)initrd_len,
+			 (unsigned long long)l.initrd_gpa);
+	log_info("command line: %s", cmdline);
+
+	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
+			  "kernel");
+	if (!ret && initrd_len)
+		ret = linux__copy(vm, l.initrd_gpa, initrd, initrd_len,
+				  "initrd");
+	if (!ret)
+		ret = linux__copy(vm, LINUX_CMDLINE, cmdline, cmdline_len + 1,
+				  "command line");
+	if (ret)
+		goto out;
+	bp = vm__guest_mem(vm, LINUX_ZERO_PAGE, sizeof(*bp), true);
+	if (!bp) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = bzimage__zero_page(&bz, &l, cfg->mem_size, LINUX_CMDLINE,
+				 LINUX_ACPI_BASE, bp);
+	if (ret) {
+		log_err("zero page: %s", strerror(-ret));
+		goto out;
+	}
+	ret = linux__build_boot_area(vm);
+	if (ret)
+		goto out;
+	linux__vmx_areas(vm);
+	vm->entry = l.entry;
+out:
+	free(initrd);
+	free(kernel);
+	return ret;
+}
+
+static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code64)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = !code64,
+		.s = 1,
+		.l = code64,
+		.g = 1,
+	};
+}
+
+/* boot.rst's 64-bit entry state, on the boot vCPU only. */
+static int linux__setup_bsp(struct vcpu *v)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int ret = kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs);
+
+	if (ret)
+		return ret;
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	sregs.cr3 = LINUX_BOOT_PML4;
+	sregs.cr4 = CR4_PAE;
+	sregs.efer = EFER_LME | EFER_LMA;
+	sregs.cs = seg(BOOT_CS, 0xb, true); /* execute/read, accessed */
+	sregs.ds = seg(BOOT_DS, 0x3, false); /* read/write, accessed */
+	sregs.es = sregs.ds;
+	sregs.ss = sregs.ds;
+	sregs.fs = sregs.ds;
+	sregs.gs = sregs.ds;
+	sregs.gdt.base = LINUX_BOOT_GDT;
+	sregs.gdt.limit = 4 * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs);
+	if (ret)
+		return ret;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = v->vm->entry;
+	regs.rsi = LINUX_ZERO_PAGE;
+	regs.rsp = LINUX_BOOT_STACK;
+	regs.rflags = 0x2; /* interrupts off */
+	return kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
+}
+
+/* Each vCPU's CPUID names its own APIC ID and says "hypervisor". */
+static int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
+{
+	size_t size = sizeof(*host) + host->nent * sizeof(host->entries[0]);
+	struct kvm_cpuid2 *c = malloc(size);
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, host, size);
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffff) | (v->id << 24);
+			e->ecx |= 1u << 31;
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = v->id;
+		}
+	}
+	ret = kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
+	free(c);
+	return ret;
+}
+
+/* LINT0 delivers the 8259's ExtINT, LINT1 NMIs: the PC's virtual wire. */
+static int linux__set_lint(struct vcpu *v)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t lvt;
+	int ret = kvm_ioctl(v->fd, KVM_GET_LAPIC, &lapic);
+
+	if (ret)
+		return ret;
+	memcpy(&lvt, &lapic.regs[APIC_LVT0], 4);
+	lvt = (lvt & ~0x700u) | (APIC_MODE_EXTINT << 8);
+	memcpy(&lapic.regs[APIC_LVT0], &lvt, 4);
+	memcpy(&lvt, &lapic.regs[APIC_LVT1], 4);
+	lvt = (lvt & ~0x700u) | (APIC_MODE_NMI << 8);
+	memcpy(&lapic.regs[APIC_LVT1], &lvt, 4);
+	return kvm_ioctl(v->fd, KVM_SET_LAPIC, &lapic);
+}
+
+static int linux__setup_vcpu(struct vcpu *v, const struct kvm_cpuid2 *cpuid)
+{
+	int ret = linux__set_cpuid(v, cpuid);
+
+	if (!ret)
+		ret = linux__set_lint(v);
+	if (!ret && v->id == 0)
+		ret = linux__setup_bsp(v);
+	return ret;
+}
+
+/* Init in this order, exit in reverse. */
+static const struct device_ops *const linux_devices[] = {
+	&irqchip_device, /* before the vCPUs and the PIT */
+	&pit_device, /* needs the irqchip */
+	&acpi_device, /* tables below 1 MiB, PM1 ports */
+	&mptable_device, /* for kernels without ACPI */
+	&bootdone_device, /* ZAPVM_BOOT_DONE_PORT */
+	&console_device, /* stdin/stdout; before the UART */
+	&serial_device, /* COM1 */
+	&i8042_device, /* reset line */
+	&rtc_device, /* CMOS clock */
+};
+
+const struct boot_ops boot_linux_ops = {
+	.name = "Linux",
+	.check = linux__check,
+	.plan_memory = linux__plan_memory,
+	.load = linux__load,
+	.setup_vcpu = linux__setup_vcpu,
+	.devices = linux_devices,
+	.ndevices = sizeof(linux_devices) / sizeof(linux_devices[0]),
+	.lenient_io = true,
+	.max_cpus = 254,
+};

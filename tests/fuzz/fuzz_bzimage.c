@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer target for the bzImage loader: header parsing, placement of
+ * kernel, initrd and command line, and the zero page. The first 8 input
+ * bytes choose the RAM size, initrd size and command line length; bits 0-2
+ * of the first one also plant a valid magic, boot flag and version, sane
+ * header fields, and a zero syssize, and bit 3 makes the rest of the input
+ * the setup header onwards, so the fuzzer spends its time past the first
+ * checks. Every accepted layout must
+ * keep its promises; a broken one aborts.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zapvm/bzimage.h"
+#include "zapvm/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MIB (1ULL << 20)
+
+static void check(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct boot_params bp;
+	struct linux_layout l;
+	struct bzimage bz;
+	uint64_t low_end, initrd;
+	size_t cmdline, len;
+	uint8_t *img;
+	char why[256];
+	int ret;
+
+	log_level = LOG_QUIET;
+	if (size < 8)
+		return 0;
+	low_end = ((uint64_t)(data[1] | data[2] << 8) % 3072 + 1) * MIB;
+	initrd = (uint64_t)(data[3] | data[4] << 8 | data[5] << 16) << 4;
+	cmdline = (size_t)(data[6] | data[7] << 8) << (data[0] >> 4);
+	len = size - 8;
+	if (data[0] & 8) {
+		/*
+		 * The input is the setup header onwards, followed by a
+		 * kernel of data[1] * 64 zero bytes: short inputs reach
+		 * every header field.
+		 */
+		size_t pad = (size_t)data[1] * 64;
+
+		img = calloc(1, 0x1f1 + len + pad);
+		if (!img)
+			return 0;
+		memcpy(img + 0x1f1, data + 8, len);
+		len += 0x1f1 + pad;
+	} else {
+		/* Exactly the image bytes: ASan sees any overread. */
+		img = malloc(len ? len : 1);
+		if (!img)
+			return 0;
+		memcpy(img, data + 8, len);
+	}
+	if ((data[0] & 1) && len >= 0x26c) {
+		memcpy(img + 0x202, "HdrS", 4);
+		img[0x1fe] = 0x55;
+		img[0x1ff] = 0xaa;
+		img[0x206] = 0x0f;
+		img[0x207] = 0x02;
+	}
+	if ((data[0] & 2) && len >= 0x26c) {
+		img[0x1f1] &= 3; /* few setup sectors */
+		img[0x201] = 0x6a; /* the 2.15 header length */
+		img[0x211] |= LOADED_HIGH;
+		img[0x236] |= XLF_KERNEL_64;
+	}
+	if ((data[0] & 4) && len >= 0x26c)
+		memset(img + 0x1f4, 0, 4); /* syssize 0: never truncated */
+
+	ret = bzimage__parse(img, len, &bz, why, sizeof(why));
+	if (ret) {
+		check(ret == -ENOEXEC && why[0]);
+		goto out;
+	}
+	check(bz.version >= LINUX_MIN_VERSION);
+	check(bz.kernel >= img && bz.kernel_size > LINUX_ENTRY_64);
+	check(bz.kernel + bz.kernel_size == img + len);
+	check(bz.hdr == img + 0x1f1 && bz.hdr_len <= sizeof(bp.hdr));
+	check(bz.xloadflags & XLF_KERNEL_64);
+
+	ret = bzimage__place(&bz, low_end, initrd, cmdline, &l, why,
+			     sizeof(why));
+	if (ret) {
+		check((ret == -EFBIG || ret == -EINVAL || ret == -ENOEXEC) &&
+		      why[0]);
+		goto out;
+	}
+	check(cmdline <= bz.cmdline_size && cmdline < LINUX_CMDLINE_MAX);
+	check(l.kernel_gpa >= LINUX_HIMEM);
+	check(l.kernel_end > l.kernel_gpa && l.kernel_end <= low_end);
+	check(l.kernel_end - l.kernel_gpa >= bz.kernel_size);
+	check(l.entry == l.kernel_gpa + LINUX_ENTRY_64);
+	if (bz.relocatable)
+		check(!(l.kernel_gpa & (bz.kernel_alignment - 1)));
+	if (initrd) {
+		check(!(l.initrd_gpa & 0xfff) && l.initrd_size == initrd);
+		check(l.initrd_gpa >= l.kernel_end);
+		check(l.initrd_gpa + initrd <= low_end);
+		check(l.initrd_gpa + initrd - 1 <= bz.initrd_addr_max);
+	} else {
+		check(!l.initrd_gpa);
+	}
+	check(!bzimage__zero_page(&bz, &l, low_end, LINUX_CMDLINE,
+				  LINUX_ACPI_BASE, &bp));
+	check(bp.hdr.ramdisk_image == (uint32_t)l.initrd_gpa);
+	check(!bp.hdr.setup_data && bp.e820_entries >= 3);
+out:
+	free(img);
+	return 0;
+}

@@ -1,0 +1,112 @@
+#!/bin/sh
+# The Linux boot path end to end with a stand-in kernel (linux-stub.S): the
+# 64-bit entry state, the zero page, initrd and command line, ACPI poweroff,
+# reboot, panic, triple fault, the boot-done mark and the serial console.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+if [ -z "${LINUX_STUB:-}" ] || [ ! -f "$LINUX_STUB" ]; then
+	echo "1..0 # SKIP LINUX_STUB does not name the stub bzImage"
+	exit 77
+fi
+exec </dev/null # the console reads stdin; never a terminal here
+stub=$LINUX_STUB
+
+out_has() { # DESC FIXED-STRING
+	if grep -qF -- "$2" "$TMP/out"; then pass "$1"
+	else fail "$1 (no '$2' on stdout)"; diag "$TMP/out"; fi
+}
+err_lines() { # DESC N
+	lines=$(wc -l <"$TMP/err")
+	if [ "$lines" -eq "$2" ]; then pass "$1: $2 line(s) on stderr"
+	else fail "$1: $lines lines on stderr, want $2"; diag "$TMP/err"; fi
+}
+
+t_run "poweroff through ACPI: exit 0" 0 "" -- run --kernel "$stub" \
+	--cmdline "console=ttyS0 stub=poweroff" --timeout 30
+out_has "startup_64 reached" "zapvm-stub: 64-bit entry reached"
+out_has "boot segments, interrupts off" \
+	"cs=0x0000000000000010 ds=0x0000000000000018 ss=0x0000000000000018 if=0x0000000000000000"
+out_has "%rsi is the zero page with the header" "header=0x0000000053726448"
+out_has "e820 map and RSDP address" \
+	"e820=0x0000000000000004 rsdp=0x00000000000e0000"
+out_has "command line" "cmdline=console=ttyS0 stub=poweroff"
+out_has "ACPI path walked" "zapvm-stub: powering off"
+err_lines "poweroff" 0
+
+t_run "the default command line" 0 "" -- run --kernel "$stub" --timeout 30
+out_has "default is console=ttyS0" "cmdline=console=ttyS0"
+
+printf 'zapvm-initrd-marker\n' >"$TMP/initrd"
+t_run "an initrd" 0 "" -- run --kernel "$stub" --initrd "$TMP/initrd" \
+	--mem 64M --timeout 30
+out_has "initrd size in the zero page" "initrd size=0x0000000000000014"
+out_has "initrd at the top of RAM, page aligned" "at=0x0000000003fff000"
+out_has "initrd contents" "first=zapvm-initrd-mar"
+
+t_run "4 GiB of RAM: a second slot above 4 GiB" 0 "" -- run --kernel "$stub" \
+	--mem 4G --timeout 30
+out_has "five e820 entries" "e820=0x0000000000000005"
+
+out_has "one vCPU in the MP table" "mpcpus=0x0000000000000001"
+t_run "4 vCPUs: the others wait for SIPI, teardown kicks them" 0 "" -- \
+	run --kernel "$stub" --cpus 4 --timeout 30
+out_has "four vCPUs in the MP table" "mpcpus=0x0000000000000004"
+
+t_run "boot-done on 'Run /init as init process'" 0 "" -- run \
+	--kernel "$stub" --cmdline "stub=init" --stats --json "$TMP/init.json" \
+	--timeout 30
+grep -q '"name": "boot-done"' "$TMP/init.json" &&
+	pass "boot-done phase in the JSON" || fail "boot-done phase in the JSON"
+bd=$(json_num "$TMP/init.json" boot_done_ms)
+[ -n "$bd" ] && pass "boot_done_ms in the JSON ($bd)" ||
+	fail "boot_done_ms in the JSON"
+out_has "--stats reports the boot time" "boot done after"
+
+t_run "boot-done on the boot-done port" 0 "" -- run --kernel "$stub" \
+	--cmdline "stub=bootport" --json "$TMP/port.json" --timeout 30
+grep -q '"name": "boot-done"' "$TMP/port.json" &&
+	pass "port: boot-done phase in the JSON" ||
+	fail "port: boot-done phase in the JSON"
+
+t_run "i8042 reset: exit 102" 102 "rebooted \(i8042" -- run --kernel "$stub" \
+	--cmdline "stub=reboot" --timeout 30
+err_lines "reboot" 1
+t_run "kernel panic on the console: exit 103" 103 "kernel panicked" -- run \
+	--kernel "$stub" --cmdline "stub=panic" --timeout 30
+err_lines "panic" 1
+out_has "the panic line is printed" "Kernel panic - not syncing: zapvm stub"
+t_run "triple fault: exit 101" 101 "triple fault" -- run --kernel "$stub" \
+	--cmdline "stub=triple" --timeout 30
+err_lines "triple fault" 1
+t_run "a halted guest times out: exit 124" 124 "timeout" -- run \
+	--kernel "$stub" --cmdline "stub=hang" --cpus 2 --timeout 1
+
+printf 'zapvm-echo-test q' >"$TMP/in"
+"$ZAPVM" run --kernel "$stub" --cmdline "stub=echo" --timeout 30 \
+	<"$TMP/in" >"$TMP/out" 2>"$TMP/err"
+st=$?
+[ $st -eq 0 ] && pass "console input from a pipe: exit 0" ||
+	{ fail "console input from a pipe: exit $st"; diag "$TMP/err"; }
+out_has "the guest echoed the piped input" "zapvm-echo-test "
+
+# Ctrl-A x from a terminal: needs script(1) for a pty.
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null \
+	>/dev/null 2>&1; then
+	cat >"$TMP/tty.sh" <<EOS
+stty -g >"$TMP/tty.before"
+"$ZAPVM" run --kernel "$stub" --cmdline stub=echo --timeout 30
+echo "zapvm-exit=\$?"
+stty -g >"$TMP/tty.after"
+EOS
+	(sleep 1; printf 'tty\001x'; sleep 2) |
+		script -qfec "sh $TMP/tty.sh" /dev/null >"$TMP/out" 2>&1
+	out_has "Ctrl-A x quits: exit 130" "zapvm-exit=130"
+	if cmp -s "$TMP/tty.before" "$TMP/tty.after"; then
+		pass "the terminal is restored"
+	else
+		fail "the terminal is restored"
+	fi
+else
+	pass "# SKIP no script(1) for a pseudo-terminal"
+fi
+finish

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The MP table of a Linux guest, checked the way Linux's mpparse reads it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "zapvm/devices.h"
+
+#define BASE 0xf0000ULL
+#define SIZE 0x10000
+
+static uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < bytes; i++)
+		v |= (uint64_t)p[off + i] << (8 * i);
+	return v;
+}
+
+static uint8_t sum(const uint8_t *p, size_t len)
+{
+	uint8_t s = 0;
+
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+static void check(unsigned int ncpus)
+{
+	uint8_t *buf = calloc(1, SIZE);
+	unsigned int cpus = 0, bsp = 0, ioapics = 0, irqs = 0, lints = 0;
+	int used = mptable__build(buf, BASE, SIZE, ncpus);
+	const uint8_t *h, *p, *end;
+	uint64_t cfg;
+	uint8_t ioapic_id = 0;
+
+	ok(used > 0, "%u vCPUs: MP table built (%d bytes)", ncpus, used);
+	ok(!memcmp(buf, "_MP_", 4), "floating pointer signature");
+	is_int(buf[8], 1, "floating pointer: 16 bytes");
+	is_int(buf[9], 4, "MP spec 1.4");
+	is_int(sum(buf, 16), 0, "floating pointer checksum");
+	is_int(buf[11], 0, "feature 1: a configuration table, no default");
+	cfg = rd(buf, 4, 4);
+	ok(cfg >= BASE + 16 && cfg < BASE + SIZE, "table pointer in range");
+	h = buf + (cfg - BASE);
+	ok(!memcmp(h, "PCMP", 4), "configuration table signature");
+	is_int(sum(h, rd(h, 4, 2)), 0, "configuration table checksum");
+	is_int(rd(h, 36, 4), 0xfee00000, "local APIC address");
+	p = h + 44;
+	end = h + rd(h, 4, 2);
+	for (unsigned int i = 0; i < rd(h, 34, 2) && p < end; i++) {
+		switch (p[0]) {
+		case 0:
+			if (p[1] == cpus && (p[3] & 1))
+				cpus++;
+			if (p[3] & 2)
+				bsp++;
+			p += 20;
+			break;
+		case 2:
+			ioapics++;
+			ioapic_id = p[1];
+			ok(rd(p, 4, 4) == 0xfec00000 && (p[3] & 1),
+			   "IOAPIC enabled at 0xfec00000");
+			p += 8;
+			break;
+		case 3:
+			if (p[1] == 0 && p[5] == irqs && p[6] == ioapic_id &&
+			    p[7] == irqs)
+				irqs++;
+			p += 8;
+			break;
+		case 4:
+			lints++;
+			p += 8;
+			break;
+		default:
+			p += 8;
+			break;
+		}
+	}
+	ok(p == end, "entries fill the table exactly");
+	is_int(cpus, ncpus, "enabled processors with APIC IDs 0..n-1");
+	is_int(bsp, 1, "one boot processor");
+	is_int(ioapics, 1, "one IOAPIC");
+	is_int(irqs, 16, "ISA IRQs 0-15 on IOAPIC pins 0-15");
+	is_int(lints, 2, "LINT0 and LINT1");
+	ok(ioapic_id >= ncpus, "the IOAPIC ID is not a CPU's");
+	free(buf);
+}
+
+int main(void)
+{
+	uint8_t small[100];
+
+	check(1);
+	check(8);
+	check(254);
+	is_int(mptable__build(small, BASE, sizeof(small), 4), -ENOSPC,
+	       "too small a buffer: -ENOSPC");
+	is_int(mptable__build(small, BASE, sizeof(small), 0), -EINVAL,
+	       "no vCPUs: -EINVAL");
+	is_int(mptable__build(small, BASE, sizeof(small), 255), -EINVAL,
+	       "255 vCPUs: -EINVAL");
+	return tap_done();
+}
