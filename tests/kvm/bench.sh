@@ -114,12 +114,12 @@ fi
 if [ ! -e /sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch ]; then
 	t_run "--prefetch without the series knob: 69" 69 \
 		"not supported on this host: .*tdp_mmu_change_pte_prefetch" \
-		-- bench boot --prefetch on,off
+		-- bench boot --policy all --prefetch on,off
 fi
 if [ ! -e /sys/module/kvm/parameters/tdp_mmu_zap_4k ]; then
 	t_run "--root-zap without the series knob: 69" 69 \
 		"not supported on this host: .*tdp_mmu_zap_4k" \
-		-- bench boot --root-zap 4k,1g
+		-- bench boot --policy all --root-zap 4k,1g
 fi
 
 # ---- Ctrl-C: stop cleanly, keep finished runs, exit 130 ----
