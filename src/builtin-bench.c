@@ -1657,17 +1657,6 @@ static void fmt_stat(char *buf, size_t len, const struct bstat *s,
 		snprintf(buf, len, "%.0f", s->mean);
 }
 
-static const char *fault_kind(const char *mmu)
-{
-	if (!strcmp(mmu, "tdp-ept"))
-		return "EPT violations (TDP MMU)";
-	if (!strcmp(mmu, "tdp-npt"))
-		return "NPT faults (TDP MMU)";
-	if (!strncmp(mmu, "shadow", 6))
-		return "shadow-MMU page faults, not EPT violations";
-	return "KVM page faults";
-}
-
 /* Column width of a UTF-8 string ("±" is two bytes, one column). */
 static int cols(const char *s)
 {
@@ -1703,7 +1692,7 @@ static void bench__print(const struct bench *b, FILE *f)
 					       "N",
 		b->host.thp_enabled, ZAPVM_VERSION);
 	fprintf(f, "faults are %s (vCPU stat pf_taken); mean ±sd\n\n",
-		fault_kind(b->host.mmu));
+		report__fault_kind(b->host.mmu));
 
 	fprintf(f, "%-6s %-4s %-5s %-6s ", "mem", "cpus", "thp", "policy");
 	if (knobs)

@@ -14,17 +14,6 @@
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 
-static const char *fault_kind(const char *mmu)
-{
-	if (!strcmp(mmu, "tdp-ept"))
-		return "EPT violations (TDP MMU)";
-	if (!strcmp(mmu, "tdp-npt"))
-		return "NPT faults (TDP MMU)";
-	if (!strncmp(mmu, "shadow", 6))
-		return "shadow-MMU page faults, not EPT violations";
-	return "KVM page faults";
-}
-
 static void demo_usage(FILE *f)
 {
 	fprintf(f, "usage: zapvm demo [--mem SIZE] [--cpus N] [--thp on|off] "
@@ -83,7 +72,8 @@ int cmd_demo(int argc, char **argv)
 	       (unsigned long long)(base.mem_size >> 20), base.ncpus,
 	       json_object_get_string(json_object_object_get(host, "kernel")),
 	       mmu);
-	printf("faults are %s (vCPU stat pf_taken)\n\n", fault_kind(mmu));
+	printf("faults are %s (vCPU stat pf_taken)\n\n",
+	       report__fault_kind(mmu));
 	printf("%-7s %-28s %10s %12s %9s %11s %9s\n", "policy", "interface",
 	       "faults", "after churn", "memslot", "memslot ms", "wall ms");
 	printf("%-7s %-28s %10s %12s %9s %11s %9s\n", "", "", "", "", "changes",

@@ -13,6 +13,17 @@
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 
+const char *report__fault_kind(const char *mmu)
+{
+	if (!strcmp(mmu, "tdp-ept"))
+		return "EPT violations (TDP MMU)";
+	if (!strcmp(mmu, "tdp-npt"))
+		return "NPT faults (TDP MMU)";
+	if (!strncmp(mmu, "shadow", 6))
+		return "shadow-MMU page faults, not EPT violations";
+	return "KVM page faults";
+}
+
 unsigned long long report__faults(const struct vm_result *res, int after_churn)
 {
 	uint64_t v = 0;

@@ -35,6 +35,12 @@ struct json_object *report__host(void);
 /* report__write_json - write @obj to @path ("-" = stdout); exit status. */
 int report__write_json(struct json_object *obj, const char *path);
 
+/*
+ * report__fault_kind - what pf_taken counts on an MMU named by
+ * kvm__mmu_name() ("EPT violations (TDP MMU)", "shadow-MMU page faults...").
+ */
+const char *report__fault_kind(const char *mmu);
+
 /* Faults (vCPU pf_taken) of a run: all, and from the first churn phase on. */
 unsigned long long report__faults(const struct vm_result *res, int after_churn);
 
