@@ -8,9 +8,7 @@ require_kvm
 exec </dev/null
 kernel=$(ls /boot/vmlinuz-* 2>/dev/null | head -n 1)
 if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
-	# Exit 0: Meson counts a TAP "1..0 # SKIP" with status 77 as an error.
-	echo "1..0 # SKIP no readable /boot/vmlinuz-*"
-	exit 0
+	skip_all "no readable /boot/vmlinuz-*"
 fi
 initrd=$(ls /boot/initrd.img-* 2>/dev/null | head -n 1)
 

@@ -5,8 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 require_kvm
 if [ -z "${LINUX_STUB:-}" ] || [ ! -f "$LINUX_STUB" ]; then
-	echo "1..0 # SKIP LINUX_STUB does not name the stub bzImage"
-	exit 77
+	skip_all "LINUX_STUB does not name the stub bzImage"
 fi
 exec </dev/null # the console reads stdin; never a terminal here
 stub=$LINUX_STUB
