@@ -15,22 +15,7 @@ can_drop_root() {
 	[ "$(id -u)" -eq 0 ] && setpriv --help 2>&1 | grep -q -- --reuid
 }
 
-one_line() {
-	lines=$(wc -l <"$TMP/err")
-	if [ "$lines" -eq 1 ]; then pass "$1: exactly one line on stderr"
-	else fail "$1: $lines lines on stderr"; diag "$TMP/err"; fi
-}
 
-# write_le FILE OFFSET BYTES VALUE: patch a little-endian integer in place.
-# (Shell functions share variables: these use names of their own.)
-write_le() {
-	_v=$4 _b=0 _s=""
-	while [ $_b -lt "$3" ]; do
-		_s="$_s$(printf '\\%03o' $((_v & 255)))"
-		_v=$((_v >> 8)) _b=$((_b + 1))
-	done
-	printf "$_s" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 read_le() { # FILE OFFSET BYTES
 	od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '
 }

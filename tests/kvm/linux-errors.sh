@@ -9,20 +9,6 @@ fi
 exec </dev/null
 stub=$LINUX_STUB
 
-one_line() {
-	lines=$(wc -l <"$TMP/err")
-	if [ "$lines" -eq 1 ]; then pass "$1: exactly one line on stderr"
-	else fail "$1: $lines lines on stderr"; diag "$TMP/err"; fi
-}
-# write_le FILE OFFSET BYTES VALUE: patch a little-endian integer in place.
-write_le() {
-	_v=$4 _b=0 _s=""
-	while [ $_b -lt "$3" ]; do
-		_s="$_s$(printf '\\%03o' $((_v & 255)))"
-		_v=$((_v >> 8)) _b=$((_b + 1))
-	done
-	printf "$_s" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
 bad() { # DESC OFFSET BYTES VALUE STDERR-REGEX
 	cp "$stub" "$TMP/bad"
 	write_le "$TMP/bad" "$2" "$3" "$4"
