@@ -175,20 +175,27 @@ static struct region *find_rom(struct memslots *m, unsigned int index)
 	return NULL;
 }
 
-static void notify(struct memslots *m, const struct region *r, const char *op)
+/*
+ * Name a change while the lock is held (the region array may move once it
+ * is dropped); report it after, so the callback may take other locks.
+ */
+static void describe(char *what, size_t len, const struct region *r,
+		     const char *op)
 {
-	char what[64];
+	snprintf(what, len, "%s-%s", r->name, op);
+}
 
-	if (!m->changed)
-		return;
-	snprintf(what, sizeof(what), "%s-%s", r->name, op);
-	m->changed(m->opaque, what);
+static void notify(struct memslots *m, const char *what)
+{
+	if (m->changed && *what)
+		m->changed(m->opaque, what);
 }
 
 int memslots__rom_unmap(struct memslots *m, unsigned int index)
 {
+	char what[64] = "";
 	struct region *r;
-	int slot, ret;
+	int ret;
 
 	pthread_mutex_lock(&m->lock);
 	r = find_rom(m, index);
@@ -198,18 +205,18 @@ int memslots__rom_unmap(struct memslots *m, unsigned int index)
 	ret = set_slot(m, r, r->gpa, 0);
 	if (ret)
 		goto out_unlock;
-	slot = r->slot;
-	m->slot_used[slot] = 0;
+	m->slot_used[r->slot] = 0;
 	r->slot = -1;
+	describe(what, sizeof(what), r, "unmap");
 out_unlock:
 	pthread_mutex_unlock(&m->lock);
-	if (!ret)
-		notify(m, r, "unmap");
+	notify(m, what);
 	return ret;
 }
 
 int memslots__rom_map(struct memslots *m, unsigned int index)
 {
+	char what[64] = "";
 	struct region *r;
 	int ret;
 
@@ -226,16 +233,18 @@ int memslots__rom_map(struct memslots *m, unsigned int index)
 	if (ret) {
 		m->slot_used[r->slot] = 0;
 		r->slot = -1;
+	} else {
+		describe(what, sizeof(what), r, "map");
 	}
 out_unlock:
 	pthread_mutex_unlock(&m->lock);
-	if (!ret)
-		notify(m, r, "map");
+	notify(m, what);
 	return ret;
 }
 
 int memslots__rom_move(struct memslots *m, unsigned int index, uint64_t gpa)
 {
+	char what[64] = "";
 	struct region *r;
 	int ret;
 
@@ -251,12 +260,14 @@ int memslots__rom_move(struct memslots *m, unsigned int index, uint64_t gpa)
 	}
 	/* Same slot, same size, new base: KVM_MR_MOVE. */
 	ret = r->slot >= 0 ? set_slot(m, r, gpa, r->size) : 0;
-	if (!ret)
+	if (!ret) {
 		r->gpa = gpa;
+		if (r->slot >= 0)
+			describe(what, sizeof(what), r, "move");
+	}
 out_unlock:
 	pthread_mutex_unlock(&m->lock);
-	if (!ret && r->slot >= 0)
-		notify(m, r, "move");
+	notify(m, what);
 	return ret;
 }
 
