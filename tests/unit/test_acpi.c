@@ -6,27 +6,10 @@
 
 #include "tap.h"
 #include "zapvm/devices.h"
+#include "bytes.h"
 
 #define BASE 0xe0000ULL
 #define SIZE 0x20000
-
-static uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes; i++)
-		v |= (uint64_t)p[off + i] << (8 * i);
-	return v;
-}
-
-static uint8_t sum(const uint8_t *p, size_t len)
-{
-	uint8_t s = 0;
-
-	while (len--)
-		s += *p++;
-	return s;
-}
 
 /* The table at guest address @gpa, or NULL if outside the buffer. */
 static const uint8_t *table(const uint8_t *buf, uint64_t gpa, const char *sig)
