@@ -13,7 +13,9 @@
 #include "zapvm/guest_abi.h"
 #include "zapvm/loader.h"
 #include "zapvm/log.h"
+#include "zapvm/pci.h"
 #include "zapvm/util.h"
+#include "zapvm/virtio.h"
 #include "zapvm/vmcore.h"
 #include "zapvm/x86.h"
 
@@ -74,6 +76,40 @@ static int guest__place_roms(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The PCI MMIO window: the first PCI_GUEST_MMIO_SIZE-aligned block above
+ * RAM that overlaps no ROM and ends at or below 4 GiB (BARs are 32-bit).
+ * None (base == end) when RAM leaves no room; only --pci-rom needs one.
+ */
+static int guest__place_pci(struct vm *vm)
+{
+	const uint64_t size = PCI_GUEST_MMIO_SIZE;
+	uint64_t base;
+
+	vm->pci_window_set = true;
+	if (!align_up(vm->cfg->mem_size, size, &base))
+		base = FOUR_GIB;
+	for (; base + size <= FOUR_GIB; base += size) {
+		bool clash = false;
+
+		for (unsigned int i = 0; i < vm->cfg->nroms; i++)
+			clash |= base < vm->rom_gpa[i] + vm->rom_size[i] &&
+				 vm->rom_gpa[i] < base + size;
+		if (!clash) {
+			vm->pci_mmio_base = base;
+			vm->pci_mmio_end = base + size;
+			return 0;
+		}
+	}
+	if (vm->cfg->has_pci_rom) {
+		log_err("--pci-rom: no room for a %llu MiB PCI window between "
+			"RAM and 4 GiB (use less --mem)",
+			(unsigned long long)(size >> 20));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int guest__plan_memory(struct vm *vm)
 {
 	uint64_t top = vm->cfg->mem_size, end;
@@ -82,6 +118,8 @@ static int guest__plan_memory(struct vm *vm)
 	vm->ram_regions[0] = (struct vm_ram){ 0, vm->cfg->mem_size, 0 };
 	vm->nram = 1;
 	ret = guest__place_roms(vm);
+	if (!ret)
+		ret = guest__place_pci(vm);
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < vm->cfg->nroms; i++) {
@@ -133,6 +171,8 @@ static int guest__load(struct vm *vm)
 		.nroms = cfg->nroms,
 		.args = cfg->args,
 		.gpa_top = vm->gpa_top,
+		.pci_base = vm->pci_mmio_base,
+		.pci_size = vm->pci_mmio_end - vm->pci_mmio_base,
 	};
 	if (!align_up(img.end, 4096, &d.guest_base))
 		return -EINVAL;
@@ -156,6 +196,10 @@ static const struct device_ops *const guest_devices[] = {
 	&ucall_device,
 	&bootdone_device,
 	&nullport_device,
+	&pci_device, /* conf1 and 00:00.0; before every PCI device */
+	&optrom_device, /* --pci-rom */
+	&virtio_blk_device, /* --disk: one PCI function each */
+	&virtio_console_device, /* --console virtio; after the UART */
 };
 
 const struct boot_ops boot_guest_ops = {

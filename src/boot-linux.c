@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The Linux boot path: a bzImage entered at startup_64 through the 64-bit
- * boot protocol, as Firecracker does it - no firmware, no real-mode setup
- * code. The boot vCPU starts in long mode at ring 0 on identity page tables
- * with %rsi pointing at the zero page; the other vCPUs wait in the
+ * The Linux boot path. It reads the kernel and initrd and hands them to one
+ * of three loaders (--boot): a bzImage entered at startup_64 through the
+ * 64-bit boot protocol, as Firecracker does it - no firmware, no real-mode
+ * setup code, the boot vCPU in long mode at ring 0 on identity page tables
+ * with %rsi pointing at the zero page (here); a vmlinux entered at its PVH
+ * entry (boot-linux-pvh.c); a bzImage entered at its real-mode setup code
+ * with a tiny BIOS (boot-linux-real.c). The other vCPUs wait in the
  * in-kernel local APIC for the kernel's INIT/SIPI.
  */
 #include <errno.h>
@@ -13,14 +16,17 @@
 
 #include <linux/kvm.h>
 
+#include "zapvm/boot-linux.h"
 #include "zapvm/bzimage.h"
 #include "zapvm/devices.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
+#include "zapvm/virtio.h"
 #include "zapvm/vmcore.h"
 
 #define GIB (1ULL << 30)
-#define DEFAULT_CMDLINE "console=ttyS0"
+#define DEFAULT_CMDLINE(cfg) \
+	((cfg)->console == CONSOLE_VIRTIO ? "console=hvc0" : "console=ttyS0")
 #define MAX_KERNEL_FILE (1ULL << 30)
 
 /* VMX needs these for real mode (the APs' trampoline); in the MMIO gap. */
@@ -48,9 +54,9 @@
 
 static int linux__check(const struct vm_config *cfg)
 {
+	/* A Linux guest's one --rom is cfg->pci_rom (see cmd_run). */
 	if (cfg->nroms) {
-		log_err("--rom: ROM regions are for test guests; a Linux guest "
-			"cannot use them yet");
+		log_err("--rom: a Linux guest takes one option ROM, a file");
 		return ZAPVM_EXIT_USAGE;
 	}
 	if (cfg->args) {
@@ -61,7 +67,7 @@ static int linux__check(const struct vm_config *cfg)
 	return 0;
 }
 
-static uint64_t linux__low_end(const struct vm *vm)
+uint64_t linux__low_end(const struct vm *vm)
 {
 	return vm->cfg->mem_size < LINUX_LOW_RAM_MAX ? vm->cfg->mem_size :
 						       LINUX_LOW_RAM_MAX;
@@ -89,9 +95,8 @@ static int linux__plan_memory(struct vm *vm)
 	return 0;
 }
 
-/* Copy @len bytes to guest RAM at @gpa; -EFAULT if it is not all RAM. */
-static int linux__copy(struct vm *vm, uint64_t gpa, const void *src,
-		       uint64_t len, const char *what)
+int linux__copy(struct vm *vm, uint64_t gpa, const void *src, uint64_t len,
+		const char *what)
 {
 	void *dst = vm__guest_mem(vm, gpa, len, true);
 
@@ -145,86 +150,159 @@ static void linux__vmx_areas(struct vm *vm)
 		log_warn("KVM_SET_IDENTITY_MAP_ADDR failed");
 }
 
-static int linux__load(struct vm *vm)
+/* The 64-bit boot protocol: zero page, GDT and page tables, startup_64. */
+static int linux__load_64(struct vm *vm, const struct linux_input *in)
 {
 	const struct vm_config *cfg = vm->cfg;
-	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
-	size_t cmdline_len = strlen(cmdline);
-	uint8_t *kernel = NULL, *initrd = NULL;
-	uint64_t kernel_len, initrd_len = 0;
+	size_t cmdline_len = strlen(in->cmdline);
 	struct linux_layout l;
 	struct boot_params *bp;
 	struct bzimage bz;
 	char why[256];
 	int ret;
 
-	ret = read_file(cfg->kernel, MAX_KERNEL_FILE, &kernel, &kernel_len);
-	if (ret)
-		return ret;
-	ret = bzimage__parse(kernel, kernel_len, &bz, why, sizeof(why));
+	ret = bzimage__parse(in->kernel, in->kernel_len, &bz, why, sizeof(why));
 	if (ret) {
-		log_err("%s: %s", cfg->kernel, why);
-		goto out;
+		log_err("%s: %s", in->kernel_path, why);
+		return ret;
 	}
-	if (cfg->initrd) {
-		ret = read_file(cfg->initrd, cfg->mem_size, &initrd,
-				&initrd_len);
-		if (ret)
-			goto out;
-	}
-	ret = bzimage__place(&bz, linux__low_end(vm), initrd_len, cmdline_len,
-			     &l, why, sizeof(why));
+	ret = bzimage__place(&bz, linux__low_end(vm), in->initrd_len,
+			     cmdline_len, &l, why, sizeof(why));
 	if (ret) {
 		log_err("%s: %s",
-			ret == -EFBIG && initrd_len && l.kernel_gpa ?
-				cfg->initrd :
-				cfg->kernel,
+			ret == -EFBIG && in->initrd_len && l.kernel_gpa ?
+				in->initrd_path :
+				in->kernel_path,
 			why);
-		goto out;
+		return ret;
 	}
 	log_info("%s: boot protocol %u.%02u, %llu-byte kernel at 0x%llx "
 		 "(%s, init_size %u MiB), entry 0x%llx",
-		 cfg->kernel, bz.version >> 8, bz.version & 0xff,
+		 in->kernel_path, bz.version >> 8, bz.version & 0xff,
 		 (unsigned long long)bz.kernel_size,
 		 (unsigned long long)l.kernel_gpa,
 		 bz.relocatable ? "relocatable" : "fixed", bz.init_size >> 20,
 		 (unsigned long long)l.entry);
-	if (initrd_len)
-		log_info("%s: %llu bytes at 0x%llx", cfg->initrd,
-			 (unsigned long long)initrd_len,
+	if (in->initrd_len)
+		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
+			 (unsigned long long)in->initrd_len,
 			 (unsigned long long)l.initrd_gpa);
-	log_info("command line: %s", cmdline);
+	log_info("command line: %s", in->cmdline);
 
 	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
 			  "kernel");
-	if (!ret && initrd_len)
-		ret = linux__copy(vm, l.initrd_gpa, initrd, initrd_len,
+	if (!ret && in->initrd_len)
+		ret = linux__copy(vm, l.initrd_gpa, in->initrd, in->initrd_len,
 				  "initrd");
 	if (!ret)
-		ret = linux__copy(vm, LINUX_CMDLINE, cmdline, cmdline_len + 1,
-				  "command line");
+		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
+				  cmdline_len + 1, "command line");
 	if (ret)
-		goto out;
+		return ret;
 	bp = vm__guest_mem(vm, LINUX_ZERO_PAGE, sizeof(*bp), true);
-	if (!bp) {
-		ret = -EFAULT;
-		goto out;
-	}
+	if (!bp)
+		return -EFAULT;
 	ret = bzimage__zero_page(&bz, &l, cfg->mem_size, LINUX_CMDLINE,
 				 LINUX_ACPI_BASE, bp);
 	if (ret) {
 		log_err("zero page: %s", strerror(-ret));
-		goto out;
+		return ret;
 	}
 	ret = linux__build_boot_area(vm);
 	if (ret)
+		return ret;
+	vm->entry = l.entry;
+	return 0;
+}
+
+/* The resolved --boot of the VM, pointed to by vm->boot_priv. */
+static const enum linux_boot boot_modes[] = { BOOT_AUTO, BOOT_64, BOOT_PVH,
+					      BOOT_REAL };
+
+static enum linux_boot linux__mode(const struct vm *vm)
+{
+	return vm->boot_priv ? *(const enum linux_boot *)vm->boot_priv :
+			       BOOT_64;
+}
+
+static int linux__load(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const char *cmdline = cfg->cmdline ? cfg->cmdline :
+					     DEFAULT_CMDLINE(cfg);
+	struct linux_input in = { .kernel_path = cfg->kernel,
+				  .initrd_path = cfg->initrd,
+				  .cmdline = cmdline };
+	uint8_t *kernel = NULL, *initrd = NULL;
+	enum linux_boot mode = cfg->boot;
+	bool elf;
+	int ret;
+
+	ret = read_file(cfg->kernel, MAX_KERNEL_FILE, &kernel, &in.kernel_len);
+	if (ret)
+		return ret;
+	in.kernel = kernel;
+	elf = in.kernel_len >= 4 && !memcmp(kernel, "\177ELF", 4);
+	if (mode == BOOT_AUTO)
+		mode = elf ? BOOT_PVH : BOOT_64;
+	if (elf && mode != BOOT_PVH) {
+		log_err("%s: an ELF file (vmlinux); --boot %s needs a "
+			"bzImage, a vmlinux boots with --boot pvh",
+			cfg->kernel, linux_boot__name(mode));
+		ret = -ENOEXEC;
+		goto out;
+	}
+	if (cfg->initrd) {
+		ret = read_file(cfg->initrd, cfg->mem_size, &initrd,
+				&in.initrd_len);
+		if (ret)
+			goto out;
+		in.initrd = initrd;
+	}
+	switch (mode) {
+	case BOOT_PVH:
+		ret = linux_pvh__load(vm, &in);
+		break;
+	case BOOT_REAL:
+		ret = linux_real__load(vm, &in);
+		break;
+	case BOOT_AUTO:
+	case BOOT_64:
+	default:
+		ret = linux__load_64(vm, &in);
+		break;
+	}
+	if (ret)
 		goto out;
 	linux__vmx_areas(vm);
-	vm->entry = l.entry;
+	vm->boot_priv = (void *)&boot_modes[mode];
 out:
 	free(initrd);
 	free(kernel);
 	return ret;
+}
+
+static const char *const boot_names[] = {
+	[BOOT_AUTO] = "auto",
+	[BOOT_64] = "64",
+	[BOOT_PVH] = "pvh",
+	[BOOT_REAL] = "real-mode",
+};
+
+int linux_boot__parse(const char *s, enum linux_boot *out)
+{
+	for (unsigned int i = BOOT_64; i <= BOOT_REAL; i++) {
+		if (!strcmp(s, boot_names[i])) {
+			*out = (enum linux_boot)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *linux_boot__name(enum linux_boot b)
+{
+	return (unsigned int)b <= BOOT_REAL ? boot_names[b] : "?";
 }
 
 static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code64)
@@ -326,9 +404,18 @@ static int linux__setup_vcpu(struct vcpu *v, const struct kvm_cpuid2 *cpuid)
 
 	if (!ret)
 		ret = linux__set_lint(v);
-	if (!ret && v->id == 0)
-		ret = linux__setup_bsp(v);
-	return ret;
+	if (ret || v->id != 0)
+		return ret;
+	switch (linux__mode(v->vm)) {
+	case BOOT_PVH:
+		return linux_pvh__setup_bsp(v);
+	case BOOT_REAL:
+		return linux_real__setup_bsp(v);
+	case BOOT_AUTO:
+	case BOOT_64:
+	default:
+		return linux__setup_bsp(v);
+	}
 }
 
 /* Init in this order, exit in reverse. */
@@ -342,6 +429,10 @@ static const struct device_ops *const linux_devices[] = {
 	&serial_device, /* COM1 */
 	&i8042_device, /* reset line */
 	&rtc_device, /* CMOS clock */
+	&pci_device, /* conf1 and 00:00.0; before every PCI device */
+	&optrom_device, /* --rom: the option-ROM PCI device */
+	&virtio_blk_device, /* --disk: one PCI function each */
+	&virtio_console_device, /* --console virtio; after the UART */
 };
 
 const struct boot_ops boot_linux_ops = {

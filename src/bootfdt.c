@@ -66,6 +66,12 @@ int fdt__build(void *fdt, size_t size, const struct boot_desc *d)
 	TRY(fdt_property_string(fdt, "zapvm,args", d->args ? d->args : ""));
 	TRY(fdt_property_u64(fdt, "zapvm,guest-base", d->guest_base));
 	TRY(fdt_property_u64(fdt, "zapvm,gpa-top", d->gpa_top));
+	if (d->pci_size) {
+		fdt64_t win[2] = { cpu_to_fdt64(d->pci_base),
+				   cpu_to_fdt64(d->pci_size) };
+
+		TRY(fdt_property(fdt, "zapvm,pci-window", win, sizeof(win)));
+	}
 	TRY(fdt_end_node(fdt));
 
 	TRY(fdt_end_node(fdt));

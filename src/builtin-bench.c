@@ -30,11 +30,13 @@
 #include "zapvm/builtin.h"
 #include "zapvm/cmd.h"
 #include "zapvm/guest_abi.h"
+#include "zapvm/knob.h"
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
+#include "zapvm/zapper.h"
 
 #define MAX_VALUES 8
 #define MAX_METRICS 12
@@ -78,6 +80,7 @@ struct bench_cell {
 	int root_zap; /* -1: left alone, else 1 = 4k, 0 = 1g */
 	char args[256];
 	uint64_t guest_param; /* pages touched etc., for per-page metrics */
+	uint64_t ctl_gpa; /* the progress guest's control block */
 	struct bench_floor floors[MAX_FLOORS];
 	unsigned int nfloors;
 	bool floor_2m; /* the 2 MiB floor applies (THP on) */
@@ -99,6 +102,7 @@ struct bench_host {
 	char thp_enabled[32]; /* the bracketed word, or "unknown" */
 	bool slot_ok;
 	bool knob_prefetch, knob_root_zap;
+	struct knob prefetch, root_zap; /* set per cell group, restored */
 };
 
 struct bench_opts;
@@ -108,6 +112,7 @@ struct bench_scenario {
 	const char *seed; /* the reference patch it reproduces */
 	const char *what;
 	const char *guest; /* builtin guest */
+	int probe; /* -1, or the enum zap_probe_kind of its VM hook */
 	const struct bench_metric *metrics;
 	unsigned int nmetrics;
 	/* 0, or ZAPVM_EXIT_UNAVAILABLE after "not supported ..." in @why */
@@ -116,8 +121,9 @@ struct bench_scenario {
 	/* The guest's args and floors for @c (base = first free GPA). */
 	void (*prepare)(struct bench_cell *c, uint64_t guest_base,
 			const char *user_args);
+	/* @zp: the VM hook's results, NULL without a probe. */
 	void (*collect)(const struct bench_cell *c, const struct vm_result *res,
-			double *v);
+			const struct zap_probe *zp, double *v);
 };
 
 struct bench_opts {
@@ -128,6 +134,7 @@ struct bench_opts {
 	unsigned int cpus[MAX_VALUES];
 	int prefetch[MAX_VALUES], root_zap[MAX_VALUES];
 	unsigned int npolicy, nthp, nmem, ncpus, nprefetch, nroot_zap;
+	bool policy_given;
 	unsigned int runs, jobs;
 	uint64_t timeout_s;
 	const char *args;
@@ -315,7 +322,8 @@ static void boot__prepare(struct bench_cell *c, uint64_t base,
 }
 
 static void boot__collect(const struct bench_cell *c,
-			  const struct vm_result *res, double *v)
+			  const struct vm_result *res,
+			  const struct zap_probe *zp, double *v)
 {
 	int done = phase_index(res, "boot-done");
 
@@ -375,7 +383,8 @@ static void memslot__prepare(struct bench_cell *c, uint64_t base,
 }
 
 static void memslot__collect(const struct bench_cell *c,
-			     const struct vm_result *res, double *v)
+			     const struct vm_result *res,
+			     const struct zap_probe *zp, double *v)
 {
 	int touch = phase_index(res, "touch");
 	int unmap = phase_index(res, "rom0-unmap");
@@ -431,7 +440,8 @@ static void cow__prepare(struct bench_cell *c, uint64_t base,
 }
 
 static void cow__collect(const struct bench_cell *c,
-			 const struct vm_result *res, double *v)
+			 const struct vm_result *res,
+			 const struct zap_probe *zp, double *v)
 {
 	int read = phase_index(res, "read"), write = phase_index(res, "write");
 
@@ -486,13 +496,103 @@ static int cow__check(const struct bench_host *h, const struct bench_opts *o,
 }
 
 /*
- * zaplat and vcpustall need a VMM-side zap of all roots while a probe
- * thread (zaplat) or a vCPU (vcpustall) records its longest gap; zapvm has
- * neither yet, and both only mean something on the TDP MMU.
+ * zaplat and vcpustall: the progress guest (guests/progress) touches all
+ * RAM after its control block, so that a zap of all roots has that much of
+ * 4 KiB SPTEs to zap, then a VM hook (src/zapper.c) deletes and re-adds a
+ * memslot of its own that no guest uses, which under the "all" policy
+ * zaps every root, while it measures.
+ */
+static void progress__prepare(struct bench_cell *c, uint64_t base,
+			      const char *user_args, bool idle)
+{
+	uint64_t avail = c->mem > base + PAGE_4K ?
+				 (c->mem - base - PAGE_4K) / PAGE_4K :
+				 0;
+
+	if (user_args)
+		snprintf(c->args, sizeof(c->args), "%s%s", user_args,
+			 idle && !strstr(user_args, "idle=") ? " idle=1" : "");
+	else
+		snprintf(c->args, sizeof(c->args), "pages=%llu%s",
+			 (unsigned long long)avail, idle ? " idle=1" : "");
+	c->guest_param = arg_u64(c->args, "pages", avail);
+	c->ctl_gpa = base;
+}
+
+/* zaplat: the guest is idle when the zap runs (idle=1), one zap a run. */
+static void zaplat__prepare(struct bench_cell *c, uint64_t base,
+			    const char *user_args)
+{
+	progress__prepare(c, base, user_args, true);
+}
+
+static void zaplat__collect(const struct bench_cell *c,
+			    const struct vm_result *res,
+			    const struct zap_probe *zp, double *v)
+{
+	v[0] = zp->max_late_ms;
+	v[1] = zp->max_interval_ms;
+	v[2] = zp->quiet_late_ms;
+	v[3] = zp->delete_ms;
+	v[4] = zp->readd_ms;
+	v[5] = zp->root_zap_passes;
+	v[6] = zp->root_zap_yields;
+	v[7] = zp->sptes_4k;
+	v[8] = res->wall_ns / 1e6;
+}
+
+static const struct bench_metric zaplat_metrics[] = {
+	{ "max_late_ms", "ms", "probe late ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "max_gap_ms", "ms", "probe gap ms", M_TABLE },
+	{ "quiet_late_ms", "ms", "late w/o zap", M_TABLE },
+	{ "delete_ms", "ms", "zap (delete) ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "readd_ms", "ms", "re-add ms", 0 },
+	{ "root_zap_passes", "", "root passes", M_TABLE },
+	{ "root_zap_yields", "", "root yields", M_TABLE },
+	{ "sptes_4k", "", "4K SPTEs", M_TABLE },
+	{ "wall_ms", "ms", "wall ms", 0 },
+};
+
+/* vcpustall: rounds=R (1) of touch, then zap while the vCPU counts. */
+static void vcpustall__prepare(struct bench_cell *c, uint64_t base,
+			       const char *user_args)
+{
+	progress__prepare(c, base, user_args, false);
+}
+
+static void vcpustall__collect(const struct bench_cell *c,
+			       const struct vm_result *res,
+			       const struct zap_probe *zp, double *v)
+{
+	v[0] = zp->max_gap_ms;
+	v[1] = zp->gaps_over_1ms;
+	v[2] = zp->quiet_gap_ms;
+	v[3] = zp->delete_ms;
+	v[4] = zp->readd_ms;
+	v[5] = zp->sampler_max_ms;
+	v[6] = zp->sptes_4k;
+	v[7] = res->wall_ns / 1e6;
+}
+
+static const struct bench_metric vcpustall_metrics[] = {
+	{ "max_gap_ms", "ms", "max stall ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "gaps_over_1ms", "", "stalls > 1 ms", M_TABLE | M_RATIO },
+	{ "quiet_gap_ms", "ms", "stall w/o zap", M_TABLE },
+	{ "delete_ms", "ms", "zap (delete) ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "readd_ms", "ms", "re-add ms", 0 },
+	{ "sampler_max_ms", "ms", "sampler max ms", M_TABLE },
+	{ "sptes_4k", "", "4K SPTEs", M_TABLE },
+	{ "wall_ms", "ms", "wall ms", 0 },
+};
+
+/*
+ * zaplat measures the root zap's granularity (patch 3 of the series), so
+ * it needs the TDP MMU, the knob, and a SCHED_FIFO probe.
  */
 static int zaplat__check(const struct bench_host *h, const struct bench_opts *o,
 			 char *why, size_t len)
 {
+	char fifo[256];
 	int ret = need_tdp(h, "zaplat", why, len);
 
 	if (ret)
@@ -504,23 +604,24 @@ static int zaplat__check(const struct bench_host *h, const struct bench_opts *o,
 			 ZAPVM_KNOB_ROOT_ZAP_4K);
 		return ZAPVM_EXIT_UNAVAILABLE;
 	}
-	snprintf(why, len,
-		 "zaplat: not supported yet: zapvm cannot yet zap all roots "
-		 "on demand while a SCHED_FIFO probe thread runs");
-	return ZAPVM_EXIT_UNAVAILABLE;
+	if (!zap_probe__fifo_ok(fifo, sizeof(fifo))) {
+		snprintf(why, len, "zaplat: not supported on this host: %s",
+			 fifo);
+		return ZAPVM_EXIT_UNAVAILABLE;
+	}
+	return 0;
 }
 
+/*
+ * vcpustall runs on any MMU: a zap of all roots makes the vCPUs of any MMU
+ * wait for mmu_lock before they run again (the TDP MMU to allocate a new
+ * root, the shadow MMU while the obsolete pages are zapped), and what is
+ * measured is the vCPU's view of it. The MMU is in every report.
+ */
 static int vcpustall__check(const struct bench_host *h,
 			    const struct bench_opts *o, char *why, size_t len)
 {
-	int ret = need_tdp(h, "vcpustall", why, len);
-
-	if (ret)
-		return ret;
-	snprintf(why, len,
-		 "vcpustall: not supported yet: zapvm cannot yet zap all "
-		 "roots on demand while a vCPU reports its progress");
-	return ZAPVM_EXIT_UNAVAILABLE;
+	return 0;
 }
 
 #define METRICS(m) m, sizeof(m) / sizeof(m[0])
@@ -528,21 +629,26 @@ static int vcpustall__check(const struct bench_host *h,
 static const struct bench_scenario scenarios[] = {
 	{ "boot", "004",
 	  "faults from start to boot-done and after memslot churn, bootsim",
-	  "bootsim", METRICS(boot_metrics), no_check, boot__prepare,
+	  "bootsim", -1, METRICS(boot_metrics), no_check, boot__prepare,
 	  boot__collect },
 	{ "memslot", "001",
 	  "time of a memslot delete and the re-faults after it, romtoggle",
-	  "romtoggle", METRICS(memslot_metrics), no_check, memslot__prepare,
+	  "romtoggle", -1, METRICS(memslot_metrics), no_check, memslot__prepare,
 	  memslot__collect },
 	{ "cow", "003",
 	  "faults per written page after a read, change_pte prefetch on/off",
-	  "cow", METRICS(cow_metrics), cow__check, cow__prepare, cow__collect },
+	  "cow", -1, METRICS(cow_metrics), cow__check, cow__prepare,
+	  cow__collect },
 	{ "zaplat", "000",
-	  "longest probe-thread gap during a zap-all, root zap 4k vs 1g", NULL,
-	  NULL, 0, zaplat__check, NULL, NULL },
+	  "longest lateness of a SCHED_FIFO probe sharing the CPU with a "
+	  "zap of all roots, root zap 4k vs 1g",
+	  "progress", ZAP_PROBE_LATENCY, METRICS(zaplat_metrics), zaplat__check,
+	  zaplat__prepare, zaplat__collect },
 	{ "vcpustall", "002",
-	  "longest vCPU progress gap while another thread zaps all roots", NULL,
-	  NULL, 0, vcpustall__check, NULL, NULL },
+	  "longest time without vCPU progress while another thread zaps all "
+	  "roots",
+	  "progress", ZAP_PROBE_STALL, METRICS(vcpustall_metrics),
+	  vcpustall__check, vcpustall__prepare, vcpustall__collect },
 };
 
 static const struct bench_scenario *scenario__find(const char *name)
@@ -725,6 +831,7 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		case OPT_POLICY:
 			ret = parse_list("policy", optarg, "default, all, slot",
 					 parse_policy, o->policy, &o->npolicy);
+			o->policy_given = true;
 			break;
 		case RUNOPT_THP:
 			ret = parse_list("thp", optarg, "on, off, default",
@@ -814,6 +921,17 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		o->prefetch[1] = 0;
 		o->nprefetch = 2;
 	}
+	/* The probes measure a zap of all roots: "slot" is only a control. */
+	if (o->sc->probe >= 0 && !o->policy_given) {
+		o->policy[0] = ZAP_ALL;
+		o->npolicy = 1;
+	}
+	/* zaplat compares 4 KiB and 1 GiB root zaps unless told otherwise. */
+	if (o->sc->collect == zaplat__collect && o->root_zap[0] < 0) {
+		o->root_zap[0] = 1;
+		o->root_zap[1] = 0;
+		o->nroot_zap = 2;
+	}
 	return 0;
 }
 
@@ -856,8 +974,13 @@ static int bench__host(struct bench_host *h)
 	if (json_object_object_get_ex(h->json, "zap_interfaces", &z) &&
 	    json_object_object_get_ex(z, "policy_slot", &v))
 		h->slot_ok = json_object_get_boolean(v);
-	h->knob_prefetch = kvm__read_param(ZAPVM_KNOB_PREFETCH) >= 0;
-	h->knob_root_zap = kvm__read_param(ZAPVM_KNOB_ROOT_ZAP_4K) >= 0;
+	knob__init(&h->prefetch, "--prefetch", ZAPVM_KNOB_PREFETCH);
+	knob__init(&h->root_zap, "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
+	h->knob_prefetch = knob__read(h->prefetch.path) >= 0;
+	h->knob_root_zap = knob__read(h->root_zap.path) >= 0;
+	json_object_object_add(
+		h->json, "online_cpus",
+		json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	return 0;
 }
 
@@ -1070,6 +1193,8 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	struct json_object *o = json_object_new_object();
 	struct json_object *m = json_object_new_array();
 	struct json_object *ph = json_object_new_array();
+	struct zap_probe zp = { 0 };
+	struct vm_hook hook = { zap_probe__hook, &zp };
 	double v[MAX_METRICS];
 	struct vm_result res;
 	char spec[64];
@@ -1087,6 +1212,15 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	ret = guest__resolve(spec, &cfg, &owned, true);
 	if (ret)
 		_exit(ret);
+	if (b->o.sc->probe >= 0) {
+		zp.kind = (enum zap_probe_kind)b->o.sc->probe;
+		zp.ctl_gpa = c->ctl_gpa;
+		zp.rounds = (unsigned int)arg_u64(c->args, "rounds", 1);
+		/* zaplat: a 1 ms period (200 us starved the zapper in an
+		 * earlier experiment); vcpustall: 100 us samples. */
+		zp.period_ns = zp.kind == ZAP_PROBE_LATENCY ? 1000000 : 100000;
+		cfg.hook = &hook;
+	}
 	t0 = now_ns();
 	vm__run(&cfg, &res);
 	json_object_object_add(o, "vm_run_ms",
@@ -1100,7 +1234,7 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	if (!res.exit_code) {
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			v[i] = NAN;
-		b->o.sc->collect(c, &res, v);
+		b->o.sc->collect(c, &res, cfg.hook ? &zp : NULL, v);
 		for (unsigned int i = 0; i < b->o.sc->nmetrics; i++)
 			json_object_array_add(m, jnum(v[i]));
 		for (unsigned int i = 0;
@@ -1135,6 +1269,7 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 			_exit(ZAPVM_EXIT_IOERR);
 		off += (size_t)w;
 	}
+	zap_probe__free(&zp);
 	_exit(res.exit_code);
 }
 
@@ -1156,38 +1291,15 @@ struct bench_job {
 	uint64_t t0;
 };
 
-static int knob__write(const char *path, int on)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0 || write(fd, on ? "Y\n" : "N\n", 2) != 2)
-		err = errno;
-	if (fd >= 0)
-		close(fd);
-	if (err) {
-		log_err("cannot set %s to %s: %s", path, on ? "Y" : "N",
-			strerror(err));
-		return err == EACCES || err == EPERM ? ZAPVM_EXIT_NOPERM :
-						       ZAPVM_EXIT_UNAVAILABLE;
-	}
-	return 0;
-}
-
-static int knob__read(const char *path)
-{
-	int c = kvm__read_param(path);
-
-	return c < 0 ? -1 : c == 'Y' || c == 'y' || c == '1';
-}
-
-static int bench__set_knobs(const struct bench_cell *c)
+/* Knobs are host-wide: the runner sets them between groups of cells. */
+static int bench__set_knobs(struct bench_host *h, const struct bench_cell *c)
 {
 	int ret = 0;
 
 	if (c->prefetch >= 0)
-		ret = knob__write(ZAPVM_KNOB_PREFETCH, c->prefetch);
+		ret = knob__set(&h->prefetch, c->prefetch);
 	if (!ret && c->root_zap >= 0)
-		ret = knob__write(ZAPVM_KNOB_ROOT_ZAP_4K, c->root_zap);
+		ret = knob__set(&h->root_zap, c->root_zap);
 	return ret;
 }
 
@@ -1347,7 +1459,7 @@ static int bench__run_all(struct bench *b)
 		unsigned int cell, run;
 	} *order = calloc(order_n, sizeof(*order));
 	unsigned int group_start = 0, cur_cell = 0, cur_run = 0;
-	int knobs_of = -1, ret = 0, saved_pf, saved_rz;
+	int knobs_of = -1, ret = 0;
 	unsigned int per_group =
 		b->o.nmem * b->o.ncpus * b->o.nthp * b->o.npolicy;
 	bool killed = false, failed = false;
@@ -1361,8 +1473,6 @@ static int bench__run_all(struct bench *b)
 				order[group_start++] =
 					(struct bench_slot){ g * per_group + c,
 							     r };
-	saved_pf = knob__read(ZAPVM_KNOB_PREFETCH);
-	saved_rz = knob__read(ZAPVM_KNOB_ROOT_ZAP_4K);
 
 	while (nrun || (next < order_n && !bench_stop && !failed)) {
 		unsigned int np = 0;
@@ -1386,7 +1496,8 @@ static int bench__run_all(struct bench *b)
 			if (group != knobs_of) {
 				if (nrun)
 					break;
-				ret = bench__set_knobs(&b->cells[cell]);
+				ret = bench__set_knobs(&b->host,
+						       &b->cells[cell]);
 				if (ret)
 					break;
 				knobs_of = group;
@@ -1449,10 +1560,8 @@ static int bench__run_all(struct bench *b)
 		free(jobs[i].buf);
 	free(order);
 	/* Leave the host's knobs as we found them. */
-	if (saved_pf >= 0 && b->o.prefetch[0] >= 0)
-		knob__write(ZAPVM_KNOB_PREFETCH, saved_pf);
-	if (saved_rz >= 0 && b->o.root_zap[0] >= 0)
-		knob__write(ZAPVM_KNOB_ROOT_ZAP_4K, saved_rz);
+	knob__restore(&b->host.prefetch);
+	knob__restore(&b->host.root_zap);
 	return ret;
 }
 

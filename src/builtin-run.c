@@ -3,15 +3,21 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zapvm/builtin.h"
 #include "zapvm/cmd.h"
+#include "zapvm/control.h"
+#include "zapvm/knob.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
+#include "zapvm/zapper.h"
 
 #define DEFAULT_MEM (256ULL << 20)
 #define MAX_GUEST_FILE (256ULL << 20)
@@ -29,6 +35,10 @@ static void run_usage(FILE *f)
 		"  --initrd FILE         the Linux guest's initrd\n"
 		"  --cmdline STR         its command line (default "
 		"'console=ttyS0')\n"
+		"  --boot 64|pvh|real-mode\n"
+		"                        how Linux is entered (default: pvh "
+		"for a vmlinux ELF,\n"
+		"                        64 for a bzImage)\n"
 		"  --mem SIZE            guest RAM (default 256M, or the "
 		"guest's minimum)\n"
 		"  --cpus N              vCPUs (default 1, at most 32; Linux "
@@ -36,12 +46,29 @@ static void run_usage(FILE *f)
 		"  --rom SRC[@GPA][,size=SIZE]\n"
 		"                        a read-only ROM region; SRC is a file "
 		"or pattern:LEN\n"
+		"                        (Linux: one --rom FILE, the option "
+		"ROM of a PCI device)\n"
+		"  --pci-rom SRC         a test guest's option-ROM PCI device; "
+		"SRC is a file\n"
+		"                        or pattern:LEN (at most 16 MiB)\n"
 		"  --args 'K=V ...'      arguments for the guest\n"
+		"  --disk FILE[,ro]      a virtio-blk disk (raw image; up to 8)\n"
+		"  --console serial|virtio\n"
+		"                        the guest console: the UART or "
+		"virtio-console (hvc0)\n"
 		"  --zap-policy P        default, all or slot\n"
+		"  --zap-churn MS        zap all roots every MS ms from a VMM "
+		"thread\n"
+		"  --prefetch on|off     set kvm.tdp_mmu_change_pte_prefetch "
+		"(zapvm series; root)\n"
+		"  --root-zap 4k|1g      set kvm.tdp_mmu_zap_4k (zapvm series; "
+		"root)\n"
 		"  --thp on|off          MADV_HUGEPAGE / MADV_NOHUGEPAGE on RAM\n"
 		"  --stats[=all]         print each phase's KVM stats deltas\n"
 		"  --json FILE           write config, phases and results as JSON\n"
 		"  --timeout SECONDS     stop the guest after this long (exit 124)\n"
+		"  --name NAME           the control socket's name (default "
+		"zapvm-PID)\n"
 		"  -v, -q                more / less logging\n");
 }
 
@@ -62,6 +89,74 @@ static int add_rom(struct vm_config *cfg, const char *arg)
 		return ZAPVM_EXIT_USAGE;
 	}
 	cfg->nroms++;
+	return 0;
+}
+
+static int add_disk(struct vm_config *cfg, const char *arg)
+{
+	const char *comma = strrchr(arg, ',');
+	struct disk_spec *d = &cfg->disks[cfg->ndisks];
+	size_t len = strlen(arg);
+
+	if (cfg->ndisks == VM_MAX_DISKS) {
+		log_err("--disk: at most %d disks", VM_MAX_DISKS);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (comma && !strcmp(comma, ",ro")) {
+		d->ro = true;
+		len = (size_t)(comma - arg);
+	}
+	if (!len) {
+		log_err("--disk '%s': expected FILE[,ro]", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	d->path = strndup(arg, len);
+	if (!d->path)
+		return ZAPVM_EXIT_SOFTWARE;
+	cfg->ndisks++;
+	return 0;
+}
+
+/* The option-ROM device's contents (--pci-rom, or a Linux guest's --rom). */
+static int set_pci_rom(struct vm_config *cfg, const char *opt, const char *arg)
+{
+	struct rom_spec *r = &cfg->pci_rom;
+
+	if (cfg->has_pci_rom) {
+		log_err("%s '%s': one option ROM only, got two", opt, arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (rom_spec__parse(arg, r) || r->has_gpa || strstr(arg, ",size=")) {
+		log_err("%s '%s': expected a file or pattern:LEN (the guest "
+			"places the ROM BAR; no @GPA or size=)",
+			opt, arg);
+		rom_spec__free(r);
+		return ZAPVM_EXIT_USAGE;
+	}
+	cfg->has_pci_rom = true;
+	return 0;
+}
+
+/* A Linux guest's --rom is its option ROM, not a ROM region. */
+static int linux_roms(struct vm_config *cfg)
+{
+	if (!cfg->nroms)
+		return 0;
+	if (cfg->nroms > 1 || cfg->has_pci_rom) {
+		log_err("--rom: a Linux guest takes one option ROM, got %u",
+			cfg->nroms + cfg->has_pci_rom);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->roms[0].has_gpa || (cfg->roms[0].path && cfg->roms[0].size)) {
+		log_err("--rom: a Linux guest's option ROM has no @GPA or "
+			"size= (the guest places the ROM BAR)");
+		return ZAPVM_EXIT_USAGE;
+	}
+	/* The spec (and its path) moves over. */
+	cfg->pci_rom = cfg->roms[0];
+	cfg->has_pci_rom = true;
+	memset(&cfg->roms[0], 0, sizeof(cfg->roms[0]));
+	cfg->nroms = 0;
 	return 0;
 }
 
@@ -114,6 +209,11 @@ void runopts__free(struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->nroms; i++)
 		rom_spec__free(&cfg->roms[i]);
 	cfg->nroms = 0;
+	rom_spec__free(&cfg->pci_rom);
+	cfg->has_pci_rom = false;
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		free(cfg->disks[i].path);
+	cfg->ndisks = 0;
 }
 
 int guest__resolve(const char *spec, struct vm_config *cfg, uint8_t **owned,
@@ -179,6 +279,9 @@ static void json_add_linux(struct json_object *o, const struct vm_config *cfg,
 			c, "cmdline",
 			cfg->cmdline ? json_object_new_string(cfg->cmdline) :
 				       NULL);
+		json_object_object_add(
+			c, "boot",
+			json_object_new_string(linux_boot__name(cfg->boot)));
 	}
 	if (json_object_object_get_ex(o, "result", &r))
 		json_object_object_add(
@@ -202,6 +305,74 @@ static void print_summary(const struct vm_config *cfg,
 		       res->boot_done_ns / 1e6);
 }
 
+/*
+ * Open the control socket of `run --name` (or zapvm-PID). The signals that
+ * end a run stay blocked until the socket is gone again: the VM's wait loop
+ * takes them, and one that comes earlier or later waits for the unlink.
+ * Without --name a socket that cannot be made is only a warning.
+ */
+static int run_control(const char *name, struct vm_config *cfg, sigset_t *old)
+{
+	char def[32], dir[256];
+	sigset_t set;
+	int ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	if (!name) {
+		snprintf(def, sizeof(def), "zapvm-%d", (int)getpid());
+		if (control__dir(dir, sizeof(dir)) == -ENOENT)
+			log_info(
+				"no control socket: XDG_RUNTIME_DIR is not set");
+		else
+			control__open(def, LOG_WARN, &cfg->control);
+		return 0;
+	}
+	ret = control__open(name, LOG_ERR, &cfg->control);
+	if (!ret)
+		return 0;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	switch (ret) {
+	case -EADDRINUSE:
+	case -ENAMETOOLONG:
+		return ZAPVM_EXIT_USAGE;
+	case -ENOENT:
+		return ZAPVM_EXIT_UNAVAILABLE;
+	default:
+		return errno_to_exit(ret);
+	}
+}
+
+/*
+ * --prefetch and --root-zap: set before the VM starts, put back after it
+ * (knobs[] is restored by run_restore_knobs() whatever happened).
+ */
+static int run_set_knobs(struct knob *knobs, int prefetch, int root_zap)
+{
+	int ret = 0;
+
+	knob__init(&knobs[0], "--prefetch", ZAPVM_KNOB_PREFETCH);
+	knob__init(&knobs[1], "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
+	if (prefetch >= 0)
+		ret = knob__set(&knobs[0], prefetch);
+	if (!ret && root_zap >= 0)
+		ret = knob__set(&knobs[1], root_zap);
+	if (ret)
+		knob__restore(&knobs[0]);
+	return ret;
+}
+
+static int run_restore_knobs(struct knob *knobs)
+{
+	int r0 = knob__restore(&knobs[0]), r1 = knob__restore(&knobs[1]);
+
+	return r0 ? r0 : r1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	enum {
@@ -211,6 +382,14 @@ int cmd_run(int argc, char **argv)
 		OPT_KERNEL,
 		OPT_INITRD,
 		OPT_CMDLINE,
+		OPT_DISK,
+		OPT_CONSOLE,
+		OPT_BOOT,
+		OPT_NAME,
+		OPT_PCI_ROM,
+		OPT_ZAP_CHURN,
+		OPT_PREFETCH,
+		OPT_ROOT_ZAP,
 	};
 	static const struct option opts[] = {
 		RUNOPTS_VM,
@@ -222,15 +401,27 @@ int cmd_run(int argc, char **argv)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "boot", required_argument, NULL, OPT_BOOT },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "pci-rom", required_argument, NULL, OPT_PCI_ROM },
+		{ "zap-churn", required_argument, NULL, OPT_ZAP_CHURN },
+		{ "prefetch", required_argument, NULL, OPT_PREFETCH },
+		{ "root-zap", required_argument, NULL, OPT_ROOT_ZAP },
 		{ 0 },
 	};
 	struct vm_config cfg = { .mem_size = DEFAULT_MEM, .ncpus = 1 };
-	const char *json_path = NULL;
+	const char *json_path = NULL, *name = NULL;
 	bool mem_given = false, stats = false, stats_all = false;
 	struct vm_result res;
 	uint8_t *owned = NULL;
+	sigset_t sigs;
 	uint64_t v;
-	int c, ret = 0;
+	int c, ret = 0, kret, prefetch = -1, root_zap = -1;
+	struct zap_churn churn = { 0 };
+	struct vm_hook churn_hook = { zap_churn__hook, &churn };
+	struct knob knobs[2];
 
 	optind = 1;
 	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -263,6 +454,71 @@ int cmd_run(int argc, char **argv)
 		case OPT_CMDLINE:
 			cfg.cmdline = optarg;
 			break;
+		case OPT_DISK:
+			ret = add_disk(&cfg, optarg);
+			break;
+		case OPT_PCI_ROM:
+			ret = set_pci_rom(&cfg, "--pci-rom", optarg);
+			break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "serial")) {
+				cfg.console = CONSOLE_SERIAL;
+			} else if (!strcmp(optarg, "virtio")) {
+				cfg.console = CONSOLE_VIRTIO;
+			} else {
+				log_err("--console '%s': expected serial or "
+					"virtio",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_BOOT:
+			if (linux_boot__parse(optarg, &cfg.boot)) {
+				log_err("--boot '%s': expected 64, pvh or "
+					"real-mode",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_NAME:
+			name = optarg;
+			if (!control__valid_name(name)) {
+				log_err("--name '%s': expected 1 to %d of "
+					"A-Z a-z 0-9 . _ -",
+					name, CONTROL_MAX_NAME);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_ZAP_CHURN:
+			if (parse_u64(optarg, &churn.period_ms) ||
+			    !churn.period_ms || churn.period_ms > 3600000) {
+				log_err("--zap-churn '%s': expected a period in "
+					"ms, 1 to 3600000",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			cfg.hook = &churn_hook;
+			break;
+		case OPT_PREFETCH:
+			prefetch = !strcmp(optarg, "on")  ? 1 :
+				   !strcmp(optarg, "off") ? 0 :
+							    -2;
+			if (prefetch == -2) {
+				log_err("--prefetch '%s': expected on or off",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_ROOT_ZAP:
+			root_zap = !strcmp(optarg, "4k") ? 1 :
+				   !strcmp(optarg, "1g") ? 0 :
+							   -2;
+			if (root_zap == -2) {
+				log_err("--root-zap '%s': expected 4k or 1g",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			run_usage(stdout);
 			runopts__free(&cfg);
@@ -274,8 +530,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 	}
-	if (!ret && !cfg.kernel && (cfg.initrd || cfg.cmdline)) {
-		log_err("run: --initrd and --cmdline go with --kernel");
+	if (!ret && !cfg.kernel && (cfg.initrd || cfg.cmdline || cfg.boot)) {
+		log_err("run: --initrd, --cmdline and --boot go with --kernel");
 		ret = ZAPVM_EXIT_USAGE;
 	}
 	if (!ret && cfg.kernel && optind != argc) {
@@ -290,6 +546,8 @@ int cmd_run(int argc, char **argv)
 			argc - optind);
 		ret = ZAPVM_EXIT_USAGE;
 	}
+	if (!ret && cfg.kernel)
+		ret = linux_roms(&cfg);
 	if (ret)
 		goto out;
 	if (cfg.kernel)
@@ -299,8 +557,22 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		goto out;
 
+	ret = run_control(name, &cfg, &sigs);
+	if (ret)
+		goto out;
+	/* With the ending signals blocked: the knobs go back on every exit. */
+	ret = run_set_knobs(knobs, prefetch, root_zap);
+	if (ret) {
+		control__close(cfg.control);
+		pthread_sigmask(SIG_SETMASK, &sigs, NULL);
+		goto out;
+	}
 	vm__run(&cfg, &res);
-	ret = res.exit_code;
+	control__close(cfg.control);
+	kret = run_restore_knobs(knobs);
+	pthread_sigmask(SIG_SETMASK, &sigs, NULL);
+	ret = res.exit_code ? res.exit_code : kret;
+	zap_churn__free(&churn);
 	if (stats && res.phases) {
 		phase_log__print(res.phases, stdout, stats_all);
 		print_summary(&cfg, &res);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +43,9 @@ static __attribute__((format(printf, 3, 4))) int fail(char *why, size_t why_len,
 	return -ENOEXEC;
 }
 
-int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
-		   size_t why_len)
+/* @real: the real-mode path (2.10+, no 64-bit entry, setup <= 32 KiB). */
+static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
+		 char *why, size_t why_len)
 {
 	const uint8_t *p = img;
 	unsigned int setup_sects;
@@ -68,12 +70,17 @@ int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 			    "bzImage",
 			    HDR(boot_flag));
 	bz->version = (uint16_t)rd(p, HDR(version), 2);
-	if (bz->version < LINUX_MIN_VERSION)
+	if (!real && bz->version < LINUX_MIN_VERSION)
 		return fail(
 			why, why_len,
 			"boot protocol %u.%02u is older than 2.12, the first "
 			"with a 64-bit entry point",
 			bz->version >> 8, bz->version & 0xff);
+	if (real && bz->version < LINUX_REAL_MIN_VERSION)
+		return fail(why, why_len,
+			    "boot protocol %u.%02u is older than 2.10, the "
+			    "first with the init_size the real-mode path needs",
+			    bz->version >> 8, bz->version & 0xff);
 	/* boot.rst: the header ends at 0x0202 + the byte at 0x0201. */
 	hdr_end = 0x202 + (size_t)p[0x201];
 	if (hdr_end < HDR_NEED)
@@ -92,11 +99,11 @@ int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 	bz->hdr_len = (uint32_t)(hdr_end - HDR(setup_sects));
 
 	bz->xloadflags = (uint16_t)rd(p, HDR(xloadflags), 2);
-	if (!(bz->xloadflags & XLF_KERNEL_64))
+	if (!real && !(bz->xloadflags & XLF_KERNEL_64))
 		return fail(
 			why, why_len,
 			"no 64-bit entry point: XLF_KERNEL_64 is not set in "
-			"xloadflags 0x%x",
+			"xloadflags 0x%x (try --boot real-mode)",
 			bz->xloadflags);
 	if (!(p[HDR(loadflags)] & LOADED_HIGH))
 		return fail(why, why_len,
@@ -105,6 +112,12 @@ int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 
 	setup_sects = p[HDR(setup_sects)] ? p[HDR(setup_sects)] : 4;
 	bz->setup_size = (setup_sects + 1) * 512;
+	if (real && bz->setup_size > LINUX_REAL_SETUP_MAX)
+		return fail(
+			why, why_len,
+			"setup_sects %u makes the real-mode setup %u bytes, "
+			"more than the 32 KiB boot.rst allows",
+			setup_sects, bz->setup_size);
 	if (bz->setup_size >= size)
 		return fail(why, why_len,
 			    "setup_sects %u puts the kernel at byte %u, beyond "
@@ -121,7 +134,7 @@ int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 			"the file holds %llu",
 			(unsigned long long)syssize,
 			(unsigned long long)bz->kernel_size);
-	if (bz->kernel_size <= LINUX_ENTRY_64)
+	if (!real && bz->kernel_size <= LINUX_ENTRY_64)
 		return fail(why, why_len,
 			    "the %llu-byte kernel cannot hold the 64-bit entry "
 			    "point at offset 0x%x",
@@ -151,6 +164,18 @@ int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 	bz->initrd_addr_max = (uint32_t)rd(p, HDR(initrd_addr_max), 4);
 	bz->cmdline_size = (uint32_t)rd(p, HDR(cmdline_size), 4);
 	return 0;
+}
+
+int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
+		   size_t why_len)
+{
+	return parse(img, size, bz, false, why, why_len);
+}
+
+int bzimage__parse_real(const void *img, size_t size, struct bzimage *bz,
+			char *why, size_t why_len)
+{
+	return parse(img, size, bz, true, why, why_len);
 }
 
 int bzimage__place(const struct bzimage *bz, uint64_t low_end,

@@ -21,6 +21,13 @@ static const struct {
 	  "repeat a scenario over policies and VM shapes, with statistics" },
 	{ "caps", cmd_caps, "show what this host's KVM offers" },
 	{ "guests", cmd_guests, "list the builtin guests" },
+	{ "list", cmd_list, "list the running VMs (their control sockets)" },
+	{ "stop", cmd_stop, "stop running VM NAME (its run exits 130)" },
+	{ "pause", cmd_pause, "hold every vCPU of VM NAME out of KVM_RUN" },
+	{ "resume", cmd_resume, "let a paused VM NAME run on" },
+	{ "stats", cmd_stats, "live KVM stats of VM NAME [--json] [--all]" },
+	{ "policy", cmd_policy,
+	  "switch VM NAME's zap policy: --zap-policy all|slot" },
 	{ "version", cmd_version, "print zapvm's version" },
 	{ "help", cmd_help, "this list" },
 };

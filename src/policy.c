@@ -131,3 +131,51 @@ int zap_policy__apply(int vm_fd, const struct zap_support *zs,
 		return -EINVAL;
 	}
 }
+
+int zap_policy__change(int vm_fd, const struct zap_support *zs,
+		       enum zap_policy cur, enum zap_iface cur_iface,
+		       enum zap_policy want, enum zap_iface *used,
+		       const char **why)
+{
+	struct kvm_enable_cap ec = { 0 };
+	int ret;
+
+	*used = cur_iface;
+	*why = NULL;
+	if (want != ZAP_ALL && want != ZAP_SLOT)
+		return -EINVAL;
+	if (zs->series) {
+		/* The series takes new flags at any time. */
+		ec.cap = KVM_CAP_MEMSLOT_ZAP_CONTROL;
+		ec.args[0] = want == ZAP_SLOT ? KVM_ZAP_ONLY_MEMSLOT_SPTES : 0;
+		ret = kvm_ioctl_quiet(vm_fd, KVM_ENABLE_CAP, &ec);
+		if (!ret)
+			*used = ZAP_IFACE_SERIES;
+		return ret;
+	}
+	if (want == ZAP_ALL) {
+		/* Zap-all is the default: fine unless the quirk is gone. */
+		if (cur_iface != ZAP_IFACE_QUIRK)
+			return 0;
+		*why = "this VM disabled KVM_X86_QUIRK_SLOT_ZAP_ALL and a "
+		       "quirk cannot be re-enabled (the zapvm series' "
+		       "KVM_CAP_MEMSLOT_ZAP_CONTROL could)";
+		return -EPERM;
+	}
+	if (cur_iface == ZAP_IFACE_QUIRK)
+		return 0;
+	if (zs->quirk) {
+		ec.cap = KVM_CAP_DISABLE_QUIRKS2;
+		ec.args[0] = KVM_X86_QUIRK_SLOT_ZAP_ALL;
+		ret = kvm_ioctl_quiet(vm_fd, KVM_ENABLE_CAP, &ec);
+		if (!ret)
+			*used = ZAP_IFACE_QUIRK;
+		return ret;
+	}
+	*why = zs->series_cap_only ?
+		       "KVM answers KVM_CAP_MEMSLOT_ZAP_CONTROL without the "
+		       "zapvm series' stat; zapvm does not trust the cap number" :
+		       "neither KVM_CAP_MEMSLOT_ZAP_CONTROL (zapvm kernel "
+		       "series) nor KVM_X86_QUIRK_SLOT_ZAP_ALL (Linux 6.12+)";
+	return -EOPNOTSUPP;
+}

@@ -176,6 +176,15 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 		json_object_array_add(roms, rom);
 	}
 	json_object_object_add(c, "roms", roms);
+	if (cfg->has_pci_rom) {
+		struct json_object *rom = json_object_new_object();
+
+		if (cfg->pci_rom.path)
+			add_str(rom, "file", cfg->pci_rom.path);
+		else
+			add_u64(rom, "pattern_len", cfg->pci_rom.pattern_len);
+		json_object_object_add(c, "pci_rom", rom);
+	}
 	json_object_object_add(o, "config", c);
 
 	add_str(r, "policy", zap_policy__name(cfg->policy));

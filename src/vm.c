@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "zapvm/control.h"
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
@@ -44,6 +45,7 @@ void vm__stop(struct vm *vm, int code)
 		vm->stop_code = code;
 	}
 	__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->lock);
 	vm__kick_all(vm);
 }
@@ -51,6 +53,85 @@ void vm__stop(struct vm *vm, int code)
 bool vm__stopping(struct vm *vm)
 {
 	return __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE);
+}
+
+int vm__pause(struct vm *vm, unsigned int timeout_ms)
+{
+	struct timespec ts;
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping)
+		ret = -ESHUTDOWN;
+	else if (vm->pause_req)
+		ret = -EALREADY;
+	else
+		__atomic_store_n(&vm->pause_req, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vm->lock);
+	if (ret)
+		return ret;
+	vm__kick_all(vm);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vm->lock);
+	while (vm->held < vm->live_vcpus && !vm->stopping && !ret)
+		ret = -pthread_cond_timedwait(&vm->pause_cond, &vm->lock, &ts);
+	if (vm->stopping) {
+		ret = -ESHUTDOWN;
+	} else if (vm->held < vm->live_vcpus) {
+		__atomic_store_n(&vm->pause_req, false, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->pause_cond);
+		ret = -ETIMEDOUT;
+	} else {
+		vm->paused_at = now_ns();
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+int vm__resume(struct vm *vm)
+{
+	int ret = -EALREADY;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->pause_req) {
+		__atomic_store_n(&vm->pause_req, false, __ATOMIC_RELEASE);
+		if (vm->paused_at)
+			vm->paused_ns += now_ns() - vm->paused_at;
+		vm->paused_at = 0;
+		pthread_cond_broadcast(&vm->pause_cond);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+bool vm__paused(struct vm *vm)
+{
+	bool paused;
+
+	pthread_mutex_lock(&vm->lock);
+	paused = vm->pause_req && vm->paused_at;
+	pthread_mutex_unlock(&vm->lock);
+	return paused;
+}
+
+/* Time spent paused up to @now: --timeout counts only running time. */
+static uint64_t vm__paused_ns(struct vm *vm, uint64_t now)
+{
+	uint64_t ns;
+
+	pthread_mutex_lock(&vm->lock);
+	ns = vm->paused_ns + (vm->paused_at ? now - vm->paused_at : 0);
+	pthread_mutex_unlock(&vm->lock);
+	return ns;
 }
 
 uint64_t vcpu__rip(struct vcpu *v)
@@ -89,6 +170,16 @@ int vm__irq_line(struct vm *vm, unsigned int irq, int level)
 	struct kvm_irq_level l = { .irq = irq, .level = level };
 
 	return kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
+}
+
+int vm__signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi m = { .address_lo = (uint32_t)addr,
+			     .address_hi = (uint32_t)(addr >> 32),
+			     .data = data };
+	int ret = kvm_ioctl_quiet(vm->vm_fd, KVM_SIGNAL_MSI, &m);
+
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- the vCPU loop --------------------------------------------------- */
@@ -270,9 +361,25 @@ static void vcpu__finished(struct vcpu *v)
 
 	pthread_mutex_lock(&vm->lock);
 	last = --vm->running == 0;
+	vm->live_vcpus--;
+	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->lock);
 	if (last)
 		pthread_kill(vm->main_thread, SIGUSR2);
+}
+
+/* Wait outside KVM_RUN while the VM is paused (vm__pause()). */
+static void vcpu__hold(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->held++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (vm->pause_req && !vm->stopping)
+		pthread_cond_wait(&vm->pause_cond, &vm->lock);
+	vm->held--;
+	pthread_mutex_unlock(&vm->lock);
 }
 
 static void *vcpu__thread(void *arg)
@@ -286,8 +393,13 @@ static void *vcpu__thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm__stopping(vm)) {
-		int ret = ioctl(v->fd, KVM_RUN, 0);
+		int ret;
 
+		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE)) {
+			vcpu__hold(v);
+			continue;
+		}
+		ret = ioctl(v->fd, KVM_RUN, 0);
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0,
@@ -604,12 +716,31 @@ static void sigusr1_noop(int sig)
 {
 }
 
+/* cfg->hook counts as running: the VM waits for it like for a vCPU. */
+static void *vm__hook_thread(void *arg)
+{
+	struct vm *vm = arg;
+	int ret = vm->cfg->hook->fn(vm, vm->cfg->hook->opaque);
+	bool last;
+
+	if (ret)
+		vm__stop(vm, ret);
+	pthread_mutex_lock(&vm->lock);
+	last = --vm->running == 0;
+	pthread_mutex_unlock(&vm->lock);
+	if (last)
+		pthread_kill(vm->main_thread, SIGUSR2);
+	return NULL;
+}
+
 /* Run the vCPUs until all are done, a stop, a timeout or a signal. */
 static void vm__run_vcpus(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct sigaction sa = { .sa_handler = sigusr1_noop };
 	uint64_t deadline = 0;
+	pthread_t hook_thread;
+	bool hook_started = false;
 	sigset_t set, old;
 
 	sigaction(SIGUSR1, &sa, NULL);
@@ -642,11 +773,13 @@ static void vm__run_vcpus(struct vm *vm)
 
 		pthread_mutex_lock(&vm->lock);
 		vm->running++;
+		vm->live_vcpus++;
 		pthread_mutex_unlock(&vm->lock);
 		err = pthread_create(&v->thread, NULL, vcpu__thread, v);
 		if (err) {
 			pthread_mutex_lock(&vm->lock);
 			vm->running--;
+			vm->live_vcpus--;
 			pthread_mutex_unlock(&vm->lock);
 			log_err("cannot start vCPU %u: %s", i, strerror(err));
 			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
@@ -654,6 +787,26 @@ static void vm__run_vcpus(struct vm *vm)
 		}
 		v->started = true;
 	}
+	if (cfg->hook && !vm__stopping(vm)) {
+		int err;
+
+		pthread_mutex_lock(&vm->lock);
+		vm->running++;
+		pthread_mutex_unlock(&vm->lock);
+		err = pthread_create(&hook_thread, NULL, vm__hook_thread, vm);
+		if (err) {
+			pthread_mutex_lock(&vm->lock);
+			vm->running--;
+			pthread_mutex_unlock(&vm->lock);
+			log_err("cannot start the VM's hook thread: %s",
+				strerror(err));
+			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+		}
+		hook_started = !err;
+	}
+	if (cfg->control && !vm__stopping(vm) &&
+	    control__start(cfg->control, vm))
+		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
 
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000000 };
@@ -668,6 +821,7 @@ static void vm__run_vcpus(struct vm *vm)
 		if (deadline) {
 			uint64_t now = now_ns();
 
+			now -= vm__paused_ns(vm, now);
 			if (now >= deadline) {
 				log_err("timeout: the guest ran longer than %llu ms",
 					(unsigned long long)cfg->timeout_ms);
@@ -686,11 +840,14 @@ static void vm__run_vcpus(struct vm *vm)
 			vm__stop(vm, ZAPVM_EXIT_INTERRUPTED);
 		}
 	}
+	control__stop(cfg->control);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		vm->res->exits += vm->vcpus[i].exits;
 	}
+	if (hook_started)
+		pthread_join(hook_thread, NULL);
 	vm->res->wall_ns = now_ns() - vm->t_start;
 	/* Drop a SIGUSR2 that raced with the last check. */
 	{
@@ -742,6 +899,7 @@ static void vm__teardown(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	free(vm->io_warned);
+	pthread_cond_destroy(&vm->pause_cond);
 	pthread_mutex_destroy(&vm->lock);
 }
 
@@ -794,6 +952,16 @@ static int vm__setup(struct vm *vm)
 	return vm__setup_phases(vm);
 }
 
+static void vm__init_cond(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
 void vm__run(const struct vm_config *cfg, struct vm_result *res)
 {
 	struct vm vm = {
@@ -809,6 +977,7 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 	memset(res, 0, sizeof(*res));
 	res->setup_ns = now_ns();
 	pthread_mutex_init(&vm.lock, NULL);
+	vm__init_cond(&vm.pause_cond);
 	bus__init(&vm.pio, "pio");
 	bus__init(&vm.mmio, "mmio");
 

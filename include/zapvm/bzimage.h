@@ -32,12 +32,15 @@
 #define LINUX_EBDA 0x9fc00ULL /* [EBDA, 640 KiB) reserved */
 #define LINUX_ACPI_BASE 0xe0000ULL /* ACPI tables, reserved up to 1 MiB */
 #define LINUX_MPTABLE 0xf0000ULL /* MP table, after the ACPI tables */
+/* --boot real-mode: setup at 0x10000, BIOS at 0xff000 (realmode.h). */
 #define LINUX_HIMEM 0x100000ULL /* the kernel goes at or above 1 MiB */
 #define LINUX_LOW_RAM_MAX 0xc0000000ULL /* 3 GiB */
 #define LINUX_HIGH_RAM 0x100000000ULL /* the rest of RAM starts at 4 GiB */
 
 #define LINUX_ENTRY_64 0x200 /* startup_64 - startup_32 */
 #define LINUX_MIN_VERSION 0x020c /* 2.12: xloadflags, XLF_KERNEL_64 */
+#define LINUX_REAL_MIN_VERSION 0x020a /* 2.10: init_size, pref_address */
+#define LINUX_REAL_SETUP_MAX 0x8000 /* boot sector + setup: 32 KiB */
 
 /* e820 types (the kernel's asm/e820/types.h is not exported). */
 enum { E820_RAM = 1, E820_RESERVED = 2, E820_ACPI = 3 };
@@ -69,6 +72,14 @@ struct bzimage {
  */
 int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,
 		   size_t why_len);
+
+/*
+ * bzimage__parse_real - bzimage__parse() for the real-mode path
+ * (realmode.h): protocol 2.10 or later, no 64-bit entry point needed, and
+ * the boot sector and setup at most LINUX_REAL_SETUP_MAX bytes.
+ */
+int bzimage__parse_real(const void *img, size_t size, struct bzimage *bz,
+			char *why, size_t why_len);
 
 /* Where boot.rst says things go, decided by bzimage__place(). */
 struct linux_layout {

@@ -15,6 +15,13 @@ int cmd_caps(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_guests(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+/* src/builtin-ctl.c: clients of a running VM's control socket. */
+int cmd_list(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* Common options: -v/-q adjust the log level; returns 1 if handled. */
 int common_opt(int c);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zapvm/guest_abi.h"
 #include "zapvm/vmcore.h"
 
 /* Test guests (guest_abi.h). */
@@ -29,6 +30,21 @@ extern const struct device_ops console_device; /* host terminal side */
 extern const struct device_ops serial_device; /* 8250 UART on COM1 */
 extern const struct device_ops i8042_device; /* reset line */
 extern const struct device_ops rtc_device; /* CMOS RTC */
+
+/* PCI (include/zapvm/pci.h): the host bridge, then the devices on bus 0. */
+extern const struct device_ops pci_device; /* conf1, 00:00.0 */
+extern const struct device_ops optrom_device; /* cfg->pci_rom, if given */
+
+/*
+ * The option-ROM device: a PCI function with only an expansion-ROM BAR,
+ * backed by a read-only memslot while the guest enables it. Its contents
+ * are padded with zeros to a power of two of at least 4 KiB (the memslot
+ * granularity), at most OPTROM_MAX_SIZE.
+ */
+#define OPTROM_VENDOR ZAPVM_OPTROM_VENDOR /* Red Hat, as QEMU's devices */
+#define OPTROM_DEVICE ZAPVM_OPTROM_DEVICE /* unused by QEMU and Linux */
+#define OPTROM_CLASS 0xff0000 /* unassigned: no Linux driver binds */
+#define OPTROM_MAX_SIZE (16ULL << 20)
 
 /*
  * ACPI (src/devices/acpi.c): the PM1 ports the FADT describes and the sleep

@@ -113,11 +113,32 @@ struct zapvm_ucall {
  *                      `zapvm run --args`; zapvm,guest-base = <u64> first
  *                      free GPA after the guest image (page aligned);
  *                      zapvm,gpa-top = <u64> end of the identity-mapped
- *                      GPA space (a GiB multiple, at least 4 GiB)
+ *                      GPA space (a GiB multiple, at least 4 GiB);
+ *                      zapvm,pci-window = <u64 base, u64 size> the PCI
+ *                      MMIO window (BARs there decode; see pci.h), absent
+ *                      when RAM leaves no room below 4 GiB
  */
 /* Byte @i of a ROM given as "pattern:SIZE" on the command line. */
 #define ZAPVM_ROM_PATTERN(i) ((zu8)(((i)*31 + 7) & 0xff))
 
 #define ZAPVM_FDT_COMPATIBLE "zapvm,guest-v1"
+
+/* PCI ids of the option-ROM device (`zapvm run --pci-rom`, devices.h). */
+#define ZAPVM_OPTROM_VENDOR 0x1b36
+#define ZAPVM_OPTROM_DEVICE 0x5a50
+
+/*
+ * The progress guest's control block, at /chosen zapvm,guest-base (the VM
+ * hooks of src/zapper.c read and write it through the host mapping while
+ * the vCPU runs). In round r = 1, 2, ... the guest touches its pages, sets
+ * ready = r, then increments counter until go >= r; it returns once
+ * stop != 0 or after its last round.
+ */
+struct zapvm_progress {
+	zu64 counter; /* written by the guest */
+	zu64 ready; /* written by the guest: the round whose touch is done */
+	zu64 go; /* written by the VMM: the round whose zap is done */
+	zu64 stop; /* written by the VMM: return now */
+};
 
 #endif /* ZAPVM_GUEST_ABI_H */

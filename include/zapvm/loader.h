@@ -39,6 +39,7 @@ struct boot_desc {
 	const char *args; /* may be NULL */
 	uint64_t guest_base;
 	uint64_t gpa_top;
+	uint64_t pci_base, pci_size; /* PCI MMIO window; size 0: none */
 };
 
 /*

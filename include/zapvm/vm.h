@@ -19,8 +19,13 @@
 #include "zapvm/stats.h"
 
 #define VM_MAX_ROMS 16
+#define VM_MAX_DISKS 8
+
+struct control;
 
 enum zap_policy { ZAP_DEFAULT, ZAP_ALL, ZAP_SLOT };
+/* --boot: auto is pvh for a vmlinux ELF, 64 for a bzImage. */
+enum linux_boot { BOOT_AUTO, BOOT_64, BOOT_PVH, BOOT_REAL };
 enum thp_mode { THP_DEFAULT, THP_ON, THP_OFF };
 
 /* How the zap policy was put in place. */
@@ -38,6 +43,29 @@ struct rom_spec {
 	uint64_t pattern_len; /* bytes of ZAPVM_ROM_PATTERN when !path */
 };
 
+struct vm;
+
+/*
+ * A thread beside the vCPUs (src/zapper.c): fn(vm, opaque) starts once the
+ * vCPUs run and is joined before teardown. While it runs the VM stays up
+ * even when every vCPU is done (it may act on an idle VM, whose vCPU roots
+ * stay loaded); it must return soon after vm__stopping(@vm). A non-zero
+ * return, an exit status after one line on stderr, stops the VM with it.
+ */
+struct vm_hook {
+	int (*fn)(struct vm *vm, void *opaque);
+	void *opaque;
+};
+
+/* A virtio-blk disk (--disk FILE[,ro]). */
+struct disk_spec {
+	char *path; /* owned */
+	bool ro;
+};
+
+/* What the guest console is (--console). */
+enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+
 struct vm_config {
 	const char *guest_name; /* for messages */
 	const unsigned char *elf; /* guest image (not owned) */
@@ -51,10 +79,24 @@ struct vm_config {
 	const char *args; /* zapvm,args for the guest */
 	uint64_t timeout_ms; /* 0 = none */
 	bool quiet_guest; /* do not echo guest prints */
+	struct control *control; /* control socket (control.h) or NULL */
 	/* A Linux guest (zapvm run --kernel) instead of the ELF above. */
 	const char *kernel; /* bzImage path; set: boot Linux */
 	const char *initrd; /* initrd path or NULL */
-	const char *cmdline; /* NULL: "console=ttyS0" */
+	const char *cmdline; /* NULL: "console=ttyS0" (hvc0 with virtio) */
+	enum linux_boot boot; /* --boot: how the kernel is entered */
+	/* virtio devices, both boot paths (virtio.h). */
+	struct disk_spec disks[VM_MAX_DISKS];
+	unsigned int ndisks;
+	enum console_kind console;
+	const struct vm_hook *hook; /* NULL: none */
+	/*
+	 * The option-ROM PCI device (src/devices/optrom.c): its contents, a
+	 * file or pattern:LEN (no @GPA, no size=); --rom of a Linux guest,
+	 * --pci-rom of a test guest.
+	 */
+	struct rom_spec pci_rom;
+	bool has_pci_rom;
 };
 
 struct vm_result {
@@ -89,6 +131,9 @@ int zap_policy__parse(const char *s, enum zap_policy *out);
 const char *zap_policy__name(enum zap_policy p);
 const char *zap_iface__name(enum zap_iface i);
 int thp_mode__parse(const char *s, enum thp_mode *out);
+/* Parse --boot (64, pvh, real-mode); -EINVAL if unknown. */
+int linux_boot__parse(const char *s, enum linux_boot *out);
+const char *linux_boot__name(enum linux_boot b);
 
 /*
  * vm__run - create a VM from @cfg, load and start the guest, wait for it to
@@ -116,5 +161,19 @@ void zap_support__probe(int vm_fd, const struct stats_set *stats,
 			struct zap_support *zs);
 int zap_policy__apply(int vm_fd, const struct zap_support *zs,
 		      enum zap_policy p, enum zap_iface *used);
+
+/*
+ * zap_policy__change - switch a running VM, whose policy @cur was put in
+ * place through @cur_iface, to @want (ZAP_ALL or ZAP_SLOT). The series'
+ * flags change at any time; the quirk can be disabled (all -> slot) but
+ * never re-enabled. Returns 0 with *@used the interface now in force,
+ * -EOPNOTSUPP when the host has no interface for @want, -EPERM when only
+ * re-enabling the quirk would do, -EINVAL, or -errno of KVM_ENABLE_CAP;
+ * *@why is then a static reason or NULL. Logs nothing.
+ */
+int zap_policy__change(int vm_fd, const struct zap_support *zs,
+		       enum zap_policy cur, enum zap_iface cur_iface,
+		       enum zap_policy want, enum zap_iface *used,
+		       const char **why);
 
 #endif /* ZAPVM_VM_H */

@@ -23,6 +23,7 @@
 
 struct kvm_cpuid2;
 struct console;
+struct pci;
 
 /* A vCPU handler's "this vCPU is finished" answer (errors are < 0). */
 #define VCPU_DONE 1
@@ -116,6 +117,14 @@ struct vm {
 	struct console *console; /* the guest console, if any */
 	uint64_t entry; /* guest entry point, set by load() */
 	uint8_t *io_warned; /* one bit per port: unclaimed access logged */
+	struct pci *pci; /* bus 0 (src/devices/pci.c), NULL without it */
+	/*
+	 * The PCI MMIO window [base, end): plan_memory() sets it and
+	 * pci_window_set; unset, the core uses PCI_MMIO_WINDOW (pci.h).
+	 * base == end: no room, so no memory BARs.
+	 */
+	uint64_t pci_mmio_base, pci_mmio_end;
+	bool pci_window_set;
 
 	pthread_mutex_t lock;
 	int guest_status; /* highest DONE status */
@@ -127,6 +136,13 @@ struct vm {
 	bool boot_done; /* a boot-done mark was set */
 	uint64_t t_start; /* first vCPU started, CLOCK_MONOTONIC ns */
 	uint64_t changes_at_start, update_ns_at_start;
+	/* zapvm pause: vCPUs wait in vcpu__hold() while pause_req is set. */
+	pthread_cond_t pause_cond; /* with lock; CLOCK_MONOTONIC */
+	bool pause_req;
+	unsigned int held; /* vCPUs waiting */
+	unsigned int live_vcpus; /* vCPU threads started, not finished */
+	uint64_t paused_at; /* all held since, ns; 0: not paused */
+	uint64_t paused_ns; /* earlier pauses in total */
 };
 
 /*
@@ -140,6 +156,17 @@ void vm__stop(struct vm *vm, int code);
 bool vm__stopping(struct vm *vm);
 
 /*
+ * vm__pause - take every vCPU out of KVM_RUN and hold it there, waiting at
+ * most @timeout_ms for all of them. 0, -EALREADY when paused, -ESHUTDOWN
+ * when the VM is stopping, -ETIMEDOUT (the VM runs on). vm__resume() lets
+ * them go: 0 or -EALREADY when not paused. Paused time does not count
+ * against --timeout. Safe from any thread but the vCPUs'.
+ */
+int vm__pause(struct vm *vm, unsigned int timeout_ms);
+int vm__resume(struct vm *vm);
+bool vm__paused(struct vm *vm);
+
+/*
  * vm__boot_done - set a "boot-done" phase mark (@how names the trigger for
  * -v) and record the time of the first one in the result. Each call marks a
  * phase; with @once, only the first call of the VM does anything.
@@ -151,6 +178,13 @@ void vm__boot_done(struct vm *vm, const char *how, bool once);
  * @level (KVM_IRQ_LINE). 0 or -errno (logged).
  */
 int vm__irq_line(struct vm *vm, unsigned int irq, int level);
+
+/*
+ * vm__signal_msi - deliver the MSI message @data to @addr (KVM_SIGNAL_MSI;
+ * needs the in-kernel irqchip). 0 (also when the guest blocked it) or
+ * -errno, not logged: callers on the vCPU path log once.
+ */
+int vm__signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 
 /* vcpu__rip - the vCPU's RIP for messages; 0 if it cannot be read. */
 uint64_t vcpu__rip(struct vcpu *v);

@@ -5,7 +5,10 @@
  * blocks the FADT points to. Linux powers off by writing SLP_TYP of \_S5
  * with SLP_EN to PM1a_CNT; that ends the VM with exit 0. A classic (not
  * hardware-reduced) FADT keeps Linux on the PC's 8259 PICs, IOAPIC and PIT,
- * which the in-kernel irqchip provides. The DSDT holds only \_S5.
+ * which the in-kernel irqchip provides. The DSDT holds \_S5 and the PCI
+ * root bridge \_SB.PCI0: with ACPI, Linux finds PCI only through a
+ * PNP0A03 device (arch/x86/pci/acpi.c skips the legacy conf1 scan), takes
+ * its windows from _CRS and its INTx wiring from _PRT.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +18,7 @@
 #include "zapvm/bzimage.h"
 #include "zapvm/devices.h"
 #include "zapvm/log.h"
+#include "zapvm/pci.h"
 #include "zapvm/util.h"
 
 #define IOAPIC_ADDR 0xfec00000U
@@ -128,6 +132,171 @@ static const uint8_t dsdt_aml[] = { 0x08, '_',	       0x53, 0x35, '_',
 				    0x12, 0x08,	       0x04, 0x0a, ACPI_S5_TYP,
 				    0x0a, ACPI_S5_TYP, 0x00, 0x00 };
 
+/* ---- AML for \_SB.PCI0 ---------------------------------------------- */
+
+#define AML_MAX 4096
+
+struct aml {
+	uint8_t b[AML_MAX];
+	size_t len;
+	bool overflow;
+};
+
+static void aml_put(struct aml *a, const void *p, size_t n)
+{
+	if (n > AML_MAX - a->len) {
+		a->overflow = true;
+		return;
+	}
+	memcpy(a->b + a->len, p, n);
+	a->len += n;
+}
+
+static void aml_byte(struct aml *a, uint8_t v)
+{
+	aml_put(a, &v, 1);
+}
+
+static void aml_le(struct aml *a, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		aml_byte(a, (uint8_t)(v >> (8 * i)));
+}
+
+/* An integer in its shortest encoding: Zero, One, Byte/Word/DWordConst. */
+static void aml_int(struct aml *a, uint32_t v)
+{
+	if (v <= 1) {
+		aml_byte(a, (uint8_t)v);
+	} else if (v <= 0xff) {
+		aml_byte(a, 0x0a);
+		aml_byte(a, (uint8_t)v);
+	} else if (v <= 0xffff) {
+		aml_byte(a, 0x0b);
+		aml_le(a, v, 2);
+	} else {
+		aml_byte(a, 0x0c);
+		aml_le(a, v, 4);
+	}
+}
+
+/* @op (1 or 2 bytes), a PkgLength, then @body (which the length covers). */
+static void aml_pkg(struct aml *a, const uint8_t *op, size_t oplen,
+		    const struct aml *body)
+{
+	size_t n = body->len, total;
+
+	aml_put(a, op, oplen);
+	if (n + 1 <= 0x3f) {
+		aml_byte(a, (uint8_t)(n + 1));
+	} else if (n + 2 <= 0xfff) {
+		total = n + 2;
+		aml_byte(a, (uint8_t)(0x40 | (total & 0xf)));
+		aml_byte(a, (uint8_t)(total >> 4));
+	} else {
+		total = n + 3;
+		aml_byte(a, (uint8_t)(0x80 | (total & 0xf)));
+		aml_byte(a, (uint8_t)(total >> 4));
+		aml_byte(a, (uint8_t)(total >> 12));
+	}
+	aml_put(a, body->b, n);
+	a->overflow |= body->overflow;
+}
+
+/* Name (@seg, ...): NameOp and the NameSeg; the object follows. */
+static void aml_name(struct aml *a, const char *seg)
+{
+	aml_byte(a, 0x08);
+	aml_put(a, seg, 4);
+}
+
+/* A Word or DWord Address Space Descriptor, a producer with fixed ends. */
+static void aml_addr(struct aml *a, bool dword, uint8_t type, uint8_t tflags,
+		     uint32_t min, uint32_t max)
+{
+	unsigned int w = dword ? 4 : 2;
+
+	aml_byte(a, dword ? 0x87 : 0x88);
+	aml_le(a, 3 + 5 * w, 2);
+	aml_byte(a, type); /* 0 memory, 1 I/O, 2 bus numbers */
+	aml_byte(a, 0x0c); /* MinFixed, MaxFixed, PosDecode, producer */
+	aml_byte(a, tflags);
+	aml_le(a, 0, w); /* granularity */
+	aml_le(a, min, w);
+	aml_le(a, max, w);
+	aml_le(a, 0, w); /* translation */
+	aml_le(a, (uint64_t)max - min + 1, w);
+}
+
+/*
+ * Scope (\_SB) { Device (PCI0) { _HID PNP0A03, _ADR 0, _UID 0, _BBN 0,
+ * _CRS: bus 0-255, the conf1 ports consumed, I/O 0-0xcf7 and 0xd00-0xffff
+ * and the MMIO window produced; _PRT: INTA#-INTD# of slots 1-31 on GSIs
+ * pci__intx_irq() } }. 0 or -ENOSPC.
+ */
+static int acpi__pci_aml(struct aml *out)
+{
+	static const uint8_t scope_op = 0x10, buffer_op = 0x11,
+			     package_op = 0x12, device_op[2] = { 0x5b, 0x82 };
+	static const uint8_t conf1_io[] = { 0x47, 0x01, 0xf8, 0x0c,
+					    0xf8, 0x0c, 0x01, 0x08 };
+	struct aml dev, crs, buf, prt, entry, scope;
+
+	memset(&crs, 0, sizeof(crs));
+	aml_addr(&crs, false, 2, 0, 0, 0xff);
+	aml_put(&crs, conf1_io, sizeof(conf1_io));
+	aml_addr(&crs, false, 1, 0x03, 0, PCI_CONF1_ADDR_PORT - 1);
+	aml_addr(&crs, false, 1, 0x03, 0xd00, 0xffff);
+	aml_addr(&crs, true, 0, 0x01, (uint32_t)PCI_MMIO_WINDOW,
+		 (uint32_t)(PCI_MMIO_WINDOW_END - 1));
+	aml_byte(&crs, 0x79); /* End Tag, checksum 0 */
+	aml_byte(&crs, 0x00);
+
+	memset(&buf, 0, sizeof(buf));
+	aml_int(&buf, (uint32_t)crs.len);
+	aml_put(&buf, crs.b, crs.len);
+	buf.overflow |= crs.overflow;
+
+	memset(&prt, 0, sizeof(prt));
+	aml_byte(&prt, (PCI_MAX_SLOTS - 1) * 4); /* NumElements */
+	for (unsigned int slot = 1; slot < PCI_MAX_SLOTS; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			memset(&entry, 0, sizeof(entry));
+			aml_byte(&entry, 4);
+			aml_byte(&entry, 0x0c); /* the address, always DWord */
+			aml_le(&entry, slot << 16 | 0xffff, 4);
+			aml_int(&entry, pin);
+			aml_int(&entry, 0); /* no link device: a GSI */
+			aml_int(&entry, (uint32_t)pci__intx_irq(slot, pin + 1));
+			aml_pkg(&prt, &package_op, 1, &entry);
+		}
+	}
+
+	memset(&dev, 0, sizeof(dev));
+	aml_put(&dev, "PCI0", 4);
+	aml_name(&dev, "_HID");
+	aml_byte(&dev, 0x0c);
+	aml_le(&dev, 0x030ad041, 4); /* EisaId ("PNP0A03") */
+	aml_name(&dev, "_ADR");
+	aml_int(&dev, 0);
+	aml_name(&dev, "_UID");
+	aml_int(&dev, 0);
+	aml_name(&dev, "_BBN");
+	aml_int(&dev, 0);
+	aml_name(&dev, "_CRS");
+	aml_pkg(&dev, &buffer_op, 1, &buf);
+	aml_name(&dev, "_PRT");
+	aml_pkg(&dev, &package_op, 1, &prt);
+
+	memset(&scope, 0, sizeof(scope));
+	aml_put(&scope, "\\_SB_", 5);
+	aml_pkg(&scope, device_op, 2, &dev);
+
+	memset(out, 0, sizeof(*out));
+	aml_pkg(out, &scope_op, 1, &scope);
+	return out->overflow ? -ENOSPC : 0;
+}
+
 static uint8_t acpi__sum(const void *p, size_t len)
 {
 	const uint8_t *b = p;
@@ -176,25 +345,31 @@ int acpi__build_tables(uint8_t *buf, uint64_t gpa, size_t size,
 	struct acpi_facs *facs;
 	struct acpi_madt *madt;
 	uint64_t entries[2];
+	struct aml pci;
 	uint8_t *p;
 
 	if (!ncpus || ncpus > 255)
 		return -EINVAL;
+	if (acpi__pci_aml(&pci))
+		return -ENOSPC;
 	madt_len = sizeof(*madt) + ncpus * sizeof(struct madt_lapic) +
 		   sizeof(struct madt_ioapic) + sizeof(struct madt_lapic_nmi);
 	rsdp = acpi__alloc(buf, size, &off, sizeof(*rsdp), 16);
 	xsdt = acpi__alloc(buf, size, &off, xsdt_len, 16);
 	fadt = acpi__alloc(buf, size, &off, sizeof(*fadt), 16);
 	facs = acpi__alloc(buf, size, &off, sizeof(*facs), 64);
-	dsdt = acpi__alloc(buf, size, &off,
-			   sizeof(struct acpi_header) + sizeof(dsdt_aml), 16);
+	dsdt = acpi__alloc(
+		buf, size, &off,
+		sizeof(struct acpi_header) + sizeof(dsdt_aml) + pci.len, 16);
 	madt = acpi__alloc(buf, size, &off, madt_len, 16);
 	if (!rsdp || !xsdt || !fadt || !facs || !dsdt || !madt)
 		return -ENOSPC;
 #define GPA(ptr) (gpa + (uint64_t)((uint8_t *)(ptr)-buf))
 
 	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
-	acpi__header(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
+	memcpy((uint8_t *)(dsdt + 1) + sizeof(dsdt_aml), pci.b, pci.len);
+	acpi__header(dsdt, "DSDT",
+		     (uint32_t)(sizeof(*dsdt) + sizeof(dsdt_aml) + pci.len), 2);
 
 	memcpy(facs->signature, "FACS", 4);
 	facs->length = sizeof(*facs);

@@ -4,6 +4,11 @@
  * Linux scans for "_MP_" (0xf0000-0xfffff). Linux prefers ACPI's MADT;
  * this is what a kernel without ACPI, or booted with acpi=off, finds its
  * vCPUs and the IOAPIC in.
+ *
+ * PCI bus 0 (MP bus 1) has an I/O interrupt entry for INTA#-INTD# of
+ * every slot, wired as pci__intx_irq() says; ISA IRQs 10 and 11 are left
+ * out, as SeaBIOS leaves out the IRQs PCI uses, so Linux does not set
+ * those pins up edge-triggered for ISA first.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,10 +16,18 @@
 #include "zapvm/bzimage.h"
 #include "zapvm/devices.h"
 #include "zapvm/log.h"
+#include "zapvm/pci.h"
 
 #define IOAPIC_ADDR 0xfec00000U
 #define LAPIC_ADDR 0xfee00000U
 #define ISA_IRQS 16
+#define PCI_INTX 4
+#define PCI_IRQS ((PCI_MAX_SLOTS - 1) * PCI_INTX) /* slots 1-31 */
+#define ISA_ENTRIES (ISA_IRQS - 2) /* IRQs 10 and 11 are PCI's */
+#define MP_BUS_ISA 0
+#define MP_BUS_PCI 1
+/* PCI interrupts: level-triggered (3 << 2), active high (1). */
+#define MP_IRQ_PCI 0x0d
 
 struct mpf {
 	char signature[4]; /* "_MP_" */
@@ -85,9 +98,9 @@ static uint8_t mp__sum(const void *p, size_t len)
 int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 {
 	size_t len = sizeof(struct mpc_header) +
-		     ncpus * sizeof(struct mpc_cpu) + sizeof(struct mpc_bus) +
-		     sizeof(struct mpc_ioapic) +
-		     (ISA_IRQS + 2) * sizeof(struct mpc_intsrc);
+		     ncpus * sizeof(struct mpc_cpu) +
+		     2 * sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
+		     (ISA_ENTRIES + PCI_IRQS + 2) * sizeof(struct mpc_intsrc);
 	struct mpf *mpf = (struct mpf *)buf;
 	struct mpc_header *h = (struct mpc_header *)(mpf + 1);
 	uint8_t *p = (uint8_t *)(h + 1);
@@ -113,12 +126,15 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 		p += sizeof(c);
 	}
 	{
-		struct mpc_bus bus = { MP_BUS, 0, "ISA   " };
+		struct mpc_bus bus = { MP_BUS, MP_BUS_ISA, "ISA   " };
+		struct mpc_bus pci = { MP_BUS, MP_BUS_PCI, "PCI   " };
 		struct mpc_ioapic io = { MP_IOAPIC, ioapic_id, 0x11, 1,
 					 IOAPIC_ADDR };
 
 		memcpy(p, &bus, sizeof(bus));
 		p += sizeof(bus);
+		memcpy(p, &pci, sizeof(pci));
+		p += sizeof(pci);
 		memcpy(p, &io, sizeof(io));
 		p += sizeof(io);
 	}
@@ -126,8 +142,26 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 		struct mpc_intsrc s = { MP_INTSRC,    MP_INT,	 0,	      0,
 					(uint8_t)irq, ioapic_id, (uint8_t)irq };
 
+		if (irq == PCI_INTX_IRQ_FIRST || irq == PCI_INTX_IRQ_FIRST + 1)
+			continue;
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
+	}
+	for (unsigned int slot = 1; slot < PCI_MAX_SLOTS; slot++) {
+		for (unsigned int pin = 1; pin <= PCI_INTX; pin++) {
+			struct mpc_intsrc s = {
+				.type = MP_INTSRC,
+				.irqtype = MP_INT,
+				.irqflag = MP_IRQ_PCI,
+				.srcbus = MP_BUS_PCI,
+				.srcbusirq = (uint8_t)(slot << 2 | (pin - 1)),
+				.dstapic = ioapic_id,
+				.dstirq = (uint8_t)pci__intx_irq(slot, pin),
+			};
+
+			memcpy(p, &s, sizeof(s));
+			p += sizeof(s);
+		}
 	}
 	{
 		/* The local APICs' virtual wire: ExtINT on LINT0, NMI on LINT1. */
@@ -146,7 +180,7 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 	h->spec_rev = 4;
 	memcpy(h->oem, "ZAPVM   ", 8);
 	memcpy(h->product, "ZAPVM       ", 12);
-	h->count = (uint16_t)(ncpus + 2 + ISA_IRQS + 2);
+	h->count = (uint16_t)(ncpus + 3 + ISA_ENTRIES + PCI_IRQS + 2);
 	h->lapic = LAPIC_ADDR;
 	h->checksum = (uint8_t)-mp__sum(h, len);
 

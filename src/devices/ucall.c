@@ -134,20 +134,21 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 	case ZAPVM_UCALL_DONE:
 		ucall__done(v, uc.args[0]);
 		return VCPU_DONE;
+	/* --rom regions only: the option ROM's slot follows its PCI BAR. */
 	case ZAPVM_UCALL_ROM_UNMAP:
-		ret = uc.args[0] > UINT32_MAX ?
+		ret = uc.args[0] >= vm->cfg->nroms ?
 			      -EINVAL :
 			      memslots__rom_unmap(&vm->slots,
 						  (unsigned int)uc.args[0]);
 		break;
 	case ZAPVM_UCALL_ROM_MAP:
-		ret = uc.args[0] > UINT32_MAX ?
+		ret = uc.args[0] >= vm->cfg->nroms ?
 			      -EINVAL :
 			      memslots__rom_map(&vm->slots,
 						(unsigned int)uc.args[0]);
 		break;
 	case ZAPVM_UCALL_ROM_MOVE:
-		ret = uc.args[0] > UINT32_MAX ?
+		ret = uc.args[0] >= vm->cfg->nroms ?
 			      -EINVAL :
 			      memslots__rom_move(&vm->slots,
 						 (unsigned int)uc.args[0],

@@ -6,8 +6,9 @@
  * of the first one also plant a valid magic, boot flag and version, sane
  * header fields, and a zero syssize, and bit 3 makes the rest of the input
  * the setup header onwards, so the fuzzer spends its time past the first
- * checks. Every accepted layout must
- * keep its promises; a broken one aborts.
+ * checks. The same image then goes through the real-mode path (its header
+ * checks, the setup header it fills, the BIOS tables). Every accepted
+ * layout must keep its promises; a broken one aborts.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 
 #include "zapvm/bzimage.h"
 #include "zapvm/log.h"
+#include "zapvm/realmode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +27,41 @@ static void check(int cond)
 {
 	if (!cond)
 		abort();
+}
+
+/* The real-mode path on the same image. */
+static void real_mode(const uint8_t *img, size_t len, uint64_t low_end,
+		      uint64_t initrd, size_t cmdline)
+{
+	static uint8_t low[LINUX_HIMEM];
+	static uint8_t setup[LINUX_REAL_SETUP_MAX];
+	struct linux_layout l;
+	struct bzimage bz;
+	char why[256];
+	int ret = bzimage__parse_real(img, len, &bz, why, sizeof(why));
+
+	if (ret) {
+		check(ret == -ENOEXEC && why[0]);
+		return;
+	}
+	check(bz.version >= LINUX_REAL_MIN_VERSION);
+	check(bz.setup_size >= 1024 && bz.setup_size <= LINUX_REAL_SETUP_MAX);
+	check(bz.kernel == img + bz.setup_size);
+	check(bz.kernel + bz.kernel_size == img + len);
+	ret = bzimage__place(&bz, low_end, initrd, cmdline, &l, why,
+			     sizeof(why));
+	if (ret) {
+		check((ret == -EFBIG || ret == -EINVAL || ret == -ENOEXEC) &&
+		      why[0]);
+		return;
+	}
+	memcpy(setup, img, bz.setup_size);
+	check(!realmode__setup_header(&bz, &l, LINUX_CMDLINE, setup));
+	check(setup[0x210] == 0xff && (setup[0x211] & CAN_USE_HEAP));
+	check(!memcmp(setup + 0x218, &l.initrd_gpa, 4));
+	check(!memcmp(setup + 0x214, &l.kernel_gpa, 4));
+	check(!realmode__bios(low, sizeof(low), low_end));
+	check(!memcmp(low + LINUX_BIOS_BASE, "ZBIO", 4));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -81,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 4) && len >= 0x26c)
 		memset(img + 0x1f4, 0, 4); /* syssize 0: never truncated */
 
+	real_mode(img, len, low_end, initrd, cmdline);
 	ret = bzimage__parse(img, len, &bz, why, sizeof(why));
 	if (ret) {
 		check(ret == -ENOEXEC && why[0]);

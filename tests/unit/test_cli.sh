@@ -32,11 +32,32 @@ t "--stats=some" 64 run --stats=some builtin:touch
 t "--rom without source" 64 run --rom @0x1000 builtin:touch
 t "--rom bad size" 64 run --rom pattern:4K,size=1x builtin:touch
 t "unknown builtin" 64 run builtin:nope
+t "--boot bogus" 64 run --kernel /nonexistent --boot bogus
+t "--boot without --kernel" 64 run --boot pvh builtin:touch
 t "missing guest file" 66 run /nonexistent/guest.elf
 t "guest is a directory" 65 run /
 t "caps with an argument" 64 caps extra
 t "demo with an argument" 64 demo extra
 t "demo --mem bad" 64 demo --mem 1Z
 t "guests with an argument" 64 guests extra
+# The control-socket clients, against an empty private runtime directory.
+XDG_RUNTIME_DIR=$(mktemp -d) && export XDG_RUNTIME_DIR
+t "run --name a/b" 64 run --name a/b builtin:touch
+t "run --name ''" 64 run --name "" builtin:touch
+t "list" 0 list
+t "list --json" 0 list --json
+t "list with an argument" 64 list extra
+t "pause without a name" 64 pause
+t "pause 'a b'" 64 pause "a b"
+t "pause of no VM" 66 pause nosuch
+t "resume of no VM" 66 resume nosuch
+t "stop of no VM" 66 stop nosuch
+t "stats of no VM" 66 stats nosuch
+t "stats --bogus" 64 stats --bogus nosuch
+t "policy without --zap-policy" 64 policy nosuch
+t "policy --zap-policy default" 64 policy nosuch --zap-policy default
+t "policy of no VM" 66 policy nosuch --zap-policy slot
+t "stop --help" 0 stop --help
+rm -rf "$XDG_RUNTIME_DIR"
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,7 @@
 
 #include "tap.h"
 #include "zapvm/devices.h"
+#include "zapvm/pci.h"
 #include "bytes.h"
 
 #define BASE 0xf0000ULL
@@ -15,6 +16,7 @@ static void check(unsigned int ncpus)
 {
 	uint8_t *buf = calloc(1, SIZE);
 	unsigned int cpus = 0, bsp = 0, ioapics = 0, irqs = 0, lints = 0;
+	unsigned int isa_mask = 0, pci_irqs = 0, pci_bad = 0, pci_bus = 0xff;
 	int used = mptable__build(buf, BASE, SIZE, ncpus);
 	const uint8_t *h, *p, *end;
 	uint64_t cfg;
@@ -50,10 +52,27 @@ static void check(unsigned int ncpus)
 			   "IOAPIC enabled at 0xfec00000");
 			p += 8;
 			break;
+		case 1:
+			if (!memcmp(p + 2, "PCI   ", 6))
+				pci_bus = p[1];
+			p += 8;
+			break;
 		case 3:
-			if (p[1] == 0 && p[5] == irqs && p[6] == ioapic_id &&
-			    p[7] == irqs)
+			if (p[1] == 0 && p[4] == 0 && p[5] == p[7] &&
+			    p[6] == ioapic_id && p[7] < 16 &&
+			    rd(p, 2, 2) == 0) {
 				irqs++;
+				isa_mask |= 1u << p[7];
+			} else if (p[4] == pci_bus) {
+				/* srcbusirq: slot << 2 | INTx# - 1 */
+				unsigned int slot = p[5] >> 2,
+					     pin = (p[5] & 3) + 1;
+
+				pci_irqs++;
+				pci_bad += p[1] != 0 || p[6] != ioapic_id ||
+					   rd(p, 2, 2) != 0x0d || !slot ||
+					   p[7] != pci__intx_irq(slot, pin);
+			}
 			p += 8;
 			break;
 		case 4:
@@ -69,7 +88,11 @@ static void check(unsigned int ncpus)
 	is_int(cpus, ncpus, "enabled processors with APIC IDs 0..n-1");
 	is_int(bsp, 1, "one boot processor");
 	is_int(ioapics, 1, "one IOAPIC");
-	is_int(irqs, 16, "ISA IRQs 0-15 on IOAPIC pins 0-15");
+	is_int(irqs, 14, "14 ISA IRQs, each on its IOAPIC pin");
+	is_int(isa_mask, 0xf3ff, "... all of 0-15 but PCI's 10 and 11");
+	is_int(pci_bus, 1, "a PCI bus, after the ISA bus");
+	is_int(pci_irqs, 31 * 4, "INTA#-INTD# of PCI slots 1-31");
+	is_int(pci_bad, 0, "... level, active high, on lines 10 and 11");
 	is_int(lints, 2, "LINT0 and LINT1");
 	ok(ioapic_id >= ncpus, "the IOAPIC ID is not a CPU's");
 	free(buf);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control socket of a running VM (`zapvm run --name NAME`) and its
+ * protocol, spoken by `zapvm list|stop|pause|resume|stats|policy`.
+ *
+ * The socket is $XDG_RUNTIME_DIR/zapvm/NAME.sock, or /run/zapvm/NAME.sock
+ * for root without XDG_RUNTIME_DIR. Protocol version 1: the client writes
+ * requests, one JSON object per line of at most CONTROL_MAX_LINE bytes,
+ *
+ *   {"v":1,"cmd":"info"|"pause"|"resume"|"stop"|"stats"}
+ *   {"v":1,"cmd":"policy","policy":"all"|"slot"}
+ *
+ * ("v" may be left out; other keys are errors) and reads one line per
+ * request: {"v":1,"ok":true,...} or {"v":1,"ok":false,"error":"one line",
+ * "code":"bad-request"|"version"|"unsupported"|"stopping"|"timeout"|
+ * "busy"|"internal"}. zapvm(1) lists the fields of each answer.
+ */
+#ifndef ZAPVM_CONTROL_H
+#define ZAPVM_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "zapvm/vm.h"
+
+#define CONTROL_VERSION 1
+#define CONTROL_MAX_LINE 4096 /* a request line, newline included */
+#define CONTROL_MAX_NAME 64
+#define CONTROL_MAX_CLIENTS 16
+#define CONTROL_IDLE_MS 5000 /* a client silent this long is dropped */
+#define CONTROL_PAUSE_MS 2000 /* vCPUs must leave KVM_RUN within this */
+
+enum control_cmd {
+	CTL_INFO,
+	CTL_PAUSE,
+	CTL_RESUME,
+	CTL_STOP,
+	CTL_STATS,
+	CTL_POLICY,
+};
+
+struct control_req {
+	enum control_cmd cmd;
+	enum zap_policy policy; /* CTL_POLICY: ZAP_ALL or ZAP_SLOT */
+};
+
+/*
+ * control__parse_request - parse request line @line of @len bytes (without
+ * its newline; need not be NUL-terminated). Returns 0, -EPROTO for a "v"
+ * other than CONTROL_VERSION, or -EINVAL for anything else that is not a
+ * request; on failure @why (of @whylen bytes) says why in one line.
+ */
+int control__parse_request(const char *line, size_t len,
+			   struct control_req *req, char *why, size_t whylen);
+
+/* control__cmd_name - "info", "pause", ...; NULL if out of range. */
+const char *control__cmd_name(enum control_cmd cmd);
+
+/* control__valid_name - @name matches [A-Za-z0-9._-]{1,64}. */
+bool control__valid_name(const char *name);
+
+/*
+ * control__dir - the directory of the control sockets into @buf:
+ * $XDG_RUNTIME_DIR/zapvm (XDG_RUNTIME_DIR must be absolute), else
+ * /run/zapvm for root. 0, -ENOENT when there is neither, -ENAMETOOLONG.
+ */
+int control__dir(char *buf, size_t len);
+
+/*
+ * control__sock_path - the socket of VM @name into @buf (at most a
+ * sockaddr_un path). 0 or what control__dir() returns.
+ */
+int control__sock_path(const char *name, char *buf, size_t len);
+
+/*
+ * control__connect - connect to @path with @timeout_ms send and receive
+ * timeouts. Returns the fd, -ENOENT when there is no socket, -ECONNREFUSED
+ * when nothing listens on it (stale), or another -errno. Logs nothing.
+ */
+int control__connect(const char *path, unsigned int timeout_ms);
+
+struct control;
+struct vm;
+
+/*
+ * control__open - create the control socket of VM @name: make the
+ * directory (0700, must be a directory owned by the caller), bind the
+ * socket (0600) and listen. A stale socket (nothing listens) is replaced;
+ * a live one is refused with -EADDRINUSE. Call it before other threads
+ * exist (it changes the umask for the bind). Returns 0 or -errno after one
+ * line logged at @level (LOG_ERR or LOG_WARN).
+ */
+int control__open(const char *name, int level, struct control **out);
+
+/*
+ * control__start - serve requests about @vm from a thread of its own until
+ * control__stop(). The caller blocks the signals the thread must not take.
+ * 0 or -errno (logged).
+ */
+int control__start(struct control *c, struct vm *vm);
+
+/*
+ * control__stop - end the thread, drop its clients and remove the socket.
+ * Safe on a control that was never started.
+ */
+void control__stop(struct control *c);
+
+/* control__close - control__stop() and free @c; NULL is fine. */
+void control__close(struct control *c);
+
+#endif /* ZAPVM_CONTROL_H */

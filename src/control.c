@@ -1,0 +1,955 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control socket of a running VM: one thread polls the listening socket
+ * and up to CONTROL_MAX_CLIENTS non-blocking clients, so a slow or hostile
+ * client holds one slot for at most CONTROL_IDLE_MS and never the vCPUs.
+ * Requests are untrusted input: bounded lines, strict JSON, an error reply
+ * for anything else.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "zapvm/control.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vmcore.h"
+
+struct client {
+	int fd;
+	char in[CONTROL_MAX_LINE];
+	size_t inlen;
+	char *out; /* pending reply bytes */
+	size_t outlen, outoff;
+	bool close_after; /* close once the reply is out */
+	bool hold; /* keep open until the VM stops (stop request) */
+	uint64_t last; /* last activity, ns */
+};
+
+struct control {
+	char name[CONTROL_MAX_NAME + 1];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int lfd;
+	dev_t dev;
+	ino_t ino;
+	int wake[2];
+	pthread_t thread;
+	bool started;
+	struct vm *vm;
+	enum zap_policy policy; /* the VM's policy now */
+	enum zap_iface iface;
+	struct client clients[CONTROL_MAX_CLIENTS];
+};
+
+static const char *const cmd_names[] = {
+	[CTL_INFO] = "info", [CTL_PAUSE] = "pause", [CTL_RESUME] = "resume",
+	[CTL_STOP] = "stop", [CTL_STATS] = "stats", [CTL_POLICY] = "policy",
+};
+
+const char *control__cmd_name(enum control_cmd cmd)
+{
+	if ((unsigned int)cmd >= sizeof(cmd_names) / sizeof(cmd_names[0]))
+		return NULL;
+	return cmd_names[cmd];
+}
+
+bool control__valid_name(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n]; n++) {
+		char ch = name[n];
+
+		if (n == CONTROL_MAX_NAME)
+			return false;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		      ch == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+/* ---- the protocol ---------------------------------------------------- */
+
+int control__parse_request(const char *line, size_t len,
+			   struct control_req *req, char *why, size_t whylen)
+{
+	struct json_tokener *tok;
+	struct json_object *o, *cmd = NULL, *pol = NULL;
+	char buf[CONTROL_MAX_LINE];
+	int ret = -EINVAL;
+	int64_t v = CONTROL_VERSION;
+	size_t i;
+
+	memset(req, 0, sizeof(*req));
+	if (len >= CONTROL_MAX_LINE) {
+		snprintf(why, whylen, "request longer than %d bytes",
+			 CONTROL_MAX_LINE - 1);
+		return -EINVAL;
+	}
+	if (memchr(line, '\0', len)) {
+		snprintf(why, whylen, "NUL byte in request");
+		return -EINVAL;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	/* The NUL ends a bare number, which json-c would wait to go on. */
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	o = json_tokener_parse_ex(tok, buf, (int)len + 1);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+		snprintf(why, whylen, "malformed JSON");
+		goto out;
+	}
+	for (i = json_tokener_get_parse_end(tok); i < len; i++) {
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+			snprintf(why, whylen, "data after the JSON object");
+			goto out;
+		}
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "a request is a JSON object");
+		goto out;
+	}
+	json_object_object_foreach(o, key, val)
+	{
+		if (!strcmp(key, "v")) {
+			if (!json_object_is_type(val, json_type_int)) {
+				snprintf(why, whylen, "\"v\" is not a number");
+				goto out;
+			}
+			v = json_object_get_int64(val);
+		} else if (!strcmp(key, "cmd")) {
+			cmd = val;
+		} else if (!strcmp(key, "policy")) {
+			pol = val;
+		} else {
+			snprintf(why, whylen, "unknown key \"%.32s\"", key);
+			goto out;
+		}
+	}
+	if (v != CONTROL_VERSION) {
+		snprintf(why, whylen,
+			 "protocol version %lld not supported (this VM speaks "
+			 "%d)",
+			 (long long)v, CONTROL_VERSION);
+		ret = -EPROTO;
+		goto out;
+	}
+	if (!cmd || !json_object_is_type(cmd, json_type_string)) {
+		snprintf(why, whylen, "\"cmd\" missing or not a string");
+		goto out;
+	}
+	for (i = 0; i < sizeof(cmd_names) / sizeof(cmd_names[0]); i++)
+		if (!strcmp(json_object_get_string(cmd), cmd_names[i]))
+			break;
+	if (i == sizeof(cmd_names) / sizeof(cmd_names[0])) {
+		snprintf(why, whylen, "unknown command \"%.32s\"",
+			 json_object_get_string(cmd));
+		goto out;
+	}
+	req->cmd = (enum control_cmd)i;
+	if (req->cmd != CTL_POLICY && pol) {
+		snprintf(why, whylen, "\"policy\" goes only with \"policy\"");
+		goto out;
+	}
+	if (req->cmd == CTL_POLICY) {
+		if (!pol || !json_object_is_type(pol, json_type_string) ||
+		    zap_policy__parse(json_object_get_string(pol),
+				      &req->policy) ||
+		    req->policy == ZAP_DEFAULT) {
+			snprintf(why, whylen,
+				 "\"policy\" must be \"all\" or \"slot\"");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ret;
+}
+
+/* ---- paths ----------------------------------------------------------- */
+
+int control__dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/zapvm", xdg);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "/run/zapvm");
+	else
+		return -ENOENT;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int control__sock_path(const char *name, char *buf, size_t len)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int ret = control__dir(dir, sizeof(dir));
+	int n;
+
+	if (ret)
+		return ret;
+	n = snprintf(buf, len, "%s/%s.sock", dir, name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int set_timeouts(int fd, unsigned int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
+int control__connect(const char *path, unsigned int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = set_timeouts(fd, timeout_ms);
+	if (!ret && connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		ret = errno == EINPROGRESS || errno == EAGAIN ? -ETIMEDOUT :
+								-errno;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* ---- the socket ------------------------------------------------------ */
+
+static int make_dir(const char *dir, int level)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		int err = errno;
+
+		/* No /run or XDG_RUNTIME_DIR at all: not worth a warning. */
+		log_msg(err == ENOENT && level > LOG_ERR ? LOG_INFO : level,
+			"cannot create the control directory %s: %s", dir,
+			strerror(err));
+		return -err;
+	}
+	if (lstat(dir, &st)) {
+		int err = errno;
+
+		log_msg(level, "%s: %s", dir, strerror(err));
+		return -err;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		log_msg(level,
+			"%s is not a directory owned by uid %u: refusing to "
+			"put control sockets there",
+			dir, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Bind @fd to @sa with mode 0600: 0 or -errno. */
+static int bind_private(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0177);
+	int ret = bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? -errno :
+								       0;
+
+	umask(old);
+	return ret;
+}
+
+/* The socket at @path is in the way: 0 if it was stale and is gone. */
+static int clear_stale(const char *path, const char *name, int level)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_msg(level, "%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = control__connect(path, 1000);
+	if (fd >= 0) {
+		close(fd);
+		log_msg(level,
+			"--name %s: a running VM has that name (see 'zapvm "
+			"list')",
+			name);
+		return -EADDRINUSE;
+	}
+	if (fd != -ECONNREFUSED) {
+		log_msg(level,
+			"--name %s: cannot tell whether %s is in use: %s", name,
+			path, strerror(-fd));
+		return fd;
+	}
+	log_debug("replacing the stale control socket %s", path);
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int control__bind(struct control *c, int level)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)];
+	struct stat st;
+	int dfd, ret;
+
+	ret = control__dir(dir, sizeof(dir));
+	if (ret == -ENOENT) {
+		log_msg(level,
+			"no directory for control sockets: XDG_RUNTIME_DIR is "
+			"not set (or not absolute) and zapvm is not root");
+		return ret;
+	}
+	if (!ret)
+		ret = control__sock_path(c->name, c->path, sizeof(c->path));
+	if (ret) {
+		log_msg(level, "the control socket path of '%s' is too long",
+			c->name);
+		return ret;
+	}
+	ret = make_dir(dir, level);
+	if (ret)
+		return ret;
+	strcpy(sa.sun_path, c->path);
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->lfd < 0) {
+		ret = -errno;
+		log_msg(level, "control socket: %s", strerror(-ret));
+		return ret;
+	}
+	/* Serialise stale-socket replacement between zapvm processes. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || flock(dfd, LOCK_EX)) {
+		ret = -errno;
+		log_msg(level, "cannot lock %s: %s", dir, strerror(-ret));
+		goto out;
+	}
+	ret = bind_private(c->lfd, &sa);
+	if (ret == -EADDRINUSE) {
+		ret = clear_stale(c->path, c->name, level);
+		if (!ret)
+			ret = bind_private(c->lfd, &sa);
+		if (ret == -EADDRINUSE || ret == -EEXIST)
+			goto out;
+	}
+	if (ret) {
+		log_msg(level, "cannot bind %s: %s", c->path, strerror(-ret));
+		goto out;
+	}
+	if (listen(c->lfd, CONTROL_MAX_CLIENTS) || stat(c->path, &st)) {
+		ret = -errno;
+		log_msg(level, "cannot listen on %s: %s", c->path,
+			strerror(-ret));
+		unlink(c->path);
+		goto out;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	if (ret) {
+		close(c->lfd);
+		c->lfd = -1;
+	}
+	return ret;
+}
+
+/* Remove the socket if it still is ours. */
+static void control__unlink(struct control *c)
+{
+	struct stat st;
+
+	if (c->lfd < 0)
+		return;
+	if (!stat(c->path, &st) && st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
+	close(c->lfd);
+	c->lfd = -1;
+}
+
+int control__open(const char *name, int level, struct control **out)
+{
+	struct control *c;
+	int ret;
+
+	*out = NULL;
+	if (!control__valid_name(name))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	strcpy(c->name, name);
+	c->lfd = -1;
+	c->wake[0] = c->wake[1] = -1;
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		c->clients[i].fd = -1;
+	if (pipe2(c->wake, O_CLOEXEC | O_NONBLOCK)) {
+		ret = -errno;
+		log_msg(level, "control socket: pipe: %s", strerror(-ret));
+		goto err_free;
+	}
+	ret = control__bind(c, level);
+	if (ret)
+		goto err_free;
+	*out = c;
+	return 0;
+err_free:
+	control__close(c);
+	return ret;
+}
+
+/* ---- answers --------------------------------------------------------- */
+
+static struct json_object *reply_new(bool ok)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "v", json_object_new_int(CONTROL_VERSION));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	return o;
+}
+
+static struct json_object *reply_err(const char *code, const char *msg)
+{
+	struct json_object *o = reply_new(false);
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	return o;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static const char *vm_state(struct vm *vm)
+{
+	if (vm__stopping(vm))
+		return "stopping";
+	return vm__paused(vm) ? "paused" : "running";
+}
+
+static struct json_object *do_info(struct control *c)
+{
+	const struct vm_config *cfg = c->vm->cfg;
+	struct json_object *o = reply_new(true);
+
+	if (!o)
+		return NULL;
+	add_str(o, "name", c->name);
+	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	add_str(o, "state", vm_state(c->vm));
+	json_object_object_add(o, "vcpus", json_object_new_int(cfg->ncpus));
+	add_u64(o, "mem", cfg->mem_size);
+	add_str(o, "guest", cfg->guest_name);
+	add_str(o, "policy", zap_policy__name(c->policy));
+	add_str(o, "interface", zap_iface__name(c->iface));
+	add_u64(o, "uptime_ms", (now_ns() - c->vm->t_start) / 1000000);
+	return o;
+}
+
+static struct json_object *do_pause(struct control *c, bool pause)
+{
+	struct json_object *o;
+	int ret = pause ? vm__pause(c->vm, CONTROL_PAUSE_MS) :
+			  vm__resume(c->vm);
+
+	if (ret == -ESHUTDOWN)
+		return reply_err("stopping", "the VM is stopping");
+	if (ret == -ETIMEDOUT)
+		return reply_err("timeout",
+				 "the vCPUs did not leave KVM_RUN in time; "
+				 "the VM keeps running");
+	if (ret && ret != -EALREADY)
+		return reply_err("internal", strerror(-ret));
+	if (!ret)
+		log_info("control: %s", pause ? "paused" : "resumed");
+	o = reply_new(true);
+	if (!o)
+		return NULL;
+	add_str(o, "state", vm_state(c->vm));
+	json_object_object_add(o, "changed", json_object_new_boolean(!ret));
+	return o;
+}
+
+static struct json_object *do_stop(struct control *c)
+{
+	if (vm__stopping(c->vm))
+		return reply_err("stopping", "the VM is stopping");
+	log_err("stopped by 'zapvm stop %s'", c->name);
+	vm__stop(c->vm, ZAPVM_EXIT_INTERRUPTED);
+	return reply_new(true);
+}
+
+/*
+ * A set's values as {name: n or [buckets]}; with @sum, also add them into
+ * @sum (peaks: the maximum) and their units into @units.
+ */
+static int stats_json(const struct stats_set *s, struct json_object *dst,
+		      struct json_object *sum, struct json_object *units)
+{
+	uint64_t *vals = calloc(s->nvalues ? s->nvalues : 1, sizeof(*vals));
+	int ret;
+
+	if (!vals)
+		return -ENOMEM;
+	ret = stats__snapshot(s, vals);
+	for (uint32_t i = 0; !ret && i < s->ndesc; i++) {
+		const struct stats_desc *d = &s->desc[i];
+		uint32_t type = d->flags & KVM_STATS_TYPE_MASK;
+		bool hist = type == KVM_STATS_TYPE_LINEAR_HIST ||
+			    type == KVM_STATS_TYPE_LOG_HIST;
+		uint64_t total = 0;
+		struct json_object *v, *prev;
+		char unit[32];
+
+		for (uint32_t j = 0; j < d->size; j++) {
+			uint64_t x = vals[d->first + j];
+
+			total = total + x < total ? UINT64_MAX : total + x;
+		}
+		if (hist) {
+			v = json_object_new_array_ext(d->size);
+			for (uint32_t j = 0; v && j < d->size; j++)
+				json_object_array_add(
+					v, json_object_new_uint64(
+						   vals[d->first + j]));
+		} else {
+			v = json_object_new_uint64(total);
+		}
+		json_object_object_add(dst, d->name, v);
+		if (units && stats__format_unit(d, unit, sizeof(unit)) > 0 &&
+		    !json_object_object_get_ex(units, d->name, NULL))
+			add_str(units, d->name, unit);
+		if (!sum)
+			continue;
+		if (json_object_object_get_ex(sum, d->name, &prev)) {
+			uint64_t p = json_object_get_uint64(prev);
+
+			if (type == KVM_STATS_TYPE_PEAK)
+				total = p > total ? p : total;
+			else
+				total = p + total < p ? UINT64_MAX : p + total;
+		}
+		add_u64(sum, d->name, total);
+	}
+	free(vals);
+	return ret;
+}
+
+static struct json_object *do_stats(struct control *c)
+{
+	struct vm_result *res = c->vm->res;
+	struct json_object *o, *vm, *vcpu, *vcpus, *units;
+	int ret = 0;
+
+	if (!res->stats || !res->nstats)
+		return reply_err("unsupported",
+				 "not supported on this host: no "
+				 "KVM_CAP_BINARY_STATS_FD");
+	o = reply_new(true);
+	vm = json_object_new_object();
+	vcpu = json_object_new_object();
+	vcpus = json_object_new_array();
+	units = json_object_new_object();
+	if (!o || !vm || !vcpu || !vcpus || !units) {
+		json_object_put(vm);
+		json_object_put(vcpu);
+		json_object_put(vcpus);
+		json_object_put(units);
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "vm", vm);
+	json_object_object_add(o, "vcpu", vcpu);
+	json_object_object_add(o, "vcpus", vcpus);
+	json_object_object_add(o, "units", units);
+	ret = stats_json(&res->stats[0], vm, NULL, units);
+	for (unsigned int i = 1; !ret && i < res->nstats; i++) {
+		struct json_object *one = json_object_new_object();
+
+		if (!one || json_object_array_add(vcpus, one)) {
+			json_object_put(one);
+			ret = -ENOMEM;
+			break;
+		}
+		ret = stats_json(&res->stats[i], one, vcpu, units);
+	}
+	if (ret) {
+		json_object_put(o);
+		return reply_err("internal", strerror(-ret));
+	}
+	return o;
+}
+
+static struct json_object *do_policy(struct control *c, enum zap_policy want)
+{
+	struct vm *vm = c->vm;
+	struct json_object *o;
+	enum zap_iface used;
+	const char *why = NULL;
+	bool changed;
+	char msg[256];
+	int ret;
+
+	if (vm__stopping(vm))
+		return reply_err("stopping", "the VM is stopping");
+	ret = zap_policy__change(vm->vm_fd, &vm->zs, c->policy, c->iface, want,
+				 &used, &why);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "%s%s",
+			 ret == -EOPNOTSUPP ? "not supported on this host: " :
+					      "",
+			 why ? why : strerror(-ret));
+		return reply_err(ret == -EOPNOTSUPP || ret == -EPERM ?
+					 "unsupported" :
+					 "internal",
+				 msg);
+	}
+	/* The kernel's default is zap-all. */
+	changed = (c->policy == ZAP_SLOT) != (want == ZAP_SLOT);
+	c->iface = used;
+	c->policy = want;
+	vm->res->iface = c->iface;
+	if (changed) {
+		log_info("control: zap policy %s (%s)", zap_policy__name(want),
+			 zap_iface__name(c->iface));
+		if (vm->phases) {
+			snprintf(msg, sizeof(msg), "policy-%s",
+				 zap_policy__name(want));
+			phase_log__mark(vm->phases, msg);
+		}
+	}
+	o = reply_new(true);
+	if (!o)
+		return NULL;
+	add_str(o, "policy", zap_policy__name(c->policy));
+	add_str(o, "interface", zap_iface__name(c->iface));
+	json_object_object_add(o, "changed", json_object_new_boolean(changed));
+	return o;
+}
+
+static struct json_object *answer(struct control *c, struct client *cl,
+				  const char *line, size_t len)
+{
+	struct control_req req;
+	char why[128];
+	int ret = control__parse_request(line, len, &req, why, sizeof(why));
+
+	if (ret == -ENOMEM)
+		return NULL;
+	if (ret)
+		return reply_err(ret == -EPROTO ? "version" : "bad-request",
+				 why);
+	switch (req.cmd) {
+	case CTL_INFO:
+		return do_info(c);
+	case CTL_PAUSE:
+	case CTL_RESUME:
+		return do_pause(c, req.cmd == CTL_PAUSE);
+	case CTL_STOP:
+		cl->hold = true;
+		return do_stop(c);
+	case CTL_STATS:
+		return do_stats(c);
+	case CTL_POLICY:
+		return do_policy(c, req.policy);
+	default:
+		return reply_err("bad-request", "unknown command");
+	}
+}
+
+/* ---- clients --------------------------------------------------------- */
+
+static void client__close(struct client *cl)
+{
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+static void client__queue(struct client *cl, struct json_object *o)
+{
+	const char *s;
+	size_t n;
+	char *buf;
+
+	if (!o)
+		o = reply_err("internal", "out of memory");
+	s = o ? json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PLAIN |
+				   JSON_C_TO_STRING_NOSLASHESCAPE) :
+		NULL;
+	if (!s) {
+		json_object_put(o);
+		cl->close_after = true;
+		return;
+	}
+	n = strlen(s);
+	buf = realloc(cl->out, cl->outlen - cl->outoff + n + 1);
+	if (!buf) {
+		json_object_put(o);
+		cl->close_after = true;
+		return;
+	}
+	memmove(buf, buf + cl->outoff, cl->outlen - cl->outoff);
+	cl->outlen -= cl->outoff;
+	cl->outoff = 0;
+	memcpy(buf + cl->outlen, s, n);
+	buf[cl->outlen + n] = '\n';
+	cl->outlen += n + 1;
+	cl->out = buf;
+	json_object_put(o);
+}
+
+/* Answer every whole line in the input buffer. */
+static void client__lines(struct control *c, struct client *cl)
+{
+	char *nl;
+
+	while (!cl->close_after &&
+	       (nl = memchr(cl->in, '\n', cl->inlen)) != NULL) {
+		size_t len = (size_t)(nl - cl->in);
+
+		client__queue(cl, answer(c, cl, cl->in, len));
+		memmove(cl->in, nl + 1, cl->inlen - len - 1);
+		cl->inlen -= len + 1;
+	}
+	if (!cl->close_after && cl->inlen == sizeof(cl->in)) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "request longer than %d bytes",
+			 CONTROL_MAX_LINE - 1);
+		client__queue(cl, reply_err("bad-request", why));
+		cl->close_after = true;
+	}
+}
+
+static void client__read(struct control *c, struct client *cl)
+{
+	ssize_t n = recv(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - cl->inlen,
+			 MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EOF: a request cut short gets no answer; its peer is gone. */
+		client__close(cl);
+		return;
+	}
+	cl->inlen += (size_t)n;
+	cl->last = now_ns();
+	client__lines(c, cl);
+}
+
+static void client__write(struct client *cl)
+{
+	ssize_t n = send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		client__close(cl);
+		return;
+	}
+	cl->outoff += (size_t)n;
+	cl->last = now_ns();
+	if (cl->outoff == cl->outlen) {
+		free(cl->out);
+		cl->out = NULL;
+		cl->outlen = cl->outoff = 0;
+		if (cl->close_after)
+			client__close(cl);
+	}
+}
+
+static void control__accept(struct control *c)
+{
+	struct client *slot = NULL;
+	int fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0) {
+		/* Out of fds: do not spin on a listening socket that stays ready. */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			poll(NULL, 0, 100);
+		return;
+	}
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd < 0) {
+			slot = &c->clients[i];
+			break;
+		}
+	if (!slot) {
+		static const char busy[] =
+			"{\"v\":1,\"ok\":false,\"error\":\"too many clients\","
+			"\"code\":\"busy\"}\n";
+
+		if (send(fd, busy, sizeof(busy) - 1,
+			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("control: busy reply: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	slot->fd = fd;
+	slot->last = now_ns();
+}
+
+static void *control__thread(void *arg)
+{
+	struct control *c = arg;
+	struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
+	struct client *map[2 + CONTROL_MAX_CLIENTS];
+
+	for (;;) {
+		uint64_t now = now_ns();
+		unsigned int n = 2;
+		int ret;
+
+		pfd[0] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = c->lfd, .events = POLLIN };
+		for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+			struct client *cl = &c->clients[i];
+
+			if (cl->fd < 0)
+				continue;
+			if (!cl->hold &&
+			    now - cl->last > CONTROL_IDLE_MS * 1000000ULL) {
+				log_debug("control: dropping an idle client");
+				client__close(cl);
+				continue;
+			}
+			/* No new requests while a reply waits: backpressure. */
+			pfd[n] = (struct pollfd){
+				.fd = cl->fd,
+				.events = cl->outlen ? POLLOUT : POLLIN,
+			};
+			map[n++] = cl;
+		}
+		ret = poll(pfd, n, 250);
+		if (ret < 0 && errno != EINTR) {
+			log_err("control: poll: %s", strerror(errno));
+			break;
+		}
+		if (ret <= 0)
+			continue;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents & POLLIN)
+			control__accept(c);
+		for (unsigned int i = 2; i < n; i++) {
+			struct client *cl = map[i];
+
+			if (cl->fd != pfd[i].fd || !pfd[i].revents)
+				continue;
+			if (cl->outlen)
+				client__write(cl);
+			else
+				client__read(c, cl);
+		}
+	}
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+
+		/* Best effort: the rest of a reply, then EOF. */
+		if (cl->fd >= 0 && cl->outlen > cl->outoff &&
+		    send(cl->fd, cl->out + cl->outoff, cl->outlen - cl->outoff,
+			 MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("control: unsent reply: %s", strerror(errno));
+		client__close(cl);
+	}
+	return NULL;
+}
+
+int control__start(struct control *c, struct vm *vm)
+{
+	int err;
+
+	c->vm = vm;
+	c->policy = vm->cfg->policy;
+	c->iface = vm->res->iface;
+	err = pthread_create(&c->thread, NULL, control__thread, c);
+	if (err) {
+		log_err("cannot start the control thread: %s", strerror(err));
+		return -err;
+	}
+	c->started = true;
+	log_info("control socket %s", c->path);
+	return 0;
+}
+
+void control__stop(struct control *c)
+{
+	if (!c)
+		return;
+	if (c->started) {
+		char b = 1;
+
+		if (write(c->wake[1], &b, 1) < 0)
+			log_warn("control: cannot wake the thread: %s",
+				 strerror(errno));
+		pthread_join(c->thread, NULL);
+		c->started = false;
+	}
+	control__unlink(c);
+}
+
+void control__close(struct control *c)
+{
+	if (!c)
+		return;
+	control__stop(c);
+	if (c->wake[0] >= 0)
+		close(c->wake[0]);
+	if (c->wake[1] >= 0)
+		close(c->wake[1]);
+	free(c);
+}
