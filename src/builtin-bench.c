@@ -16,6 +16,7 @@
 #include <libelf.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +29,21 @@
 
 #include "zapvm/benchstat.h"
 #include "zapvm/builtin.h"
+#include "zapvm/bzimage.h"
 #include "zapvm/cmd.h"
 #include "zapvm/guest_abi.h"
 #include "zapvm/knob.h"
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
+#include "zapvm/pvh.h"
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
+#include "zapvm/vmcore.h"
 #include "zapvm/zapper.h"
 
 #define MAX_VALUES 8
-#define MAX_METRICS 12
+#define MAX_METRICS 16
 #define MAX_FLOORS 6
 #define MAX_RUNS 1000
 #define MAX_JOBS 64
@@ -139,7 +143,10 @@ struct bench_opts {
 	uint64_t timeout_s;
 	const char *args;
 	const char *csv, *json, *plot;
-	const char *kernel, *initrd;
+	/* boot --kernel: a Linux guest instead of bootsim */
+	const char *kernel, *initrd, *cmdline, *rom, *guest_log;
+	enum linux_boot boot;
+	bool until_poweroff; /* --until poweroff; else stop at boot-done */
 };
 
 /* Helpers on a run's phase log. */
@@ -347,6 +354,82 @@ static const struct bench_metric boot_metrics[] = {
 	{ "memslot_changes", "", "slot changes", 0 },
 	{ "memslot_ms", "ms", "memslot ms", M_TABLE | M_RATIO },
 	{ "wall_ms", "ms", "wall ms", M_TABLE | M_RATIO },
+	{ "mapped_4k", "", "4K SPTEs at end", 0 },
+	{ "mapped_2m", "", "2M SPTEs at end", 0 },
+};
+
+/*
+ * boot --kernel: the floors are the frames a boot touches, which zapvm
+ * cannot know for a real kernel; they are reported as unknown (NAN, "n/a"),
+ * never estimated.
+ */
+static void linux_boot__prepare(struct bench_cell *c, uint64_t base,
+				const char *user_args)
+{
+	c->args[0] = '\0';
+	add_floor(c, "boot", "faults_boot", NAN, NAN);
+	add_floor(c, "total", "faults_total", NAN, NAN);
+}
+
+/* Faults of phases [from, to) summed over the vCPUs. */
+static double faults_between(const struct vm_result *res, unsigned int from,
+			     unsigned int to)
+{
+	return sum_from(res, from, PHASE_VCPU, "pf_taken") -
+	       sum_from(res, to, PHASE_VCPU, "pf_taken");
+}
+
+static double zapvm_between(const struct vm_result *res, unsigned int from,
+			    unsigned int to, const char *stat)
+{
+	return sum_from(res, from, PHASE_ZAPVM, stat) -
+	       sum_from(res, to, PHASE_ZAPVM, stat);
+}
+
+static void linux_boot__collect(const struct bench_cell *c,
+				const struct vm_result *res,
+				const struct zap_probe *zp, double *v)
+{
+	int done = phase_index(res, "boot-done");
+	unsigned int n = res->phases ? phase_log__count(res->phases) : 0;
+	unsigned int churn = res->first_churn_phase;
+
+	if (done >= 0) {
+		unsigned int d = (unsigned int)done;
+		/* The first run-time memslot change, if before boot-done. */
+		unsigned int ch = churn && churn < d ? churn : d;
+
+		v[0] = faults_between(res, 0, d);
+		v[1] = faults_between(res, 0, ch);
+		v[2] = faults_between(res, ch, d);
+		v[3] = faults_between(res, d, n);
+		/* A change's counters land in the phase its mark ends. */
+		v[6] = zapvm_between(res, 0, d, "memslot_changes");
+		v[7] = zapvm_between(res, 0, d, "memslot_update_ns") / 1e6;
+	}
+	v[4] = (double)report__faults(res, 0);
+	v[5] = (double)report__faults(res, 1);
+	v[8] = (double)res->memslot_changes;
+	v[9] = res->memslot_update_ns / 1e6;
+	v[10] = res->boot_done_ns ? res->boot_done_ns / 1e6 : NAN;
+	v[11] = res->wall_ns / 1e6;
+	v[12] = vm_stat_at_end(res, "pages_4k");
+	v[13] = vm_stat_at_end(res, "pages_2m");
+}
+
+static const struct bench_metric linux_boot_metrics[] = {
+	{ "faults_boot", "", "boot faults", M_TABLE | M_RATIO | M_PLOT },
+	{ "faults_to_churn", "", "before churn", 0 },
+	{ "faults_churn_to_boot", "", "churn to done", M_TABLE | M_RATIO },
+	{ "faults_after_boot", "", "after done", 0 },
+	{ "faults_total", "", "total faults", M_TABLE | M_RATIO },
+	{ "faults_after_churn", "", "after churn", 0 },
+	{ "memslot_changes_boot", "", "slot changes", M_TABLE },
+	{ "memslot_ms_boot", "ms", "memslot ms", M_TABLE | M_RATIO },
+	{ "memslot_changes", "", "all slot changes", 0 },
+	{ "memslot_ms", "ms", "all memslot ms", 0 },
+	{ "boot_ms", "ms", "boot ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "wall_ms", "ms", "wall ms", 0 },
 	{ "mapped_4k", "", "4K SPTEs at end", 0 },
 	{ "mapped_2m", "", "2M SPTEs at end", 0 },
 };
@@ -651,6 +734,20 @@ static const struct bench_scenario scenarios[] = {
 	  vcpustall__check, vcpustall__prepare, vcpustall__collect },
 };
 
+/* boot with --kernel: a Linux guest (src/boot-linux.c) instead of bootsim. */
+static const struct bench_scenario linux_boot_scenario = {
+	.name = "boot",
+	.seed = "004",
+	.what = "faults from start to boot-done and after memslot churn, a "
+		"Linux kernel",
+	.probe = -1,
+	.metrics = linux_boot_metrics,
+	.nmetrics = sizeof(linux_boot_metrics) / sizeof(linux_boot_metrics[0]),
+	.check = no_check,
+	.prepare = linux_boot__prepare,
+	.collect = linux_boot__collect,
+};
+
 static const struct bench_scenario *scenario__find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -679,6 +776,15 @@ static void bench_usage(FILE *f)
 		"scenario's\n"
 		"  --timeout SECONDS     per run (default 600)\n"
 		"  --csv FILE, --json FILE, --plot FILE.svg\n"
+		"boot with a Linux kernel instead of bootsim:\n"
+		"  --kernel BZIMAGE      the kernel (a vmlinux with --boot pvh)\n"
+		"  --initrd FILE, --cmdline STR, --boot 64|pvh|real-mode\n"
+		"  --rom FILE            the option-ROM PCI device's ROM\n"
+		"  --until boot-done|poweroff\n"
+		"                        stop each run at the boot-done mark "
+		"(default)\n"
+		"                        or when the guest powers off\n"
+		"  --guest-log DIR       keep every run's console log there\n"
 		"  -v, -q                more (per-metric detail, overhead) / "
 		"less output\n");
 }
@@ -788,6 +894,11 @@ enum {
 	OPT_PLOT,
 	OPT_KERNEL,
 	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_BOOT,
+	OPT_ROM,
+	OPT_UNTIL,
+	OPT_GUEST_LOG,
 };
 
 static int bench__parse(int argc, char **argv, struct bench_opts *o)
@@ -805,9 +916,15 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "boot", required_argument, NULL, OPT_BOOT },
+		{ "rom", required_argument, NULL, OPT_ROM },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "guest-log", required_argument, NULL, OPT_GUEST_LOG },
 		{ 0 },
 	};
 	unsigned int secs = 0;
+	bool boot_given = false, until_given = false;
 	int c, ret = 0;
 
 	o->policy[0] = ZAP_ALL;
@@ -885,6 +1002,35 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		case OPT_INITRD:
 			o->initrd = optarg;
 			break;
+		case OPT_CMDLINE:
+			o->cmdline = optarg;
+			break;
+		case OPT_BOOT:
+			boot_given = true;
+			if (linux_boot__parse(optarg, &o->boot)) {
+				log_err("--boot '%s': expected 64, pvh or "
+					"real-mode",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_ROM:
+			o->rom = optarg;
+			break;
+		case OPT_UNTIL:
+			until_given = true;
+			if (!strcmp(optarg, "poweroff")) {
+				o->until_poweroff = true;
+			} else if (strcmp(optarg, "boot-done")) {
+				log_err("--until '%s': expected boot-done or "
+					"poweroff",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
+			break;
+		case OPT_GUEST_LOG:
+			o->guest_log = optarg;
+			break;
 		case 'h':
 			bench_usage(stdout);
 			return -1;
@@ -911,10 +1057,24 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 			argv[optind]);
 		return ZAPVM_EXIT_USAGE;
 	}
-	if (o->initrd && !o->kernel) {
-		log_err("bench: --initrd needs --kernel");
+	if (!o->kernel && (o->initrd || o->cmdline || boot_given || o->rom ||
+			   until_given || o->guest_log)) {
+		log_err("bench: --initrd, --cmdline, --boot, --rom, --until and "
+			"--guest-log go with --kernel");
 		return ZAPVM_EXIT_USAGE;
 	}
+	if (o->kernel && o->sc->collect != boot__collect) {
+		log_err("bench %s: --kernel goes with the boot scenario only",
+			o->sc->name);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (o->kernel && o->args) {
+		log_err("bench boot: --args is for bootsim; give the kernel its "
+			"--cmdline");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (o->kernel)
+		o->sc = &linux_boot_scenario;
 	/* cow compares prefetch on and off unless told otherwise. */
 	if (o->sc->collect == cow__collect && o->prefetch[0] < 0) {
 		o->prefetch[0] = 1;
@@ -1017,13 +1177,6 @@ static int bench__check(const struct bench_host *h, const struct bench_opts *o)
 			ZAPVM_KNOB_ROOT_ZAP_4K);
 		return ZAPVM_EXIT_UNAVAILABLE;
 	}
-	if (o->kernel) {
-		log_err("bench %s --kernel: not supported yet: zapvm cannot "
-			"boot a Linux kernel (the builtin guest is used without "
-			"--kernel)",
-			o->sc->name);
-		return ZAPVM_EXIT_UNAVAILABLE;
-	}
 	for (unsigned int i = 0; i < o->nthp; i++) {
 		if (o->thp[i] == THP_ON && !strcmp(h->thp_enabled, "never"))
 			log_warn("--thp on: %s is [never]: no huge pages will "
@@ -1078,6 +1231,11 @@ struct bench {
 	char **argv; /* as given, before getopt_long() permuted it */
 	int argc;
 	char date[32];
+	/* boot --kernel */
+	enum linux_boot boot_mode; /* --boot, auto resolved */
+	struct json_object *linux_env; /* in the environment record */
+	char log_dir[4096]; /* the runs' console logs */
+	bool keep_logs; /* --guest-log: all; else only failed runs' */
 };
 
 static int bench__cells(struct bench *b)
@@ -1085,10 +1243,10 @@ static int bench__cells(struct bench *b)
 	const struct bench_opts *o = &b->o;
 	unsigned int n = o->nprefetch * o->nroot_zap * o->nmem * o->ncpus *
 			 o->nthp * o->npolicy;
-	uint64_t base;
+	uint64_t base = 0;
 	unsigned int k;
 
-	if (guest_base(b->guest, &base)) {
+	if (b->guest && guest_base(b->guest, &base)) {
 		log_err("bench: cannot read the builtin %s guest's image",
 			b->guest->name);
 		return ZAPVM_EXIT_SOFTWARE;
@@ -1121,7 +1279,7 @@ static int bench__cells(struct bench *b)
 	for (k = 0; k < n; k++) {
 		struct bench_cell *c = &b->cells[k];
 
-		if (c->mem < b->guest->min_mem) {
+		if (b->guest && c->mem < b->guest->min_mem) {
 			log_err("--mem %lluM: the %s guest needs at least "
 				"%lluM",
 				(unsigned long long)(c->mem >> 20),
@@ -1180,9 +1338,76 @@ static struct json_object *jnum(double v)
 	return isfinite(v) ? json_object_new_double(v) : NULL;
 }
 
+/*
+ * boot --kernel: stop the VM at the boot-done mark. A thread beside the
+ * vCPUs (struct vm_hook) polls for it; the faults counted between the mark
+ * and the stop land after boot-done, so they never count as boot faults.
+ */
+static int boot_watch__hook(struct vm *vm, void *opaque)
+{
+	const struct timespec tick = { 0, 2 * 1000 * 1000 };
+
+	while (!vm__stopping(vm)) {
+		bool done, idle;
+
+		pthread_mutex_lock(&vm->lock);
+		done = vm->boot_done;
+		idle = vm->live_vcpus == 0;
+		pthread_mutex_unlock(&vm->lock);
+		if (done) {
+			log_info("bench: boot-done: stopping the VM");
+			vm__stop(vm, ZAPVM_EXIT_OK);
+			break;
+		}
+		if (idle)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A Linux guest's run: its console and zapvm's messages go to @log, stdin
+ * is /dev/null (the console would read it, or put a terminal in raw mode).
+ */
+static int bench__linux_cfg(const struct bench_opts *o, const char *log,
+			    struct vm_config *cfg)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || null < 0) {
+		log_err("bench: console log %s: %s", log, strerror(errno));
+		return ZAPVM_EXIT_IOERR;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (dup2(null, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+	    dup2(fd, STDERR_FILENO) < 0) {
+		log_err("bench: console log %s: %s", log, strerror(errno));
+		return ZAPVM_EXIT_IOERR;
+	}
+	close(fd);
+	close(null);
+	cfg->kernel = o->kernel;
+	cfg->guest_name = o->kernel;
+	cfg->initrd = o->initrd;
+	cfg->cmdline = o->cmdline;
+	cfg->boot = o->boot;
+	cfg->quiet_guest = false;
+	/* Checked by the parent (linux__preflight). */
+	if (o->rom) {
+		if (rom_spec__parse(o->rom, &cfg->pci_rom))
+			return ZAPVM_EXIT_USAGE;
+		cfg->has_pci_rom = true;
+	}
+	return 0;
+}
+
 /* Never returns: runs @c once and writes a JSON result to @fd. */
 static void __attribute__((noreturn))
-bench__child(const struct bench *b, const struct bench_cell *c, int fd)
+bench__child(const struct bench *b, const struct bench_cell *c, int fd,
+	     const char *log)
 {
 	struct vm_config cfg = { .mem_size = c->mem,
 				 .ncpus = c->cpus,
@@ -1195,6 +1420,7 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	struct json_object *ph = json_object_new_array();
 	struct zap_probe zp = { 0 };
 	struct vm_hook hook = { zap_probe__hook, &zp };
+	struct vm_hook watch = { boot_watch__hook, NULL };
 	double v[MAX_METRICS];
 	struct vm_result res;
 	char spec[64];
@@ -1207,11 +1433,19 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	snprintf(spec, sizeof(spec), "builtin:%s", b->guest->name);
-	cfg.args = c->args[0] ? c->args : NULL;
-	ret = guest__resolve(spec, &cfg, &owned, true);
-	if (ret)
-		_exit(ret);
+	if (b->o.kernel) {
+		ret = bench__linux_cfg(&b->o, log, &cfg);
+		if (ret)
+			_exit(ret);
+		if (!b->o.until_poweroff)
+			cfg.hook = &watch;
+	} else {
+		snprintf(spec, sizeof(spec), "builtin:%s", b->guest->name);
+		cfg.args = c->args[0] ? c->args : NULL;
+		ret = guest__resolve(spec, &cfg, &owned, true);
+		if (ret)
+			_exit(ret);
+	}
 	if (b->o.sc->probe >= 0) {
 		zp.kind = (enum zap_probe_kind)b->o.sc->probe;
 		zp.ctl_gpa = c->ctl_gpa;
@@ -1223,6 +1457,23 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 	}
 	t0 = now_ns();
 	vm__run(&cfg, &res);
+	/* A boot that never got to boot-done has no boot figures. */
+	if (b->o.kernel && !res.exit_code && !res.boot_done_ns) {
+		log_err("bench: the guest stopped without a boot-done mark (no "
+			"'Run /init as init process' on the console, no write "
+			"to the boot-done port)");
+		res.exit_code = ZAPVM_EXIT_TIMEOUT;
+	} else if (b->o.kernel && res.exit_code == ZAPVM_EXIT_TIMEOUT) {
+		if (res.boot_done_ns)
+			log_err("bench: boot-done after %.3f ms, but no "
+				"poweroff within --timeout %llu s",
+				res.boot_done_ns / 1e6,
+				(unsigned long long)b->o.timeout_s);
+		else
+			log_err("bench: no boot-done mark within --timeout "
+				"%llu s",
+				(unsigned long long)b->o.timeout_s);
+	}
 	json_object_object_add(o, "vm_run_ms",
 			       json_object_new_double((now_ns() - t0) / 1e6));
 	json_object_object_add(o, "exit", json_object_new_int(res.exit_code));
@@ -1231,6 +1482,12 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd)
 			       json_object_new_double(res.wall_ns / 1e6));
 	json_object_object_add(o, "setup_ms",
 			       json_object_new_double(res.setup_ns / 1e6));
+	if (b->o.kernel)
+		json_object_object_add(
+			o, "boot_done_ms",
+			res.boot_done_ns ?
+				json_object_new_double(res.boot_done_ns / 1e6) :
+				NULL);
 	if (!res.exit_code) {
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			v[i] = NAN;
@@ -1289,6 +1546,7 @@ struct bench_job {
 	char *buf;
 	size_t len, cap;
 	uint64_t t0;
+	char *log; /* boot --kernel: the run's console log */
 };
 
 /* Knobs are host-wide: the runner sets them between groups of cells. */
@@ -1326,10 +1584,33 @@ static void bench__progress(const struct bench *b, unsigned int cell,
 	fflush(stderr);
 }
 
+/* The console log of a Linux guest's run, named after its cell. */
+static char *bench__log_path(const struct bench *b, unsigned int cell,
+			     unsigned int run)
+{
+	const struct bench_cell *c = &b->cells[cell];
+	char *path;
+
+	if (asprintf(&path, "%s/cell%u-%s-thp_%s-%lluM-%ucpu-run%u.log",
+		     b->log_dir, cell + 1, zap_policy__name(c->policy),
+		     thp_name(c->thp), (unsigned long long)(c->mem >> 20),
+		     c->cpus, run + 1) < 0)
+		return NULL;
+	return path;
+}
+
 static int bench__launch(struct bench *b, struct bench_job *j,
 			 const struct bench_job *jobs, unsigned int njobs)
 {
 	int p[2];
+
+	free(j->log);
+	j->log = NULL;
+	if (b->o.kernel) {
+		j->log = bench__log_path(b, j->cell, j->run);
+		if (!j->log)
+			return ZAPVM_EXIT_SOFTWARE;
+	}
 
 	if (pipe2(p, O_CLOEXEC)) {
 		log_err("bench: pipe: %s", strerror(errno));
@@ -1349,13 +1630,71 @@ static int bench__launch(struct bench *b, struct bench_job *j,
 		for (unsigned int i = 0; i < njobs; i++)
 			if (jobs[i].pid > 0)
 				close(jobs[i].fd);
-		bench__child(b, &b->cells[j->cell], p[1]);
+		bench__child(b, &b->cells[j->cell], p[1], j->log);
 	}
 	close(p[1]);
 	j->fd = p[0];
 	j->len = 0;
 	j->t0 = now_ns();
 	return 0;
+}
+
+/*
+ * Why a run failed, from its console log: the bench's own verdict if the
+ * child logged one, else the first error zapvm logged; "" if none.
+ */
+static void log_first_error(const char *path, char *buf, size_t len)
+{
+	static const char tag[] = "zapvm: error: ", own[] = "bench: ";
+	FILE *f = fopen(path, "re");
+	char line[512];
+
+	*buf = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *e = strstr(line, tag);
+
+		if (!e)
+			continue;
+		e += sizeof(tag) - 1;
+		e[strcspn(e, "\r\n")] = '\0';
+		if (!strncmp(e, own, sizeof(own) - 1)) {
+			snprintf(buf, len, "%s", e + sizeof(own) - 1);
+			break;
+		}
+		if (!*buf)
+			snprintf(buf, len, "%s", e);
+	}
+	fclose(f);
+}
+
+/*
+ * boot --kernel: every failed run gets a line and a record, with the error
+ * the child logged and where its console log is.
+ */
+static void bench__linux_failed(struct bench *b, struct bench_job *j,
+				const char *label, int code)
+{
+	struct bench_cell *c = &b->cells[j->cell];
+	struct json_object *r = json_object_new_object();
+	char why[400];
+
+	log_first_error(j->log, why, sizeof(why));
+	if (!*why)
+		snprintf(why, sizeof(why), "%s",
+			 code == ZAPVM_EXIT_TIMEOUT ? "no boot-done mark" :
+						      "see the console log");
+	log_err("bench: %s run %u failed (exit status %d): %s; console log "
+		"%s",
+		label, j->run + 1, code, why, j->log);
+	json_object_object_add(r, "run", json_object_new_int((int)j->run + 1));
+	json_object_object_add(r, "ok", json_object_new_boolean(false));
+	json_object_object_add(r, "exit", json_object_new_int(code));
+	json_object_object_add(r, "error", json_object_new_string(why));
+	json_object_object_add(r, "console_log",
+			       json_object_new_string(j->log));
+	json_object_array_add(c->runs, r);
 }
 
 /* Fold a finished job's result into its cell. */
@@ -1380,6 +1719,8 @@ static void bench__reap(struct bench *b, struct bench_job *j)
 	    (WIFSIGNALED(status) && bench_stop)) {
 		c->ninterrupted++;
 		json_object_put(r);
+		if (j->log && !b->keep_logs)
+			unlink(j->log);
 		return;
 	}
 	if (!WIFEXITED(status)) {
@@ -1395,7 +1736,9 @@ static void bench__reap(struct bench *b, struct bench_job *j)
 	}
 	b->done++;
 	if (code) {
-		if (!c->nfailed)
+		if (j->log)
+			bench__linux_failed(b, j, label, code);
+		else if (!c->nfailed)
 			log_err("bench: %s run %u failed with exit status %d",
 				label, j->run + 1, code);
 		c->nfailed++;
@@ -1419,6 +1762,14 @@ static void bench__reap(struct bench *b, struct bench_job *j)
 	c->job_ms_sum += (now_ns() - j->t0) / 1e6;
 	c->nok++;
 	json_object_object_add(r, "run", json_object_new_int((int)j->run + 1));
+	if (j->log) {
+		json_object_object_add(r, "ok", json_object_new_boolean(true));
+		json_object_object_add(
+			r, "console_log",
+			b->keep_logs ? json_object_new_string(j->log) : NULL);
+		if (!b->keep_logs)
+			unlink(j->log);
+	}
 	json_object_object_del(r, "iface");
 	json_object_object_add(
 		r, "zap_interface",
@@ -1556,8 +1907,10 @@ static int bench__run_all(struct bench *b)
 	bench__progress(b, 0, 0, true);
 	if (bench_stop)
 		b->interrupted = true;
-	for (unsigned int i = 0; i < MAX_JOBS; i++)
+	for (unsigned int i = 0; i < MAX_JOBS; i++) {
 		free(jobs[i].buf);
+		free(jobs[i].log);
+	}
 	free(order);
 	/* Leave the host's knobs as we found them. */
 	knob__restore(&b->host.prefetch);
@@ -1783,6 +2136,68 @@ static void pad(FILE *f, const char *s, int width)
 		fputc(' ', f);
 }
 
+/* The guest in one phrase, for the headers. */
+static void bench__guest_desc(const struct bench *b, char *buf, size_t len)
+{
+	const char *name;
+
+	if (b->guest) {
+		snprintf(buf, len, "builtin:%s", b->guest->name);
+		return;
+	}
+	name = strrchr(b->o.kernel, '/');
+	snprintf(buf, len, "Linux kernel %s, --boot %s",
+		 name ? name + 1 : b->o.kernel, linux_boot__name(b->boot_mode));
+}
+
+static void env_file(FILE *f, const char *what, struct json_object *rec)
+{
+	struct json_object *v;
+
+	if (!rec) {
+		fprintf(f, "%s none", what);
+		return;
+	}
+	if (json_object_object_get_ex(rec, "pattern_len", &v)) {
+		fprintf(f, "%s pattern:%s", what, json_object_get_string(v));
+		return;
+	}
+	fprintf(f, "%s %s (%s bytes, mtime %s, sha256 %s)", what,
+		json_object_get_string(json_object_object_get(rec, "path")),
+		json_object_get_string(json_object_object_get(rec, "size")),
+		json_object_get_string(json_object_object_get(rec, "mtime")),
+		json_object_get_string(json_object_object_get(rec, "sha256")) ?:
+			"n/a");
+}
+
+/* boot --kernel: the inputs of the environment record, as text lines. */
+static void bench__linux_env(const struct bench *b, FILE *f, const char *pfx)
+{
+	struct json_object *e = b->linux_env;
+
+	if (!e)
+		return;
+	fprintf(f, "%s", pfx);
+	env_file(f, "kernel:", json_object_object_get(e, "kernel"));
+	fprintf(f, "\n%s", pfx);
+	env_file(f, "initrd:", json_object_object_get(e, "initrd"));
+	fprintf(f, "\n%s", pfx);
+	env_file(f, "option ROM:", json_object_object_get(e, "option_rom"));
+	fprintf(f,
+		"\n%scmdline: '%s'%s; boot: %s; until: %s; console logs: "
+		"%s (%s)\n",
+		pfx,
+		json_object_get_string(json_object_object_get(e, "cmdline")),
+		b->o.cmdline ? "" : " (default)",
+		linux_boot__name(b->boot_mode),
+		b->o.until_poweroff ? "poweroff" : "boot-done", b->log_dir,
+		b->keep_logs ? "all kept" : "failed runs' kept");
+	fprintf(f,
+		"%sfloors: n/a (the frames a real kernel touches are not "
+		"known)\n",
+		pfx);
+}
+
 static void bench__print(const struct bench *b, FILE *f)
 {
 	const struct bench_scenario *sc = b->o.sc;
@@ -1790,9 +2205,11 @@ static void bench__print(const struct bench *b, FILE *f)
 	unsigned int per = b->o.npolicy;
 	char buf[96];
 
-	fprintf(f,
-		"zapvm bench %s (seed %s): builtin:%s, %u run(s) per cell%s\n",
-		sc->name, sc->seed, b->guest->name, b->o.runs,
+	char guest[512];
+
+	bench__guest_desc(b, guest, sizeof(guest));
+	fprintf(f, "zapvm bench %s (seed %s): %s, %u run(s) per cell%s\n",
+		sc->name, sc->seed, guest, b->o.runs,
 		b->interrupted ? ", INTERRUPTED: finished runs only" : "");
 	fprintf(f, "host %s, MMU %s (tdp_mmu %s), THP %s, zapvm %s\n",
 		b->host.kernel, b->host.mmu,
@@ -1800,8 +2217,18 @@ static void bench__print(const struct bench *b, FILE *f)
 		b->host.mmu_info.tdp_mmu     ? "Y" :
 					       "N",
 		b->host.thp_enabled, ZAPVM_VERSION);
-	fprintf(f, "faults are %s (vCPU stat pf_taken); mean ±sd\n\n",
+	bench__linux_env(b, f, "");
+	fprintf(f, "faults are %s (vCPU stat pf_taken); mean ±sd\n",
 		report__fault_kind(b->host.mmu));
+	if (b->o.kernel)
+		fprintf(f,
+			"boot faults: start to the boot-done mark; churn to "
+			"done: from the first run-time memslot change to it; "
+			"slot changes and memslot ms: before it; each run %s\n",
+			b->o.until_poweroff ?
+				"ran until the guest powered off" :
+				"was stopped at boot-done");
+	fputc('\n', f);
 
 	fprintf(f, "%-6s %-4s %-5s %-6s ", "mem", "cpus", "thp", "policy");
 	if (knobs)
@@ -1828,11 +2255,15 @@ static void bench__print(const struct bench *b, FILE *f)
 			pad(f, buf, 16);
 			fputc(' ', f);
 		}
-		for (unsigned int i = 0; i < c->nfloors; i++)
-			fprintf(f, "%s%s %.0f", i ? ", " : "",
-				c->floors[i].name,
-				floor__value(c, &c->floors[i]));
-		if (c->nfloors)
+		for (unsigned int i = 0; i < c->nfloors; i++) {
+			double fv = floor__value(c, &c->floors[i]);
+
+			fprintf(f, "%s%s ", i ? ", " : "", c->floors[i].name);
+			fprintf(f, isfinite(fv) ? "%.0f" : "n/a", fv);
+		}
+		if (c->nfloors && b->o.kernel)
+			fprintf(f, " (not known for a real kernel)");
+		else if (c->nfloors)
 			fprintf(f, " (%s)", c->floor_2m ? "2M" : "4K");
 		if (c->nfailed || c->ninterrupted)
 			fprintf(f, "  [%u failed, %u interrupted]", c->nfailed,
@@ -1865,10 +2296,12 @@ static void bench__print(const struct bench *b, FILE *f)
 				"[%.3f, %.3f]",
 				sc->metrics[i].name, s->n, s->mean, s->sd,
 				s->min, s->max, s->ci_lo, s->ci_hi);
-			if (fl)
+			if (fl && isfinite(floor__value(c, fl)))
 				fprintf(f, "  floor %.0f, excess %.0f",
 					floor__value(c, fl),
 					s->mean - floor__value(c, fl));
+			else if (fl)
+				fprintf(f, "  floor n/a");
 			fputc('\n', f);
 		}
 		if (c->nok && c->job_ms_sum > 0)
@@ -1923,6 +2356,38 @@ static int out__close(const char *opt, const char *path, const char *tmp,
 	return 0;
 }
 
+/* boot --kernel: a comment line per failed run, with why. */
+static void bench__csv_failed(const struct bench *b, FILE *f)
+{
+	for (unsigned int k = 0; b->o.kernel && k < b->ncells; k++) {
+		const struct bench_cell *c = &b->cells[k];
+		char label[160];
+
+		cell__label(c, label, sizeof(label));
+		for (size_t i = 0; i < json_object_array_length(c->runs); i++) {
+			struct json_object *r =
+				json_object_array_get_idx(c->runs, i);
+			struct json_object *ok;
+
+			if (!json_object_object_get_ex(r, "ok", &ok) ||
+			    json_object_get_boolean(ok))
+				continue;
+			fprintf(f,
+				"# failed run: %s run %d: exit status %d: %s; "
+				"console log %s\n",
+				label,
+				json_object_get_int(
+					json_object_object_get(r, "run")),
+				json_object_get_int(
+					json_object_object_get(r, "exit")),
+				json_object_get_string(
+					json_object_object_get(r, "error")),
+				json_object_get_string(json_object_object_get(
+					r, "console_log")));
+		}
+	}
+}
+
 static int bench__csv(const struct bench *b, const char *path)
 {
 	const struct bench_scenario *sc = b->o.sc;
@@ -1931,8 +2396,11 @@ static int bench__csv(const struct bench *b, const char *path)
 
 	if (!f)
 		return ZAPVM_EXIT_IOERR;
-	fprintf(f, "# zapvm %s bench %s (seed %s), builtin:%s\n", ZAPVM_VERSION,
-		sc->name, sc->seed, b->guest->name);
+	char guest[512];
+
+	bench__guest_desc(b, guest, sizeof(guest));
+	fprintf(f, "# zapvm %s bench %s (seed %s), %s\n", ZAPVM_VERSION,
+		sc->name, sc->seed, guest);
 	fprintf(f, "# command: %s\n", b->cmdline);
 	fprintf(f, "# date: %s\n", b->date);
 	fprintf(f,
@@ -1943,6 +2411,8 @@ static int bench__csv(const struct bench *b, const char *path)
 		b->host.mmu_info.tdp_mmu     ? "Y" :
 					       "N",
 		b->host.thp_enabled, b->host.slot_ok ? "yes" : "no");
+	bench__linux_env(b, f, "# ");
+	bench__csv_failed(b, f);
 	if (b->interrupted)
 		fprintf(f, "# interrupted: finished runs only\n");
 	fprintf(f, "kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,"
@@ -2016,8 +2486,9 @@ static struct json_object *bench__json(const struct bench *b)
 	json_object_object_add(o, "seed", json_object_new_string(sc->seed));
 	json_object_object_add(o, "description",
 			       json_object_new_string(sc->what));
-	json_object_object_add(o, "guest",
-			       json_object_new_string(b->guest->name));
+	json_object_object_add(
+		o, "guest",
+		json_object_new_string(b->guest ? b->guest->name : "linux"));
 	json_object_object_add(o, "runs_per_cell",
 			       json_object_new_int((int)b->o.runs));
 	json_object_object_add(o, "jobs", json_object_new_int((int)b->o.jobs));
@@ -2093,6 +2564,12 @@ static struct json_object *bench__json(const struct bench *b)
 		for (unsigned int i = 0; i < c->nfloors; i++) {
 			struct json_object *x = json_object_new_object();
 
+			if (b->o.kernel)
+				json_object_object_add(
+					x, "note",
+					json_object_new_string(
+						"n/a: the frames a real kernel "
+						"touches are not known"));
 			json_object_object_add(
 				x, "metric",
 				json_object_new_string(c->floors[i].metric));
@@ -2135,6 +2612,288 @@ static bool in_path(const char *name)
 		path += len + (path[len] == ':');
 	}
 	return false;
+}
+
+/* ---- boot --kernel: the inputs, checked once, and their record --------- */
+
+/*
+ * The SHA-256 of @path through sha256sum(1) (coreutils or busybox), or
+ * false where it is missing or fails; the size and mtime still identify
+ * the file.
+ */
+static bool file_sha256(const char *path, char *out, size_t len)
+{
+	char buf[160];
+	size_t n = 0;
+	int p[2], status;
+	pid_t pid;
+
+	if (len < 65 || !in_path("sha256sum") || pipe2(p, O_CLOEXEC))
+		return false;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(p[1], STDOUT_FILENO);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("sha256sum", "sha256sum", "--", path, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (pid > 0 && n < sizeof(buf) - 1) {
+		ssize_t r = read(p[0], buf + n, sizeof(buf) - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(p[0]);
+	buf[n] = '\0';
+	if (pid < 0)
+		return false;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || n < 64 ||
+	    strspn(buf, "0123456789abcdef") != 64)
+		return false;
+	snprintf(out, len, "%.64s", buf);
+	return true;
+}
+
+/* {path, name, size, mtime, sha256} of an input file that @st describes. */
+static struct json_object *file_record(const char *path, const struct stat *st)
+{
+	struct json_object *o = json_object_new_object();
+	const char *name = strrchr(path, '/');
+	char sum[65], mtime[32];
+	struct tm tm;
+
+	gmtime_r(&st->st_mtime, &tm);
+	strftime(mtime, sizeof(mtime), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "name",
+			       json_object_new_string(name ? name + 1 : path));
+	json_object_object_add(o, "size",
+			       json_object_new_uint64((uint64_t)st->st_size));
+	json_object_object_add(o, "mtime", json_object_new_string(mtime));
+	json_object_object_add(o, "sha256",
+			       file_sha256(path, sum, sizeof(sum)) ?
+				       json_object_new_string(sum) :
+				       NULL);
+	return o;
+}
+
+/* An input file the runs read: there, readable, a regular file. */
+static int input_file(const char *opt, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		log_err("%s %s: %s", opt, path, strerror(errno));
+		return errno_to_exit(err);
+	}
+	err = fstat(fd, st) ? -errno : 0;
+	close(fd);
+	if (err) {
+		log_err("%s %s: %s", opt, path, strerror(-err));
+		return ZAPVM_EXIT_NOINPUT;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		log_err("%s %s: not a regular file", opt, path);
+		return ZAPVM_EXIT_DATAERR;
+	}
+	return 0;
+}
+
+/*
+ * Check the kernel as its loader will (src/boot-linux*.c), so that a bad
+ * file is one line and 65 before any run, and resolve --boot auto.
+ */
+static int linux__check_kernel(struct bench *b)
+{
+	const char *path = b->o.kernel;
+	struct pvh_image *pvh = NULL;
+	enum linux_boot mode = b->o.boot;
+	struct bzimage bz;
+	char why[256];
+	uint8_t *img;
+	uint64_t len;
+	bool elf;
+	int ret;
+
+	ret = read_file(path, 1ULL << 30, &img, &len);
+	if (ret)
+		return errno_to_exit(ret);
+	elf = len >= 4 && !memcmp(img, "\177ELF", 4);
+	if (mode == BOOT_AUTO)
+		mode = elf ? BOOT_PVH : BOOT_64;
+	if (elf && mode != BOOT_PVH) {
+		snprintf(why, sizeof(why),
+			 "an ELF file (vmlinux); --boot %s needs a bzImage, a "
+			 "vmlinux boots with --boot pvh",
+			 linux_boot__name(mode));
+		ret = -ENOEXEC;
+	} else if (mode == BOOT_PVH) {
+		pvh = malloc(sizeof(*pvh));
+		ret = pvh ? pvh__parse(img, len, pvh, why, sizeof(why)) :
+			    -ENOMEM;
+	} else if (mode == BOOT_REAL) {
+		ret = bzimage__parse_real(img, len, &bz, why, sizeof(why));
+	} else {
+		ret = bzimage__parse(img, len, &bz, why, sizeof(why));
+	}
+	free(pvh);
+	free(img);
+	if (ret == -ENOMEM) {
+		log_err("--kernel %s: out of memory", path);
+		return ZAPVM_EXIT_SOFTWARE;
+	}
+	if (ret) {
+		log_err("--kernel %s: %s", path, why);
+		return ZAPVM_EXIT_DATAERR;
+	}
+	b->boot_mode = mode;
+	return 0;
+}
+
+/* The console logs' directory: --guest-log DIR, else a fresh one. */
+static int linux__log_dir(struct bench *b)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+
+	if (b->o.guest_log) {
+		b->keep_logs = true;
+		if (mkdir(b->o.guest_log, 0755) && errno != EEXIST) {
+			log_err("--guest-log %s: %s", b->o.guest_log,
+				strerror(errno));
+			return ZAPVM_EXIT_IOERR;
+		}
+		if (stat(b->o.guest_log, &st) || !S_ISDIR(st.st_mode)) {
+			log_err("--guest-log %s: not a directory",
+				b->o.guest_log);
+			return ZAPVM_EXIT_IOERR;
+		}
+		if (snprintf(b->log_dir, sizeof(b->log_dir), "%s",
+			     b->o.guest_log) >= (int)sizeof(b->log_dir) - 64) {
+			log_err("--guest-log %s: path too long",
+				b->o.guest_log);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	errno = 0;
+	if (snprintf(b->log_dir, sizeof(b->log_dir),
+		     "%s/zapvm-bench-boot.XXXXXX",
+		     tmp) >= (int)sizeof(b->log_dir) - 64 ||
+	    !mkdtemp(b->log_dir)) {
+		log_err("bench: a directory for the console logs in %s: %s",
+			tmp, errno ? strerror(errno) : "path too long");
+		return ZAPVM_EXIT_IOERR;
+	}
+	return 0;
+}
+
+/*
+ * bench boot --kernel: check the inputs (66 missing, 65 malformed, 64 a
+ * bad --rom) and record them for the environment block.
+ */
+static int linux__preflight(struct bench *b)
+{
+	const struct bench_opts *o = &b->o;
+	struct json_object *env = json_object_new_object();
+	struct rom_spec rom = { 0 };
+	struct stat st;
+	int ret;
+
+	ret = input_file("--kernel", o->kernel, &st);
+	if (!ret)
+		ret = linux__check_kernel(b);
+	if (ret)
+		goto err;
+	json_object_object_add(env, "kernel", file_record(o->kernel, &st));
+	if (o->initrd) {
+		ret = input_file("--initrd", o->initrd, &st);
+		if (ret)
+			goto err;
+		json_object_object_add(env, "initrd",
+				       file_record(o->initrd, &st));
+	} else {
+		json_object_object_add(env, "initrd", NULL);
+	}
+	/* The loader's default for a serial console (src/boot-linux.c). */
+	json_object_object_add(env, "cmdline",
+			       json_object_new_string(o->cmdline ?
+							      o->cmdline :
+							      "console=ttyS0"));
+	json_object_object_add(env, "cmdline_default",
+			       json_object_new_boolean(!o->cmdline));
+	json_object_object_add(
+		env, "boot",
+		json_object_new_string(linux_boot__name(b->boot_mode)));
+	json_object_object_add(
+		env, "boot_requested",
+		json_object_new_string(linux_boot__name(o->boot)));
+	if (o->rom) {
+		if (rom_spec__parse(o->rom, &rom) || rom.has_gpa ||
+		    strstr(o->rom, ",size=")) {
+			log_err("--rom '%s': expected a file or pattern:LEN "
+				"(the guest places the ROM BAR; no @GPA or "
+				"size=)",
+				o->rom);
+			ret = ZAPVM_EXIT_USAGE;
+			goto err;
+		}
+		if (rom.path) {
+			ret = input_file("--rom", rom.path, &st);
+			if (ret)
+				goto err;
+			json_object_object_add(env, "option_rom",
+					       file_record(rom.path, &st));
+		} else {
+			struct json_object *p = json_object_new_object();
+
+			json_object_object_add(
+				p, "pattern_len",
+				json_object_new_uint64(rom.pattern_len));
+			json_object_object_add(env, "option_rom", p);
+		}
+	} else {
+		json_object_object_add(env, "option_rom", NULL);
+	}
+	json_object_object_add(env, "until",
+			       json_object_new_string(o->until_poweroff ?
+							      "poweroff" :
+							      "boot-done"));
+	ret = linux__log_dir(b);
+	if (ret)
+		goto err;
+	json_object_object_add(env, "console_logs",
+			       json_object_new_string(b->log_dir));
+	json_object_object_add(env, "console_logs_kept",
+			       json_object_new_string(b->keep_logs ? "all" :
+								     "failed"
+								     " runs"));
+	rom_spec__free(&rom);
+	b->linux_env = env;
+	json_object_object_add(b->host.json, "linux_guest",
+			       json_object_get(env));
+	return 0;
+err:
+	rom_spec__free(&rom);
+	json_object_put(env);
+	return ret;
 }
 
 /* gnuplot single-quoted strings escape ' as ''. */
@@ -2318,6 +3077,10 @@ static void bench__free(struct bench *b)
 	free(b->cells);
 	free(b->argv);
 	json_object_put(b->host.json);
+	json_object_put(b->linux_env);
+	/* Only failed runs' logs are left: keep the directory for them. */
+	if (b->log_dir[0] && !b->keep_logs)
+		rmdir(b->log_dir);
 }
 
 int cmd_bench(int argc, char **argv)
@@ -2342,8 +3105,12 @@ int cmd_bench(int argc, char **argv)
 	ret = bench__check(&b.host, &b.o);
 	if (ret)
 		goto out;
-	b.guest = builtin__find(b.o.sc->guest);
-	if (!b.guest) {
+	if (b.o.kernel)
+		ret = linux__preflight(&b);
+	if (ret)
+		goto out;
+	b.guest = b.o.kernel ? NULL : builtin__find(b.o.sc->guest);
+	if (!b.guest && !b.o.kernel) {
 		log_err("bench: builtin guest %s missing", b.o.sc->guest);
 		ret = ZAPVM_EXIT_SOFTWARE;
 		goto out;

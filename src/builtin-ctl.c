@@ -95,13 +95,13 @@ static int recv_line(int fd, char **out)
 	return 0;
 }
 
-/* Remove the socket at @path if it is one: its VM is gone. */
+/* Remove the socket at @path if it is stale: its VM is gone. */
 static void remove_stale(const char *path)
 {
-	struct stat st;
+	int ret = control__remove_stale(path);
 
-	if (!lstat(path, &st) && S_ISSOCK(st.st_mode) && unlink(path))
-		log_debug("cannot remove %s: %s", path, strerror(errno));
+	if (ret)
+		log_debug("cannot remove %s: %s", path, strerror(-ret));
 }
 
 /*

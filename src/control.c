@@ -274,6 +274,14 @@ static int make_dir(const char *dir, int level)
 			dir, (unsigned int)geteuid());
 		return -EPERM;
 	}
+	/* Others could swap our socket for theirs and answer for this VM. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_msg(level,
+			"%s is writable by group or others (mode %04o): "
+			"refusing to put control sockets there",
+			dir, (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -285,6 +293,49 @@ static int bind_private(int fd, const struct sockaddr_un *sa)
 								       0;
 
 	umask(old);
+	return ret;
+}
+
+int control__remove_stale(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int dfd, fd, ret = 0;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	/*
+	 * A VM holds this lock from bind() to listen(), when its socket
+	 * refuses connections: ask again under it, or we unlink a live one.
+	 */
+	dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || flock(dfd, LOCK_EX)) {
+		ret = -errno;
+		goto out;
+	}
+	if (lstat(path, &st)) {
+		ret = errno == ENOENT ? 0 : -errno;
+		goto out;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	fd = control__connect(path, 1000);
+	if (fd >= 0) {
+		close(fd);
+		ret = -EADDRINUSE;
+	} else if (fd != -ECONNREFUSED) {
+		ret = fd;
+	} else if (unlink(path) && errno != ENOENT) {
+		ret = -errno;
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
 	return ret;
 }
 

@@ -818,6 +818,13 @@ static void vm__run_vcpus(struct vm *vm)
 		pthread_mutex_unlock(&vm->lock);
 		if (all_done)
 			break;
+		/*
+		 * Kick again: vm__stop() skips a vCPU whose thread runs but is
+		 * not marked started yet, and an AP waiting for SIPI never
+		 * leaves KVM_RUN on its own.
+		 */
+		if (vm__stopping(vm))
+			vm__kick_all(vm);
 		if (deadline) {
 			uint64_t now = now_ns();
 

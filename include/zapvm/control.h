@@ -79,16 +79,25 @@ int control__sock_path(const char *name, char *buf, size_t len);
  */
 int control__connect(const char *path, unsigned int timeout_ms);
 
+/*
+ * control__remove_stale - unlink the socket at @path if nothing listens on
+ * it, asking under the lock control__open() holds from bind() to listen().
+ * 0 when it is gone (or was never there), -EADDRINUSE when a VM listens,
+ * -EEXIST when @path is not a socket, or another -errno. Logs nothing.
+ */
+int control__remove_stale(const char *path);
+
 struct control;
 struct vm;
 
 /*
  * control__open - create the control socket of VM @name: make the
- * directory (0700, must be a directory owned by the caller), bind the
- * socket (0600) and listen. A stale socket (nothing listens) is replaced;
- * a live one is refused with -EADDRINUSE. Call it before other threads
- * exist (it changes the umask for the bind). Returns 0 or -errno after one
- * line logged at @level (LOG_ERR or LOG_WARN).
+ * directory (0700; it must be a directory owned by the caller and not
+ * writable by group or others, else -EPERM), bind the socket (0600) and
+ * listen. A stale socket (nothing listens) is replaced; a live one is
+ * refused with -EADDRINUSE. Call it before other threads exist (it changes
+ * the umask for the bind). Returns 0 or -errno after one line logged at
+ * @level (LOG_ERR or LOG_WARN).
  */
 int control__open(const char *name, int level, struct control **out);
 

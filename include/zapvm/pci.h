@@ -119,6 +119,8 @@ struct pci_dev {
 	bool rom_enabled;
 	uint64_t rom_gpa;
 	uint64_t bar_mapped[PCI_NUM_BARS]; /* address registered, 0 = none */
+	bool irq_asserted; /* what the device last passed pci__set_irq() */
+	bool intx_disabled; /* the command register's INTx Disable bit */
 };
 
 /* The host bridge; in the device table before every PCI device. */
@@ -141,7 +143,9 @@ uint64_t pci__bar_addr(struct pci_dev *d, unsigned int bar);
 /*
  * pci__irq_line - the ISA/IOAPIC line INTx of @d is wired to (written into
  * its interrupt-line register and described in the MP table); -1 without
- * irq_pin. pci__set_irq() drives it (level-triggered, active high).
+ * irq_pin. pci__set_irq() asserts or deasserts @d's INTx: the line is high
+ * while any device on it asserts with INTx Disable clear in its command
+ * register (level-triggered, active high, shared as on a real board).
  */
 int pci__irq_line(const struct pci_dev *d);
 int pci__set_irq(struct pci_dev *d, int level);

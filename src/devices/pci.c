@@ -3,10 +3,12 @@
  * PCI bus 0 behind configuration mechanism #1, the host bridge at 00:00.0,
  * and the BAR decoding of the devices on it (see include/zapvm/pci.h).
  *
- * Two locks: cfg_lock guards config space, the conf1 address and the
+ * Three locks: cfg_lock guards config space, the conf1 address and the
  * decoded BARs and is never held while a device callback runs; update_lock
  * serialises config writes with the rom_update()/cfg_write() calls they
- * cause, so a device sees its ROM BAR changes in the guest's order.
+ * cause, so a device sees its ROM BAR changes in the guest's order;
+ * irq_lock (innermost, taken under a device's own lock) guards the INTx
+ * state and orders the KVM_IRQ_LINE calls of devices sharing a line.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +26,7 @@
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_IO 0x1
 #define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_INTX_DISABLE 0x400
 #define PCI_COMMAND_WMASK 0x0547 /* IO, MEM, MASTER, PARITY, SERR, INTX_DIS */
 #define PCI_STATUS 0x06
 #define PCI_STATUS_CAP_LIST 0x10
@@ -40,6 +43,7 @@ struct pci {
 	struct vm *vm;
 	pthread_mutex_t cfg_lock;
 	pthread_mutex_t update_lock;
+	pthread_mutex_t irq_lock;
 	uint32_t conf1_addr;
 	struct pci_dev *slots[PCI_MAX_SLOTS];
 	/* What the last rom_update() of each slot said. */
@@ -222,13 +226,34 @@ static struct pci_dev *pci__select(struct pci *pci, uint32_t addr)
 	return pci->slots[(addr >> 11) & 0x1f];
 }
 
+/*
+ * Drive INTx line @line high while any device wired to it asserts with INTx
+ * Disable clear. irq_lock held. KVM_IRQ_LINE from userspace has a single
+ * source per line, so a shared line must be merged here: one device's
+ * deassert must not drop another's level.
+ */
+static int pci__drive_line(struct pci *pci, int line)
+{
+	int level = 0;
+
+	for (unsigned int s = 0; s < PCI_MAX_SLOTS; s++) {
+		const struct pci_dev *d = pci->slots[s];
+
+		if (d && d->irq_asserted && !d->intx_disabled &&
+		    pci__irq_line(d) == line)
+			level = 1;
+	}
+	return vm__irq_line(pci->vm, (unsigned int)line, level);
+}
+
 static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 			  const uint8_t *data, uint32_t len)
 {
 	struct pci_dev *d;
 	unsigned int off;
 	uint32_t val = 0;
-	bool rom_changed = false, enabled = false;
+	bool rom_changed = false, enabled = false, intx_off = false;
+	bool intx_changed = false;
 	uint64_t gpa = 0;
 	int ret = 0;
 
@@ -242,6 +267,9 @@ static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 		pci__cfg_store(d, off, len, val);
 		if (off < PCI_HEADER_END)
 			rom_changed = pci__decode(pci, d);
+		intx_off = cfg_get(d, PCI_COMMAND, 2) &
+			   PCI_COMMAND_INTX_DISABLE;
+		intx_changed = intx_off != d->intx_disabled;
 		if (rom_changed) {
 			enabled = d->rom_enabled;
 			gpa = d->rom_gpa;
@@ -250,6 +278,14 @@ static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 		}
 	}
 	pthread_mutex_unlock(&pci->cfg_lock);
+	if (intx_changed) {
+		pthread_mutex_lock(&pci->irq_lock);
+		d->intx_disabled = intx_off;
+		/* A failure was reported when the device asserted. */
+		if (d->irq_asserted)
+			pci__drive_line(pci, pci__irq_line(d));
+		pthread_mutex_unlock(&pci->irq_lock);
+	}
 	if (rom_changed && d->rom_update)
 		ret = d->rom_update(d, enabled, gpa, d->opaque);
 	if (d && off >= PCI_HEADER_END && d->cfg_write)
@@ -469,6 +505,8 @@ static int pci__setup(struct pci *pci, struct pci_dev *d, unsigned int slot)
 	d->rom_enabled = false;
 	d->rom_gpa = 0;
 	memset(d->bar_mapped, 0, sizeof(d->bar_mapped));
+	d->irq_asserted = false;
+	d->intx_disabled = false;
 	pci->rom_told[slot] = false;
 	pci->rom_told_gpa[slot] = 0;
 	return 0;
@@ -523,8 +561,15 @@ void pci__unregister(struct pci_dev *d)
 		return;
 	pthread_mutex_lock(&pci->update_lock);
 	pthread_mutex_lock(&pci->cfg_lock);
-	if (d->slot < PCI_MAX_SLOTS && pci->slots[d->slot] == d)
+	pthread_mutex_lock(&pci->irq_lock);
+	if (d->slot < PCI_MAX_SLOTS && pci->slots[d->slot] == d) {
 		pci->slots[d->slot] = NULL;
+		/* Do not leave a shared line asserted for a device now gone. */
+		if (d->irq_asserted && !d->intx_disabled)
+			pci__drive_line(pci, pci__irq_line(d));
+	}
+	d->irq_asserted = false;
+	pthread_mutex_unlock(&pci->irq_lock);
 	memset(d->bar_mapped, 0, sizeof(d->bar_mapped));
 	d->rom_enabled = false;
 	pthread_mutex_unlock(&pci->cfg_lock);
@@ -551,11 +596,16 @@ int pci__irq_line(const struct pci_dev *d)
 
 int pci__set_irq(struct pci_dev *d, int level)
 {
-	int line = pci__irq_line(d);
+	struct pci *pci = d->vm ? d->vm->pci : NULL;
+	int line = pci__irq_line(d), ret;
 
-	if (line < 0 || !d->vm)
+	if (line < 0 || !pci)
 		return -EINVAL;
-	return vm__irq_line(d->vm, (unsigned int)line, level);
+	pthread_mutex_lock(&pci->irq_lock);
+	d->irq_asserted = level != 0;
+	ret = pci__drive_line(pci, line);
+	pthread_mutex_unlock(&pci->irq_lock);
+	return ret;
 }
 
 static void pci__exit(struct vm *vm, void *priv)
@@ -575,6 +625,7 @@ static void pci__exit(struct vm *vm, void *priv)
 	vm->pci = NULL;
 	pthread_mutex_destroy(&pci->cfg_lock);
 	pthread_mutex_destroy(&pci->update_lock);
+	pthread_mutex_destroy(&pci->irq_lock);
 	free(pci);
 }
 
@@ -588,6 +639,7 @@ static int pci__init(struct vm *vm, void **priv)
 	pci->vm = vm;
 	pthread_mutex_init(&pci->cfg_lock, NULL);
 	pthread_mutex_init(&pci->update_lock, NULL);
+	pthread_mutex_init(&pci->irq_lock, NULL);
 	if (vm->pci_window_set) {
 		pci->mmio_base = vm->pci_mmio_base;
 		pci->mmio_end = vm->pci_mmio_end;

@@ -2,8 +2,10 @@
 # zapvm bench with tiny sizes: the runnable scenarios write a table, CSV and
 # JSON with the environment; bad values are usage errors; what the host
 # cannot run is refused with "not supported" and 69; Ctrl-C keeps results.
+# bench boot --kernel uses the stand-in bzImage $LINUX_STUB (linux-stub.S).
 . "$(dirname "$0")/lib.sh"
 require_kvm
+exec </dev/null # a Linux guest's console reads stdin; never a terminal here
 
 "$ZAPVM" caps --json >"$TMP/caps.json" || { echo "Bail out! caps failed"; exit 1; }
 slot_ok=$(sed -n 's/.*"policy_slot": *\(true\|false\).*/\1/p' "$TMP/caps.json")
@@ -17,6 +19,27 @@ csv_val() {
 
 t_has() { # DESC FILE PATTERN
 	if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; diag "$2"; fi
+}
+
+# csv_ok FILE SCENARIO POLICY METRIC...: each metric has a cell row with
+# n >= 1 and a finite mean and minimum >= 0.
+csv_ok() {
+	f=$1 sc=$2 pol=$3
+	shift 3
+	for m in "$@"; do
+		if awk -F, -v s="$sc" -v p="$pol" -v m="$m" '
+			$1 == "cell" && $2 == s && $3 == p && $10 == m {
+				ok = $11 >= 1 && $12 ~ /^[0-9.e+-]+$/ &&
+				     $14 ~ /^[0-9.e+-]+$/ && $12 >= 0 &&
+				     $14 >= 0 && $12 != "nan" && $12 != "inf"
+			}
+			END { exit !ok }' "$f"; then
+			pass "$sc $pol: $m finite and >= 0"
+		else
+			fail "$sc $pol: $m finite and >= 0"
+			grep ",$m," "$f" | sed 's/^/# /'
+		fi
+	done
 }
 
 # ---- boot ----
@@ -51,6 +74,165 @@ else
 	t_run "bench --policy slot refused: 69" 69 "not supported on this host" \
 		-- bench boot --runs 1 --mem 32M --policy slot
 fi
+
+# ---- boot --kernel: the stand-in kernel ----
+if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
+	stub=$LINUX_STUB
+	# Console logs without --guest-log go to a directory in $TMPDIR.
+	saved_tmpdir=${TMPDIR-}
+	mkdir "$TMP/tmpdir" && export TMPDIR="$TMP/tmpdir"
+	npol=$(echo "$policies" | tr ',' '\n' | wc -l)
+	kb_metrics="faults_boot faults_to_churn faults_churn_to_boot faults_after_boot faults_total faults_after_churn memslot_changes_boot memslot_ms_boot memslot_changes memslot_ms boot_ms wall_ms"
+	t_run "bench boot --kernel stub, 2 runs" 0 "" -- bench boot \
+		--kernel "$stub" --cmdline "console=ttyS0 stub=init" --runs 2 \
+		--mem 64M --policy "$policies" --timeout 60 \
+		--guest-log "$TMP/logs" --csv "$TMP/kb.csv" --json "$TMP/kb.json"
+	if grep -q "zapvm-stub" "$TMP/out" "$TMP/err"; then
+		fail "kernel: the guest console is kept off the terminal"
+	else
+		pass "kernel: the guest console is kept off the terminal"
+	fi
+	t_has "kernel: table names the kernel" "$TMP/out" \
+		"Linux kernel linux-stub.bzImage, --boot 64"
+	t_has "kernel: table has an all row" "$TMP/out" "^64M +1 +off +all +[0-9]"
+	t_has "kernel: floors are n/a" "$TMP/out" \
+		"boot n/a, total n/a \\(not known for a real kernel\\)"
+	for pol in $(echo "$policies" | tr ',' ' '); do
+		csv_ok "$TMP/kb.csv" boot "$pol" $kb_metrics
+		nruns=$(csv_val "$TMP/kb.csv" "$pol" faults_boot 11)
+		t_cmp "kernel $pol: 2 runs in faults_boot" "${nruns:-0}" -eq 2
+		bmin=$(csv_val "$TMP/kb.csv" "$pol" boot_ms 14)
+		awk -v d="$bmin" 'BEGIN { exit !(d > 0) }' &&
+			pass "kernel $pol: boot-done reached in every run ($bmin ms)" ||
+			fail "kernel $pol: boot-done reached in every run ($bmin ms)"
+		fb=$(csv_val "$TMP/kb.csv" "$pol" faults_boot 12)
+		ft=$(csv_val "$TMP/kb.csv" "$pol" faults_total 12)
+		t_cmp "kernel $pol: boot faults <= total faults" "${fb%.*}" -le "${ft%.*}"
+		fl=$(csv_val "$TMP/kb.csv" "$pol" faults_boot 18)
+		[ -z "$fl" ] && pass "kernel $pol: no floor invented" ||
+			fail "kernel $pol: no floor invented (floor '$fl')"
+	done
+	size=$(wc -c <"$stub" | tr -d ' ')
+	t_has "kernel: CSV records the kernel and its size" "$TMP/kb.csv" \
+		"^# kernel: .*linux-stub\\.bzImage \\($size bytes, mtime [0-9T:-]+Z, sha256 "
+	if command -v sha256sum >/dev/null 2>&1; then
+		sum=$(sha256sum "$stub" | cut -d' ' -f1)
+		t_has "kernel: CSV records its sha256" "$TMP/kb.csv" "sha256 $sum\\)"
+		t_has "kernel: JSON records its sha256" "$TMP/kb.json" "\"sha256\": \"$sum\""
+	fi
+	t_has "kernel: CSV records cmdline and boot mode" "$TMP/kb.csv" \
+		"^# cmdline: 'console=ttyS0 stub=init'; boot: 64; until: boot-done"
+	t_has "kernel: CSV records no initrd" "$TMP/kb.csv" "^# initrd: none"
+	for k in '"linux_guest"' '"kernel"' '"size"' '"mtime"' '"cmdline"' \
+		'"boot"' '"initrd"' '"option_rom"' '"boot_done_ms"' '"phases"' \
+		'"faults_boot"' '"boot_ms"' '"floors"'; do
+		t_has "kernel: JSON has $k" "$TMP/kb.json" "$k:"
+	done
+	t_has "kernel: JSON boot mode 64" "$TMP/kb.json" '"boot": "64"'
+	t_has "kernel: JSON has a boot-done phase" "$TMP/kb.json" '"name": "boot-done"'
+	ok_cells=$(grep -c '"runs_ok": 2' "$TMP/kb.json")
+	t_cmp "kernel: every cell has 2 runs ok" "$ok_cells" -eq "$npol"
+	t_has "kernel: JSON says the floor is unknown" "$TMP/kb.json" \
+		'"frames_4k": null'
+	nlogs=$(ls "$TMP/logs" | grep -c '\.log$')
+	t_cmp "kernel: --guest-log keeps a console log per run" "$nlogs" -eq $((2 * npol))
+	if grep -q "Run /init as init process" "$TMP/logs"/cell1-*-run1.log; then
+		pass "kernel: the console log has the guest's output"
+	else
+		fail "kernel: the console log has the guest's output"
+	fi
+
+	# An initrd and an option ROM, recorded; the guest powers off itself.
+	printf 'zapvm-initrd\n' >"$TMP/initrd"
+	printf 'zapvm-rom' >"$TMP/rom.bin"
+	t_run "bench boot --kernel --initrd --rom --until poweroff" 0 "" -- \
+		bench boot --kernel "$stub" --initrd "$TMP/initrd" \
+		--rom "$TMP/rom.bin" --cmdline "stub=init" --until poweroff \
+		--runs 1 --mem 64M --policy all --timeout 60 --csv "$TMP/kb2.csv" \
+		--json "$TMP/kb2.json"
+	t_has "kernel: CSV records the initrd" "$TMP/kb2.csv" \
+		"^# initrd: .*/initrd \\(13 bytes, mtime "
+	t_has "kernel: CSV records the option ROM" "$TMP/kb2.csv" \
+		"^# option ROM: .*/rom\\.bin \\(9 bytes, "
+	t_has "kernel: CSV records --until poweroff" "$TMP/kb2.csv" "until: poweroff"
+	csv_ok "$TMP/kb2.csv" boot all faults_boot faults_after_boot boot_ms
+	t_run "bench boot --kernel, boot-done on the port" 0 "" -- bench boot \
+		--kernel "$stub" --cmdline "stub=bootport" --runs 1 --mem 64M \
+		--policy all --timeout 60 --csv "$TMP/kb3.csv"
+	csv_ok "$TMP/kb3.csv" boot all faults_boot boot_ms
+	if [ -z "$(ls -A "$TMPDIR")" ]; then
+		pass "kernel: runs that succeed leave no console log behind"
+	else
+		fail "kernel: runs that succeed leave no console log behind"
+		ls -lR "$TMPDIR" | diag
+	fi
+
+	# Runs that never reach boot-done fail, each with one clear line.
+	t_run "kernel that never reaches boot-done: exit 124" 124 \
+		"run 1 failed \\(exit status 124\\): no boot-done mark within --timeout 2 s; console log /" \
+		-- bench boot --kernel "$stub" --cmdline "stub=hang" --runs 1 \
+		--mem 64M --policy all --timeout 2 --csv "$TMP/hang.csv" \
+		--json "$TMP/hang.json"
+	one_line "never boot-done"
+	t_has "never boot-done: the table counts the failed run" "$TMP/out" \
+		"\\[1 failed, 0 interrupted\\]"
+	t_has "never boot-done: JSON records the failed run" "$TMP/hang.json" \
+		'"runs_failed": 1'
+	t_has "never boot-done: JSON run not ok" "$TMP/hang.json" '"ok": false'
+	t_has "never boot-done: no figure" "$TMP/hang.csv" \
+		"^cell,boot,all,off,64,1,-,-,[^,]*,faults_boot,0,,"
+	t_has "never boot-done: CSV says why" "$TMP/hang.csv" \
+		"^# failed run: .* run 1: exit status 124: no boot-done mark"
+	hlog=$(sed -n 's/.*console log \(\/.*\.log\)$/\1/p' "$TMP/err")
+	case $hlog in "$TMPDIR"/zapvm-bench-boot.*) ;; *) hlog= ;; esac
+	[ -n "$hlog" ] && [ -s "$hlog" ] &&
+		pass "never boot-done: its console log is kept" ||
+		fail "never boot-done: its console log is kept ($hlog)"
+	t_run "kernel that powers off before boot-done: exit 124" 124 \
+		"run 1 failed \\(exit status 124\\): the guest stopped without a boot-done mark" \
+		-- bench boot --kernel "$stub" --cmdline "stub=poweroff" \
+		--runs 1 --mem 64M --policy all --timeout 30
+	one_line "powers off before boot-done"
+	t_run "kernel panic before boot-done: exit 103" 103 \
+		"run 1 failed \\(exit status 103\\): the guest kernel panicked" \
+		-- bench boot --kernel "$stub" --cmdline "stub=panic" --runs 1 \
+		--mem 64M --policy all --timeout 30
+
+	# Bad inputs: one line, before any run.
+	t_run "bench --kernel missing: 66" 66 "No such file" -- bench boot \
+		--kernel "$TMP/nope" --runs 1
+	one_line "bench --kernel missing"
+	[ ! -s "$TMP/out" ] && pass "bench --kernel missing: no table" ||
+		fail "bench --kernel missing: no table"
+	if [ -n "$saved_tmpdir" ]; then TMPDIR=$saved_tmpdir; else unset TMPDIR; fi
+	printf 'not a kernel\n' >"$TMP/bad"
+	t_run "bench --kernel not a bzImage: 65" 65 "--kernel .*bad: " -- \
+		bench boot --kernel "$TMP/bad" --runs 1
+	one_line "bench --kernel not a bzImage"
+	t_run "bench --kernel, --boot pvh with a bzImage: 65" 65 "not an ELF" \
+		-- bench boot --kernel "$stub" --boot pvh --runs 1
+	t_run "bench --initrd missing: 66" 66 "--initrd .*No such file" -- \
+		bench boot --kernel "$stub" --initrd "$TMP/nope" --runs 1
+	t_run "bench --rom missing: 66" 66 "--rom .*No such file" -- \
+		bench boot --kernel "$stub" --rom "$TMP/nope" --runs 1
+	t_run "bench --rom with @GPA: 64" 64 "--rom" -- bench boot \
+		--kernel "$stub" --rom "pattern:4K@0x100000" --runs 1
+	t_run "bench --until bogus: 64" 64 "--until" -- bench boot \
+		--kernel "$stub" --until bogus
+	t_run "bench --args with --kernel: 64" 64 "--cmdline" -- bench boot \
+		--kernel "$stub" --args "ws=1"
+	t_run "bench memslot --kernel: 64" 64 "boot scenario only" -- \
+		bench memslot --kernel "$stub"
+else
+	pass "# SKIP bench boot --kernel: LINUX_STUB does not name the stub"
+fi
+t_run "bench --initrd without --kernel: 64" 64 "go with --kernel" -- \
+	bench boot --initrd /dev/null
+one_line "bench --initrd without --kernel"
+t_run "bench --cmdline without --kernel: 64" 64 "go with --kernel" -- \
+	bench boot --cmdline x
+t_run "bench --rom without --kernel: 64" 64 "go with --kernel" -- \
+	bench boot --rom pattern:4K
 
 # ---- memslot ----
 t_run "bench memslot, 2 runs, 32M, 2 vCPUs, 2 jobs" 0 "" -- bench memslot \
@@ -96,26 +278,6 @@ t_run "--prefetch maybe" 64 "--prefetch" -- bench boot --prefetch maybe
 t_run "--root-zap 2m" 64 "--root-zap" -- bench boot --root-zap 2m
 
 # ---- vcpustall: runs on any MMU ----
-# csv_ok FILE SCENARIO POLICY METRIC...: each metric has a cell row with
-# n >= 1 and a finite mean and minimum >= 0.
-csv_ok() {
-	f=$1 sc=$2 pol=$3
-	shift 3
-	for m in "$@"; do
-		if awk -F, -v s="$sc" -v p="$pol" -v m="$m" '
-			$1 == "cell" && $2 == s && $3 == p && $10 == m {
-				ok = $11 >= 1 && $12 ~ /^[0-9.e+-]+$/ &&
-				     $14 ~ /^[0-9.e+-]+$/ && $12 >= 0 &&
-				     $14 >= 0 && $12 != "nan" && $12 != "inf"
-			}
-			END { exit !ok }' "$f"; then
-			pass "$sc $pol: $m finite and >= 0"
-		else
-			fail "$sc $pol: $m finite and >= 0"
-			grep ",$m," "$f" | sed 's/^/# /'
-		fi
-	done
-}
 vs_metrics="max_gap_ms gaps_over_1ms quiet_gap_ms delete_ms readd_ms sampler_max_ms sptes_4k wall_ms"
 t_run "bench vcpustall, 2 runs, 32M" 0 "" -- bench vcpustall --runs 2 \
 	--mem 32M --policy "$policies" --csv "$TMP/vs.csv" --json "$TMP/vs.json"

@@ -5,11 +5,19 @@
  * with a reason, never a crash.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "zapvm/control.h"
+#include "zapvm/log.h"
 
 static int parse(const char *s, struct control_req *req, char *why)
 {
@@ -37,6 +45,109 @@ static void bad(const char *s, int err, const char *reason)
 	ok(ret == err && strstr(why, reason), "rejects %s: %s", s, reason);
 	if (ret != err || !strstr(why, reason))
 		printf("#   got %d '%s'\n", ret, why);
+}
+
+/* A socket bound at @path; listening if @listening. The fd, or -1. */
+static int bound(const char *path, bool listening)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (listening && listen(fd, 1))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The runtime directory: only a private one holds sockets, and clients
+ * remove a socket as stale only under the lock a starting VM holds from
+ * bind() to listen(), while its socket refuses connections.
+ */
+static void test_runtime_dir(void)
+{
+	char tmpl[] = "/tmp/zapvm-test-control-XXXXXX", dir[128], path[160];
+	struct control *c = NULL;
+	int ready[2], done[2], fd, ret;
+	struct stat st;
+	pid_t pid;
+	char b;
+
+	if (!mkdtemp(tmpl)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	setenv("XDG_RUNTIME_DIR", tmpl, 1);
+	snprintf(dir, sizeof(dir), "%s/zapvm", tmpl);
+	snprintf(path, sizeof(path), "%s/t.sock", dir);
+	mkdir(dir, 0700);
+	chmod(dir, 0733);
+	ret = control__open("t", LOG_WARN, &c);
+	ok(ret == -EPERM && !c && lstat(path, &st),
+	   "a group/other-writable control directory is refused");
+	chmod(dir, 0700);
+	ret = control__open("t", LOG_WARN, &c);
+	ok(!ret && c && !lstat(path, &st) && S_ISSOCK(st.st_mode) &&
+		   (st.st_mode & 0777) == 0600,
+	   "a private one gets a 0600 socket");
+	ok(control__remove_stale(path) == -EADDRINUSE && !lstat(path, &st),
+	   "a live socket is not stale");
+	control__close(c);
+	ok(lstat(path, &st) && errno == ENOENT, "control__close removes it");
+
+	fd = bound(path, false);
+	if (fd >= 0)
+		close(fd);
+	ok(fd >= 0 && control__remove_stale(path) == 0 && lstat(path, &st),
+	   "a socket nobody listens on is removed");
+	ok(control__remove_stale(path) == 0, "a missing one is fine");
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	ok(control__remove_stale(path) == -EEXIST && !lstat(path, &st),
+	   "a file that is not a socket stays");
+	unlink(path);
+
+	/* A VM between bind() and listen(), under the directory lock. */
+	if (pipe(ready) || pipe(done)) {
+		ok(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int lfd = bound(path, false);
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+		if (lfd < 0 || dfd < 0 || flock(dfd, LOCK_EX))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		if (listen(lfd, 1))
+			_exit(1);
+		close(dfd);
+		/* Hold the socket until the parent has looked. */
+		if (read(done[0], &b, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	ret = read(ready[0], &b, 1) == 1 ? control__remove_stale(path) : -1;
+	ok(ret == -EADDRINUSE && !lstat(path, &st),
+	   "a socket bound but not yet listening is not removed (got %d)", ret);
+	if (write(done[1], "x", 1) != 1)
+		ok(0, "write");
+	waitpid(pid, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
+	close(done[0]);
+	close(done[1]);
+	unlink(path);
+	rmdir(dir);
+	rmdir(tmpl);
 }
 
 int main(void)
@@ -126,5 +237,6 @@ int main(void)
 	for (int c = CTL_INFO; c <= CTL_POLICY; c++)
 		ok(control__cmd_name(c) != NULL, "command %d has a name", c);
 	ok(control__cmd_name(CTL_POLICY + 1) == NULL, "no name out of range");
+	test_runtime_dir();
 	return tap_done();
 }

@@ -2,11 +2,17 @@
 /*
  * The PCI core's config-space logic on a fake VM (no /dev/kvm): conf1,
  * BAR sizing, decoding and refusals, the ROM BAR's rom_update() calls,
- * read-only bits, functions that do not exist, registration errors.
+ * read-only bits, functions that do not exist, registration errors, and
+ * INTx on shared lines (KVM_IRQ_LINE caught by the ioctl() below).
  */
 #include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "zapvm/bzimage.h"
@@ -20,6 +26,28 @@
 
 static struct vm vm;
 static struct vm_config cfg;
+
+#define FAKE_VM_FD 1000 /* never a real descriptor here */
+static int line_level[24]; /* the last KVM_IRQ_LINE level of each line */
+
+/* Interposes on libc's: records KVM_IRQ_LINE on the fake VM fd. */
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd == FAKE_VM_FD && req == KVM_IRQ_LINE) {
+		const struct kvm_irq_level *l = arg;
+
+		if (l->irq < 24)
+			line_level[l->irq] = l->level;
+		return 0;
+	}
+	return (int)syscall(SYS_ioctl, fd, req, arg);
+}
 
 struct fake {
 	struct pci_dev pci;
@@ -162,6 +190,7 @@ int main(void)
 	bus__init(&vm.pio, "pio");
 	bus__init(&vm.mmio, "mmio");
 	vm.cfg = &cfg;
+	vm.vm_fd = FAKE_VM_FD;
 	vm.pci_window_set = true;
 	vm.pci_mmio_base = WIN;
 	vm.pci_mmio_end = WIN_END;
@@ -356,6 +385,35 @@ int main(void)
 	cfg_wr(sa, 0x3c, 1, 0x0a);
 	is_int(a.cfg_calls, n, "no cfg_write for header writes");
 	is_int(cfg_rd(sa, 0xfc, 4), 0, "unused config space reads 0");
+
+	/* INTx: line 10 is shared by slots 1 and 3; INTx Disable masks. */
+	cfg_wr(sa, 4, 2, 0x0003); /* INTx Disable clear again */
+	fake_init(&c, "c", 3);
+	is_int(pci__register(&vm, &c.pci), 0, "device c registers");
+	is_int(pci__irq_line(&c.pci), 10, "c (slot 3) shares line 10 with a");
+	is_int(pci__set_irq(&a.pci, 1), 0, "a asserts INTA#");
+	is_int(line_level[10], 1, "line 10 high");
+	pci__set_irq(&c.pci, 1);
+	pci__set_irq(&a.pci, 0);
+	is_int(line_level[10], 1, "a deasserts, c still asserts: line high");
+	cfg_wr(BDF(0, c.pci.slot, 0), 4, 2, 0x0400);
+	is_int(line_level[10], 0, "c's INTx Disable set: line low");
+	pci__set_irq(&a.pci, 1);
+	is_int(line_level[10], 1, "a asserts again: high");
+	pci__set_irq(&a.pci, 0);
+	is_int(line_level[10], 0, "a deasserts, c disabled: low");
+	cfg_wr(BDF(0, c.pci.slot, 0), 4, 2, 0x0000);
+	is_int(line_level[10], 1,
+	       "c's INTx Disable cleared: its level is back");
+	pci__set_irq(&b.pci, 1);
+	is_int(line_level[11], 1, "b (slot 2) drives line 11");
+	pci__set_irq(&c.pci, 0);
+	is_int(line_level[10], 0, "c deasserts: line 10 low");
+	ok(line_level[11] == 1, "... line 11 unaffected");
+	pci__set_irq(&c.pci, 1);
+	pci__unregister(&c.pci);
+	is_int(line_level[10], 0, "c unregistered while asserting: line low");
+	pci__set_irq(&b.pci, 0);
 
 	/* Registration errors. */
 	fake_init(&c, "bad", 3);
