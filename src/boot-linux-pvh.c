@@ -61,11 +61,7 @@ int linux_pvh__load(struct vm *vm, const struct linux_input *in)
 	log_info("%s: PVH entry 0x%x, %u segments in [0x%llx, 0x%llx)",
 		 in->kernel_path, img.entry, img.nsegs,
 		 (unsigned long long)img.start, (unsigned long long)img.end);
-	if (in->initrd_len)
-		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
-			 (unsigned long long)in->initrd_len,
-			 (unsigned long long)l.initrd_gpa);
-	log_info("command line: %s", in->cmdline);
+	linux__log_inputs(in, l.initrd_gpa);
 
 	for (unsigned int i = 0; i < img.nsegs; i++) {
 		const struct pvh_segment *s = &img.seg[i];
@@ -88,12 +84,8 @@ int linux_pvh__load(struct vm *vm, const struct linux_input *in)
 		return ret;
 	}
 	ret = linux__copy(vm, PVH_INFO, info, (uint64_t)ret, "start info");
-	if (!ret && in->initrd_len)
-		ret = linux__copy(vm, l.initrd_gpa, in->initrd, in->initrd_len,
-				  "initrd");
 	if (!ret)
-		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
-				  cmdline_len + 1, "command line");
+		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
 	if (!ret)
 		ret = linux__copy(vm, LINUX_BOOT_GDT, gdt, sizeof(gdt), "GDT");
 	if (ret)
@@ -102,24 +94,11 @@ int linux_pvh__load(struct vm *vm, const struct linux_input *in)
 	return 0;
 }
 
-static struct kvm_segment seg32(uint16_t sel, uint8_t type)
-{
-	return (struct kvm_segment){
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.db = 1,
-		.s = 1,
-		.g = 1,
-	};
-}
-
 /* start_info.h: PE on, paging off, flat 32-bit segments, a 32-bit TSS. */
 int linux_pvh__setup_bsp(struct vcpu *v)
 {
+	struct kvm_regs regs = { .rip = v->vm->entry, .rbx = PVH_INFO };
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret = kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs);
 
 	if (ret)
@@ -128,12 +107,6 @@ int linux_pvh__setup_bsp(struct vcpu *v)
 	sregs.cr3 = 0;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	sregs.cs = seg32(PVH_CS, 0xb); /* execute/read, accessed */
-	sregs.ds = seg32(PVH_DS, 0x3); /* read/write, accessed */
-	sregs.es = sregs.ds;
-	sregs.ss = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
 	sregs.tr = (struct kvm_segment){
 		.limit = 0x67,
 		.selector = PVH_TSS,
@@ -144,12 +117,7 @@ int linux_pvh__setup_bsp(struct vcpu *v)
 	sregs.gdt.limit = 4 * 8 - 1;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0;
-	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs);
-	if (ret)
-		return ret;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = v->vm->entry;
-	regs.rbx = PVH_INFO;
-	regs.rflags = 0x2; /* IF, TF and VM clear */
-	return kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
+	/* CS execute/read, the data segments read/write; both accessed. */
+	return linux__enter(v, &sregs, linux__flat_seg(PVH_CS, 0xb, false),
+			    linux__flat_seg(PVH_DS, 0x3, false), &regs);
 }

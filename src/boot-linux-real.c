@@ -23,7 +23,6 @@
 
 int linux_real__load(struct vm *vm, const struct linux_input *in)
 {
-	size_t cmdline_len = strlen(in->cmdline);
 	struct linux_layout l;
 	struct bzimage bz;
 	uint8_t *low, *setup;
@@ -36,27 +35,16 @@ int linux_real__load(struct vm *vm, const struct linux_input *in)
 		log_err("%s: %s", in->kernel_path, why);
 		return ret;
 	}
-	ret = bzimage__place(&bz, linux__low_end(vm), in->initrd_len,
-			     cmdline_len, &l, why, sizeof(why));
-	if (ret) {
-		log_err("%s: %s",
-			ret == -EFBIG && in->initrd_len && l.kernel_gpa ?
-				in->initrd_path :
-				in->kernel_path,
-			why);
+	ret = linux__place_bzimage(vm, in, &bz, &l);
+	if (ret)
 		return ret;
-	}
 	log_info("%s: boot protocol %u.%02u, %u-byte setup at 0x%llx, "
 		 "%llu-byte kernel at 0x%llx, real-mode entry %04x:0000",
 		 in->kernel_path, bz.version >> 8, bz.version & 0xff,
 		 bz.setup_size, LINUX_REAL_BASE,
 		 (unsigned long long)bz.kernel_size,
 		 (unsigned long long)l.kernel_gpa, LINUX_REAL_SEG + 0x20);
-	if (in->initrd_len)
-		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
-			 (unsigned long long)in->initrd_len,
-			 (unsigned long long)l.initrd_gpa);
-	log_info("command line: %s", in->cmdline);
+	linux__log_inputs(in, l.initrd_gpa);
 
 	low = vm__guest_mem(vm, 0, LINUX_HIMEM, true);
 	if (!low) {
@@ -78,12 +66,8 @@ int linux_real__load(struct vm *vm, const struct linux_input *in)
 	}
 	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
 			  "kernel");
-	if (!ret && in->initrd_len)
-		ret = linux__copy(vm, l.initrd_gpa, in->initrd, in->initrd_len,
-				  "initrd");
 	if (!ret)
-		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
-				  cmdline_len + 1, "command line");
+		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
 	if (ret)
 		return ret;
 	vm->entry = (LINUX_REAL_SEG + 0x20) << 4;
@@ -104,8 +88,8 @@ static struct kvm_segment seg16(uint16_t sel, uint8_t type)
 
 int linux_real__setup_bsp(struct vcpu *v)
 {
+	struct kvm_regs regs = { .rip = 0, .rsp = LINUX_REAL_HEAP_END };
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret = kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs);
 
 	if (ret)
@@ -116,20 +100,8 @@ int linux_real__setup_bsp(struct vcpu *v)
 	 * protected mode.
 	 */
 	sregs.cr0 = CR0_ET;
-	sregs.cs = seg16(LINUX_REAL_SEG + 0x20, 0xb);
-	sregs.ds = seg16(LINUX_REAL_SEG, 0x3);
-	sregs.es = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
-	sregs.ss = sregs.ds;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0x3ff;
-	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs);
-	if (ret)
-		return ret;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = 0;
-	regs.rsp = LINUX_REAL_HEAP_END;
-	regs.rflags = 0x2; /* interrupts off */
-	return kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
+	return linux__enter(v, &sregs, seg16(LINUX_REAL_SEG + 0x20, 0xb),
+			    seg16(LINUX_REAL_SEG, 0x3), &regs);
 }

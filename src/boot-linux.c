@@ -109,6 +109,45 @@ int linux__copy(struct vm *vm, uint64_t gpa, const void *src, uint64_t len,
 	return 0;
 }
 
+int linux__copy_inputs(struct vm *vm, const struct linux_input *in,
+		       uint64_t initrd_gpa)
+{
+	int ret = 0;
+
+	if (in->initrd_len)
+		ret = linux__copy(vm, initrd_gpa, in->initrd, in->initrd_len,
+				  "initrd");
+	if (!ret)
+		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
+				  strlen(in->cmdline) + 1, "command line");
+	return ret;
+}
+
+void linux__log_inputs(const struct linux_input *in, uint64_t initrd_gpa)
+{
+	if (in->initrd_len)
+		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
+			 (unsigned long long)in->initrd_len,
+			 (unsigned long long)initrd_gpa);
+	log_info("command line: %s", in->cmdline);
+}
+
+int linux__place_bzimage(struct vm *vm, const struct linux_input *in,
+			 const struct bzimage *bz, struct linux_layout *l)
+{
+	char why[256];
+	int ret = bzimage__place(bz, linux__low_end(vm), in->initrd_len,
+				 strlen(in->cmdline), l, why, sizeof(why));
+
+	if (ret)
+		log_err("%s: %s",
+			ret == -EFBIG && in->initrd_len && l->kernel_gpa ?
+				in->initrd_path :
+				in->kernel_path,
+			why);
+	return ret;
+}
+
 /* GDT and identity page tables for [0, 4 GiB) with 2 MiB pages. */
 static int linux__build_boot_area(struct vm *vm)
 {
@@ -154,7 +193,6 @@ static void linux__vmx_areas(struct vm *vm)
 static int linux__load_64(struct vm *vm, const struct linux_input *in)
 {
 	const struct vm_config *cfg = vm->cfg;
-	size_t cmdline_len = strlen(in->cmdline);
 	struct linux_layout l;
 	struct boot_params *bp;
 	struct bzimage bz;
@@ -166,16 +204,9 @@ static int linux__load_64(struct vm *vm, const struct linux_input *in)
 		log_err("%s: %s", in->kernel_path, why);
 		return ret;
 	}
-	ret = bzimage__place(&bz, linux__low_end(vm), in->initrd_len,
-			     cmdline_len, &l, why, sizeof(why));
-	if (ret) {
-		log_err("%s: %s",
-			ret == -EFBIG && in->initrd_len && l.kernel_gpa ?
-				in->initrd_path :
-				in->kernel_path,
-			why);
+	ret = linux__place_bzimage(vm, in, &bz, &l);
+	if (ret)
 		return ret;
-	}
 	log_info("%s: boot protocol %u.%02u, %llu-byte kernel at 0x%llx "
 		 "(%s, init_size %u MiB), entry 0x%llx",
 		 in->kernel_path, bz.version >> 8, bz.version & 0xff,
@@ -183,20 +214,12 @@ static int linux__load_64(struct vm *vm, const struct linux_input *in)
 		 (unsigned long long)l.kernel_gpa,
 		 bz.relocatable ? "relocatable" : "fixed", bz.init_size >> 20,
 		 (unsigned long long)l.entry);
-	if (in->initrd_len)
-		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
-			 (unsigned long long)in->initrd_len,
-			 (unsigned long long)l.initrd_gpa);
-	log_info("command line: %s", in->cmdline);
+	linux__log_inputs(in, l.initrd_gpa);
 
 	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
 			  "kernel");
-	if (!ret && in->initrd_len)
-		ret = linux__copy(vm, l.initrd_gpa, in->initrd, in->initrd_len,
-				  "initrd");
 	if (!ret)
-		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
-				  cmdline_len + 1, "command line");
+		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
 	if (ret)
 		return ret;
 	bp = vm__guest_mem(vm, LINUX_ZERO_PAGE, sizeof(*bp), true);
@@ -305,7 +328,7 @@ const char *linux_boot__name(enum linux_boot b)
 	return (unsigned int)b <= BOOT_REAL ? boot_names[b] : "?";
 }
 
-static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code64)
+struct kvm_segment linux__flat_seg(uint16_t sel, uint8_t type, bool code64)
 {
 	return (struct kvm_segment){
 		.base = 0,
@@ -321,11 +344,31 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, bool code64)
 	};
 }
 
+int linux__enter(struct vcpu *v, struct kvm_sregs *sregs, struct kvm_segment cs,
+		 struct kvm_segment ds, struct kvm_regs *regs)
+{
+	int ret;
+
+	sregs->cs = cs;
+	sregs->ds = ds;
+	sregs->es = ds;
+	sregs->fs = ds;
+	sregs->gs = ds;
+	sregs->ss = ds;
+	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, sregs);
+	if (ret)
+		return ret;
+	regs->rflags = 0x2; /* interrupts off */
+	return kvm_ioctl(v->fd, KVM_SET_REGS, regs);
+}
+
 /* boot.rst's 64-bit entry state, on the boot vCPU only. */
 static int linux__setup_bsp(struct vcpu *v)
 {
+	struct kvm_regs regs = { .rip = v->vm->entry,
+				 .rsi = LINUX_ZERO_PAGE,
+				 .rsp = LINUX_BOOT_STACK };
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 	int ret = kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs);
 
 	if (ret)
@@ -334,25 +377,13 @@ static int linux__setup_bsp(struct vcpu *v)
 	sregs.cr3 = LINUX_BOOT_PML4;
 	sregs.cr4 = CR4_PAE;
 	sregs.efer = EFER_LME | EFER_LMA;
-	sregs.cs = seg(BOOT_CS, 0xb, true); /* execute/read, accessed */
-	sregs.ds = seg(BOOT_DS, 0x3, false); /* read/write, accessed */
-	sregs.es = sregs.ds;
-	sregs.ss = sregs.ds;
-	sregs.fs = sregs.ds;
-	sregs.gs = sregs.ds;
 	sregs.gdt.base = LINUX_BOOT_GDT;
 	sregs.gdt.limit = 4 * 8 - 1;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0;
-	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs);
-	if (ret)
-		return ret;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = v->vm->entry;
-	regs.rsi = LINUX_ZERO_PAGE;
-	regs.rsp = LINUX_BOOT_STACK;
-	regs.rflags = 0x2; /* interrupts off */
-	return kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
+	/* CS execute/read, the data segments read/write; both accessed. */
+	return linux__enter(v, &sregs, linux__flat_seg(BOOT_CS, 0xb, true),
+			    linux__flat_seg(BOOT_DS, 0x3, false), &regs);
 }
 
 /* Each vCPU's CPUID names its own APIC ID and says "hypervisor". */

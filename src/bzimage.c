@@ -6,10 +6,8 @@
  * kernel's own asm/bootparam.h.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "zapvm/bzimage.h"
@@ -30,19 +28,6 @@ static uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)
 	return v;
 }
 
-static __attribute__((format(printf, 3, 4))) int fail(char *why, size_t why_len,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return -ENOEXEC;
-}
-
 /* @real: the real-mode path (2.10+, no 64-bit entry, setup <= 32 KiB). */
 static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
 		 char *why, size_t why_len)
@@ -54,111 +39,117 @@ static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
 
 	memset(bz, 0, sizeof(*bz));
 	if (size < HDR(version) + 2)
-		return fail(
+		return set_why(
 			why, why_len,
 			"truncated: %zu bytes cannot hold a boot sector and "
 			"a setup header",
 			size);
 	if (rd(p, HDR(header), 4) != HDRS_MAGIC)
-		return fail(why, why_len,
-			    "no \"HdrS\" magic at offset 0x%zx: not a Linux "
-			    "bzImage",
-			    HDR(header));
+		return set_why(why, why_len,
+			       "no \"HdrS\" magic at offset 0x%zx: not a Linux "
+			       "bzImage",
+			       HDR(header));
 	if (rd(p, HDR(boot_flag), 2) != 0xaa55)
-		return fail(why, why_len,
-			    "no 0xAA55 boot flag at offset 0x%zx: not a Linux "
-			    "bzImage",
-			    HDR(boot_flag));
+		return set_why(
+			why, why_len,
+			"no 0xAA55 boot flag at offset 0x%zx: not a Linux "
+			"bzImage",
+			HDR(boot_flag));
 	bz->version = (uint16_t)rd(p, HDR(version), 2);
 	if (!real && bz->version < LINUX_MIN_VERSION)
-		return fail(
+		return set_why(
 			why, why_len,
 			"boot protocol %u.%02u is older than 2.12, the first "
 			"with a 64-bit entry point",
 			bz->version >> 8, bz->version & 0xff);
 	if (real && bz->version < LINUX_REAL_MIN_VERSION)
-		return fail(why, why_len,
-			    "boot protocol %u.%02u is older than 2.10, the "
-			    "first with the init_size the real-mode path needs",
-			    bz->version >> 8, bz->version & 0xff);
+		return set_why(
+			why, why_len,
+			"boot protocol %u.%02u is older than 2.10, the "
+			"first with the init_size the real-mode path needs",
+			bz->version >> 8, bz->version & 0xff);
 	/* boot.rst: the header ends at 0x0202 + the byte at 0x0201. */
 	hdr_end = 0x202 + (size_t)p[0x201];
 	if (hdr_end < HDR_NEED)
-		return fail(why, why_len,
-			    "the setup header ends at 0x%zx, before the fields "
-			    "of protocol 2.12 (0x%zx)",
-			    hdr_end, HDR_NEED);
+		return set_why(
+			why, why_len,
+			"the setup header ends at 0x%zx, before the fields "
+			"of protocol 2.12 (0x%zx)",
+			hdr_end, HDR_NEED);
 	if (hdr_end > HDR_END)
 		hdr_end = HDR_END;
 	if (size < hdr_end)
-		return fail(why, why_len,
-			    "truncated: %zu bytes, the setup header ends at "
-			    "0x%zx",
-			    size, hdr_end);
+		return set_why(why, why_len,
+			       "truncated: %zu bytes, the setup header ends at "
+			       "0x%zx",
+			       size, hdr_end);
 	bz->hdr = p + HDR(setup_sects);
 	bz->hdr_len = (uint32_t)(hdr_end - HDR(setup_sects));
 
 	bz->xloadflags = (uint16_t)rd(p, HDR(xloadflags), 2);
 	if (!real && !(bz->xloadflags & XLF_KERNEL_64))
-		return fail(
+		return set_why(
 			why, why_len,
 			"no 64-bit entry point: XLF_KERNEL_64 is not set in "
 			"xloadflags 0x%x (try --boot real-mode)",
 			bz->xloadflags);
 	if (!(p[HDR(loadflags)] & LOADED_HIGH))
-		return fail(why, why_len,
-			    "a zImage (loadflags lacks LOADED_HIGH): only "
-			    "bzImages are supported");
+		return set_why(why, why_len,
+			       "a zImage (loadflags lacks LOADED_HIGH): only "
+			       "bzImages are supported");
 
 	setup_sects = p[HDR(setup_sects)] ? p[HDR(setup_sects)] : 4;
 	bz->setup_size = (setup_sects + 1) * 512;
 	if (real && bz->setup_size > LINUX_REAL_SETUP_MAX)
-		return fail(
+		return set_why(
 			why, why_len,
 			"setup_sects %u makes the real-mode setup %u bytes, "
 			"more than the 32 KiB boot.rst allows",
 			setup_sects, bz->setup_size);
 	if (bz->setup_size >= size)
-		return fail(why, why_len,
-			    "setup_sects %u puts the kernel at byte %u, beyond "
-			    "the end of the %zu-byte file",
-			    setup_sects, bz->setup_size, size);
+		return set_why(
+			why, why_len,
+			"setup_sects %u puts the kernel at byte %u, beyond "
+			"the end of the %zu-byte file",
+			setup_sects, bz->setup_size, size);
 	bz->kernel = p + bz->setup_size;
 	bz->kernel_size = size - bz->setup_size;
 	/* syssize counts 16-byte paragraphs of the protected-mode kernel. */
 	syssize = rd(p, HDR(syssize), 4) * 16;
 	if (syssize > bz->kernel_size)
-		return fail(
+		return set_why(
 			why, why_len,
 			"truncated: syssize says the kernel has %llu bytes, "
 			"the file holds %llu",
 			(unsigned long long)syssize,
 			(unsigned long long)bz->kernel_size);
 	if (!real && bz->kernel_size <= LINUX_ENTRY_64)
-		return fail(why, why_len,
-			    "the %llu-byte kernel cannot hold the 64-bit entry "
-			    "point at offset 0x%x",
-			    (unsigned long long)bz->kernel_size,
-			    LINUX_ENTRY_64);
+		return set_why(
+			why, why_len,
+			"the %llu-byte kernel cannot hold the 64-bit entry "
+			"point at offset 0x%x",
+			(unsigned long long)bz->kernel_size, LINUX_ENTRY_64);
 	poff = rd(p, HDR(payload_offset), 4);
 	plen = rd(p, HDR(payload_length), 4);
 	end = poff + plen; /* two 32-bit values: no overflow */
 	if (plen && end > bz->kernel_size)
-		return fail(why, why_len,
-			    "payload_offset 0x%llx + payload_length 0x%llx lie "
-			    "outside the %llu-byte kernel",
-			    (unsigned long long)poff, (unsigned long long)plen,
-			    (unsigned long long)bz->kernel_size);
+		return set_why(
+			why, why_len,
+			"payload_offset 0x%llx + payload_length 0x%llx lie "
+			"outside the %llu-byte kernel",
+			(unsigned long long)poff, (unsigned long long)plen,
+			(unsigned long long)bz->kernel_size);
 
 	bz->relocatable = p[HDR(relocatable_kernel)] != 0;
 	bz->kernel_alignment = (uint32_t)rd(p, HDR(kernel_alignment), 4);
 	if (bz->relocatable &&
 	    (bz->kernel_alignment < 4096 ||
 	     (bz->kernel_alignment & (bz->kernel_alignment - 1))))
-		return fail(why, why_len,
-			    "kernel_alignment 0x%x of a relocatable kernel is "
-			    "not a power of two of at least 4 KiB",
-			    bz->kernel_alignment);
+		return set_why(
+			why, why_len,
+			"kernel_alignment 0x%x of a relocatable kernel is "
+			"not a power of two of at least 4 KiB",
+			bz->kernel_alignment);
 	bz->pref_address = rd(p, HDR(pref_address), 8);
 	bz->init_size = (uint32_t)rd(p, HDR(init_size), 4);
 	bz->initrd_addr_max = (uint32_t)rd(p, HDR(initrd_addr_max), 4);
@@ -186,17 +177,17 @@ int bzimage__place(const struct bzimage *bz, uint64_t low_end,
 
 	memset(out, 0, sizeof(*out));
 	if (cmdline_len > bz->cmdline_size) {
-		fail(why, why_len,
-		     "the command line is %zu bytes, longer than the kernel's "
-		     "cmdline_size (%u)",
-		     cmdline_len, bz->cmdline_size);
+		set_why(why, why_len,
+			"the command line is %zu bytes, longer than the kernel's "
+			"cmdline_size (%u)",
+			cmdline_len, bz->cmdline_size);
 		return -EINVAL;
 	}
 	if (cmdline_len >= LINUX_CMDLINE_MAX) {
-		fail(why, why_len,
-		     "the command line is %zu bytes, longer than the %llu "
-		     "zapvm has room for",
-		     cmdline_len, LINUX_CMDLINE_MAX - 1);
+		set_why(why, why_len,
+			"the command line is %zu bytes, longer than the %llu "
+			"zapvm has room for",
+			cmdline_len, LINUX_CMDLINE_MAX - 1);
 		return -EINVAL;
 	}
 
@@ -207,7 +198,7 @@ int bzimage__place(const struct bzimage *bz, uint64_t low_end,
 		if (!align_up(base, bz->kernel_alignment, &base))
 			base = UINT64_MAX;
 	} else if (base < LINUX_HIMEM) {
-		return fail(
+		return set_why(
 			why, why_len,
 			"pref_address 0x%llx of a non-relocatable kernel is "
 			"below 1 MiB, where the boot data lives",
@@ -216,11 +207,11 @@ int bzimage__place(const struct bzimage *bz, uint64_t low_end,
 	need = bz->init_size > bz->kernel_size ? bz->init_size :
 						 bz->kernel_size;
 	if (__builtin_add_overflow(base, need, &end) || end > low_end) {
-		fail(why, why_len,
-		     "the kernel needs %llu MiB of RAM at 0x%llx (init_size), "
-		     "but RAM below 4 GiB ends at 0x%llx: raise --mem",
-		     (unsigned long long)((need + (1 << 20) - 1) >> 20),
-		     (unsigned long long)base, (unsigned long long)low_end);
+		set_why(why, why_len,
+			"the kernel needs %llu MiB of RAM at 0x%llx (init_size), "
+			"but RAM below 4 GiB ends at 0x%llx: raise --mem",
+			(unsigned long long)((need + (1 << 20) - 1) >> 20),
+			(unsigned long long)base, (unsigned long long)low_end);
 		return -EFBIG;
 	}
 	out->kernel_gpa = base;
@@ -233,12 +224,12 @@ int bzimage__place(const struct bzimage *bz, uint64_t low_end,
 	if (top > low_end)
 		top = low_end;
 	if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < end) {
-		fail(why, why_len,
-		     "the %llu-byte initrd does not fit between the kernel's "
-		     "end (0x%llx) and 0x%llx (initrd_addr_max or the end of "
-		     "RAM below 4 GiB): raise --mem",
-		     (unsigned long long)initrd_size, (unsigned long long)end,
-		     (unsigned long long)top);
+		set_why(why, why_len,
+			"the %llu-byte initrd does not fit between the kernel's "
+			"end (0x%llx) and 0x%llx (initrd_addr_max or the end of "
+			"RAM below 4 GiB): raise --mem",
+			(unsigned long long)initrd_size,
+			(unsigned long long)end, (unsigned long long)top);
 		return -EFBIG;
 	}
 	out->initrd_gpa = (top - initrd_size) & ~0xfffULL;

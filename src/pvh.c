@@ -8,28 +8,15 @@
 #include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zapvm/bzimage.h"
 #include "zapvm/pvh.h"
+#include "zapvm/util.h"
 
 #define MAX_PHNUM 256
-
-static __attribute__((format(printf, 3, 4))) void say(char *why, size_t why_len,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-}
 
 static int cmp_seg(const void *a, const void *b)
 {
@@ -49,9 +36,9 @@ static int find_note(Elf *e, const GElf_Phdr *ph, size_t size, uint32_t *entry,
 
 	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &end) ||
 	    end > size) {
-		say(why, why_len,
-		    "a PT_NOTE segment lies past the end of the file "
-		    "(truncated?)");
+		set_why(why, why_len,
+			"a PT_NOTE segment lies past the end of the file "
+			"(truncated?)");
 		return -ENOEXEC;
 	}
 	if (!ph->p_filesz)
@@ -59,8 +46,8 @@ static int find_note(Elf *e, const GElf_Phdr *ph, size_t size, uint32_t *entry,
 	d = elf_getdata_rawchunk(e, (int64_t)ph->p_offset, ph->p_filesz,
 				 ELF_T_NHDR);
 	if (!d) {
-		say(why, why_len, "a malformed PT_NOTE segment (%s)",
-		    elf_errmsg(-1));
+		set_why(why, why_len, "a malformed PT_NOTE segment (%s)",
+			elf_errmsg(-1));
 		return -ENOEXEC;
 	}
 	while (off < d->d_size &&
@@ -74,18 +61,18 @@ static int find_note(Elf *e, const GElf_Phdr *ph, size_t size, uint32_t *entry,
 		    memcmp(name, "Xen", 4))
 			continue;
 		if (nh.n_descsz != 4 && nh.n_descsz != 8) {
-			say(why, why_len,
-			    "the PVH entry note has a %u-byte value, not 4 or 8",
-			    nh.n_descsz);
+			set_why(why, why_len,
+				"the PVH entry note has a %u-byte value, not 4 or 8",
+				nh.n_descsz);
 			return -ENOEXEC;
 		}
 		for (unsigned int i = 0; i < nh.n_descsz; i++)
 			v |= (uint64_t)desc[i] << (8 * i);
 		if (v > UINT32_MAX) {
-			say(why, why_len,
-			    "the PVH entry 0x%llx is above 4 GiB: it must be a "
-			    "32-bit physical address",
-			    (unsigned long long)v);
+			set_why(why, why_len,
+				"the PVH entry 0x%llx is above 4 GiB: it must be a "
+				"32-bit physical address",
+				(unsigned long long)v);
 			return -ENOEXEC;
 		}
 		*entry = (uint32_t)v;
@@ -103,20 +90,20 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 	int ret;
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh)) {
-		say(why, why_len, "truncated or malformed ELF header");
+		set_why(why, why_len, "truncated or malformed ELF header");
 		return -ENOEXEC;
 	}
 	if (eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    (eh.e_machine != EM_X86_64 && eh.e_machine != EM_386) ||
 	    eh.e_type != ET_EXEC) {
-		say(why, why_len,
-		    "not a little-endian x86 executable (ET_EXEC): not a "
-		    "vmlinux");
+		set_why(why, why_len,
+			"not a little-endian x86 executable (ET_EXEC): not a "
+			"vmlinux");
 		return -ENOEXEC;
 	}
 	if (elf_getphdrnum(e, &phnum) || !phnum || phnum > MAX_PHNUM) {
-		say(why, why_len,
-		    "missing, truncated or absurd program headers");
+		set_why(why, why_len,
+			"missing, truncated or absurd program headers");
 		return -ENOEXEC;
 	}
 	for (size_t i = 0; i < phnum; i++) {
@@ -125,8 +112,9 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 		uint64_t fend, mend;
 
 		if (!gelf_getphdr(e, (int)i, &ph)) {
-			say(why, why_len, "program header %zu: truncated (%s)",
-			    i, elf_errmsg(-1));
+			set_why(why, why_len,
+				"program header %zu: truncated (%s)", i,
+				elf_errmsg(-1));
 			return -ENOEXEC;
 		}
 		if (ph.p_type == PT_NOTE && !have_entry) {
@@ -139,31 +127,31 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_filesz > ph.p_memsz) {
-			say(why, why_len,
-			    "segment %zu: p_filesz 0x%llx > p_memsz 0x%llx", i,
-			    (unsigned long long)ph.p_filesz,
-			    (unsigned long long)ph.p_memsz);
+			set_why(why, why_len,
+				"segment %zu: p_filesz 0x%llx > p_memsz 0x%llx",
+				i, (unsigned long long)ph.p_filesz,
+				(unsigned long long)ph.p_memsz);
 			return -ENOEXEC;
 		}
 		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
 		    fend > size) {
-			say(why, why_len,
-			    "segment %zu: file data past the end of the %zu-byte "
-			    "file (truncated?)",
-			    i, size);
+			set_why(why, why_len,
+				"segment %zu: file data past the end of the %zu-byte "
+				"file (truncated?)",
+				i, size);
 			return -ENOEXEC;
 		}
 		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &mend)) {
-			say(why, why_len,
-			    "segment %zu: p_paddr 0x%llx + p_memsz wraps", i,
-			    (unsigned long long)ph.p_paddr);
+			set_why(why, why_len,
+				"segment %zu: p_paddr 0x%llx + p_memsz wraps",
+				i, (unsigned long long)ph.p_paddr);
 			return -ENOEXEC;
 		}
 		if (!ph.p_memsz)
 			continue;
 		if (out->nsegs == PVH_MAX_SEGS) {
-			say(why, why_len, "more than %d loadable segments",
-			    PVH_MAX_SEGS);
+			set_why(why, why_len, "more than %d loadable segments",
+				PVH_MAX_SEGS);
 			return -ENOEXEC;
 		}
 		s = &out->seg[out->nsegs++];
@@ -171,23 +159,23 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 					   p + ph.p_offset };
 	}
 	if (!have_entry) {
-		say(why, why_len,
-		    "no PVH entry point: no Xen ELF note of type %d "
-		    "(XEN_ELFNOTE_PHYS32_ENTRY); build with CONFIG_PVH=y",
-		    XEN_ELFNOTE_PHYS32_ENTRY);
+		set_why(why, why_len,
+			"no PVH entry point: no Xen ELF note of type %d "
+			"(XEN_ELFNOTE_PHYS32_ENTRY); build with CONFIG_PVH=y",
+			XEN_ELFNOTE_PHYS32_ENTRY);
 		return -ENOEXEC;
 	}
 	if (!out->nsegs) {
-		say(why, why_len, "no loadable segment");
+		set_why(why, why_len, "no loadable segment");
 		return -ENOEXEC;
 	}
 	qsort(out->seg, out->nsegs, sizeof(out->seg[0]), cmp_seg);
 	for (unsigned int i = 1; i < out->nsegs; i++) {
 		if (out->seg[i].paddr <
 		    out->seg[i - 1].paddr + out->seg[i - 1].memsz) {
-			say(why, why_len,
-			    "segments overlap at physical address 0x%llx",
-			    (unsigned long long)out->seg[i].paddr);
+			set_why(why, why_len,
+				"segments overlap at physical address 0x%llx",
+				(unsigned long long)out->seg[i].paddr);
 			return -ENOEXEC;
 		}
 	}
@@ -201,9 +189,9 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 			entry_ok = true;
 	}
 	if (!entry_ok) {
-		say(why, why_len,
-		    "the PVH entry 0x%x is not in an executable segment",
-		    out->entry);
+		set_why(why, why_len,
+			"the PVH entry 0x%x is not in an executable segment",
+			out->entry);
 		return -ENOEXEC;
 	}
 	out->start = out->seg[0].paddr;
@@ -220,19 +208,19 @@ int pvh__parse(const void *img, size_t size, struct pvh_image *out, char *why,
 
 	memset(out, 0, sizeof(*out));
 	if (elf_version(EV_CURRENT) == EV_NONE) {
-		say(why, why_len, "libelf: %s", elf_errmsg(-1));
+		set_why(why, why_len, "libelf: %s", elf_errmsg(-1));
 		return -ENOEXEC;
 	}
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG)) {
-		say(why, why_len,
-		    "not an ELF file: --boot pvh needs a vmlinux");
+		set_why(why, why_len,
+			"not an ELF file: --boot pvh needs a vmlinux");
 		return -ENOEXEC;
 	}
 	/* elf_memory() takes a char * but only reads a native-endian image. */
 	e = elf_memory((char *)img, size);
 	if (!e) {
-		say(why, why_len, "truncated or malformed ELF file (%s)",
-		    elf_errmsg(-1));
+		set_why(why, why_len, "truncated or malformed ELF file (%s)",
+			elf_errmsg(-1));
 		return -ENOEXEC;
 	}
 	ret = parse(e, size, img, out, why, why_len);
@@ -249,22 +237,22 @@ int pvh__place(const struct pvh_image *img, uint64_t low_end,
 
 	memset(out, 0, sizeof(*out));
 	if (cmdline_len >= cmdline_max) {
-		say(why, why_len,
-		    "the command line is %zu bytes, longer than the %zu zapvm "
-		    "has room for",
-		    cmdline_len, cmdline_max - 1);
+		set_why(why, why_len,
+			"the command line is %zu bytes, longer than the %zu zapvm "
+			"has room for",
+			cmdline_len, cmdline_max - 1);
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < img->nsegs; i++) {
 		const struct pvh_segment *s = &img->seg[i];
 
 		if (s->paddr < LINUX_HIMEM || s->paddr + s->memsz > low_end) {
-			say(why, why_len,
-			    "segment [0x%llx, +0x%llx) lies outside guest RAM "
-			    "[0x%llx, 0x%llx): raise --mem or fix p_paddr",
-			    (unsigned long long)s->paddr,
-			    (unsigned long long)s->memsz, LINUX_HIMEM,
-			    (unsigned long long)low_end);
+			set_why(why, why_len,
+				"segment [0x%llx, +0x%llx) lies outside guest RAM "
+				"[0x%llx, 0x%llx): raise --mem or fix p_paddr",
+				(unsigned long long)s->paddr,
+				(unsigned long long)s->memsz, LINUX_HIMEM,
+				(unsigned long long)low_end);
 			return -EFBIG;
 		}
 	}
@@ -274,12 +262,12 @@ int pvh__place(const struct pvh_image *img, uint64_t low_end,
 		return 0;
 	top = low_end;
 	if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < img->end) {
-		say(why, why_len,
-		    "the %llu-byte initrd does not fit between the kernel's "
-		    "end (0x%llx) and the end of RAM below 4 GiB (0x%llx): "
-		    "raise --mem",
-		    (unsigned long long)initrd_size,
-		    (unsigned long long)img->end, (unsigned long long)top);
+		set_why(why, why_len,
+			"the %llu-byte initrd does not fit between the kernel's "
+			"end (0x%llx) and the end of RAM below 4 GiB (0x%llx): "
+			"raise --mem",
+			(unsigned long long)initrd_size,
+			(unsigned long long)img->end, (unsigned long long)top);
 		return -EFBIG;
 	}
 	out->initrd_gpa = (top - initrd_size) & ~0xfffULL;

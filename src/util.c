@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,18 @@ bool align_up(uint64_t x, uint64_t align, uint64_t *out)
 		return false;
 	*out = r & ~(align - 1);
 	return true;
+}
+
+int set_why(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && why_len) {
+		va_start(ap, fmt);
+		vsnprintf(why, why_len, fmt, ap);
+		va_end(ap);
+	}
+	return -ENOEXEC;
 }
 
 int read_file(const char *path, uint64_t max, uint8_t **buf, uint64_t *len)

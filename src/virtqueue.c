@@ -174,46 +174,43 @@ bool virtq__want_irq(struct virtq *vq)
 		 VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-size_t iov__copy_from(const struct iovec *iov, unsigned int n, size_t skip,
-		      void *buf, size_t len)
+/* @to_iov: copy @buf into the buffers of @iov, else out of them. */
+static size_t iov__copy(const struct iovec *iov, unsigned int n, size_t skip,
+			uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len, k;
+		uint8_t *p;
 
 		if (skip >= l) {
 			skip -= l;
 			continue;
 		}
+		p = (uint8_t *)iov[i].iov_base + skip;
 		k = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + skip,
-		       k);
+		if (to_iov)
+			memcpy(p, buf + done, k);
+		else
+			memcpy(buf + done, p, k);
 		done += k;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t iov__copy_from(const struct iovec *iov, unsigned int n, size_t skip,
+		      void *buf, size_t len)
+{
+	return iov__copy(iov, n, skip, buf, len, false);
+}
+
 size_t iov__copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 		    const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len, k;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		k = l - skip < len - done ? l - skip : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + skip,
-		       (const uint8_t *)buf + done, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
+	/* Only read: iov__copy() writes @buf only when !to_iov. */
+	return iov__copy(iov, n, skip, (uint8_t *)buf, len, true);
 }
 
 int iov__slice(const struct iovec *iov, unsigned int n, size_t skip, size_t len,

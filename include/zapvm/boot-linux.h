@@ -9,8 +9,12 @@
 #ifndef ZAPVM_BOOT_LINUX_H
 #define ZAPVM_BOOT_LINUX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
+#include "zapvm/bzimage.h"
 #include "zapvm/vmcore.h"
 
 /* What the user gave, read into memory; the loaders only read it. */
@@ -32,6 +36,39 @@ uint64_t linux__low_end(const struct vm *vm);
  */
 int linux__copy(struct vm *vm, uint64_t gpa, const void *src, uint64_t len,
 		const char *what);
+
+/*
+ * linux__copy_inputs - copy the initrd of @in (if any) to @initrd_gpa and
+ * its command line, NUL included, to LINUX_CMDLINE. 0 or -EFAULT (logged).
+ */
+int linux__copy_inputs(struct vm *vm, const struct linux_input *in,
+		       uint64_t initrd_gpa);
+
+/* linux__log_inputs - log where the initrd (if any) goes and the command line. */
+void linux__log_inputs(const struct linux_input *in, uint64_t initrd_gpa);
+
+/*
+ * linux__place_bzimage - bzimage__place() for the kernel @bz, the initrd and
+ * command line of @in, in RAM below linux__low_end(). 0, or -errno after
+ * one line naming the file at fault (the initrd when the kernel fit and the
+ * initrd did not).
+ */
+int linux__place_bzimage(struct vm *vm, const struct linux_input *in,
+			 const struct bzimage *bz, struct linux_layout *l);
+
+/*
+ * linux__flat_seg - a present ring-0 segment over [0, 4 GiB) with selector
+ * @sel and type @type: 64-bit code when @code64, else 32-bit.
+ */
+struct kvm_segment linux__flat_seg(uint16_t sel, uint8_t type, bool code64);
+
+/*
+ * linux__enter - the common end of each setup_bsp(): put @cs in CS and @ds
+ * in DS, ES, FS, GS and SS of @sregs, load @sregs into the boot vCPU @v,
+ * then @regs with RFLAGS 0x2 (interrupts off). 0 or -errno (logged).
+ */
+int linux__enter(struct vcpu *v, struct kvm_sregs *sregs, struct kvm_segment cs,
+		 struct kvm_segment ds, struct kvm_regs *regs);
 
 /*
  * linux_pvh__load, linux_real__load - load @in for the PVH or real-mode

@@ -52,6 +52,14 @@ uint64_t now_ns(void);
 bool align_up(uint64_t x, uint64_t align, uint64_t *out);
 
 /*
+ * set_why - print the one-line reason a parser rejects its input into @why
+ * (@why_len bytes; nothing when @why is NULL or @why_len 0). Returns
+ * -ENOEXEC, the usual "cannot use this file", for `return set_why(...)`.
+ */
+__attribute__((format(printf, 3, 4))) int set_why(char *why, size_t why_len,
+						  const char *fmt, ...);
+
+/*
  * read_file - read all of regular file @path (at most @max bytes) into a
  * malloc'ed buffer. Returns 0, or -errno after logging one line: -ENOENT,
  * -EACCES, -EINVAL (not a regular file, empty), -EFBIG (over @max), -EIO.

@@ -15,19 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "zapvm/bzimage.h"
 #include "zapvm/log.h"
 #include "zapvm/realmode.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define MIB (1ULL << 20)
-
-static void check(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 /* The real-mode path on the same image. */
 static void real_mode(const uint8_t *img, size_t len, uint64_t low_end,
@@ -78,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_level = LOG_QUIET;
 	if (size < 8)
 		return 0;
-	low_end = ((uint64_t)(data[1] | data[2] << 8) % 3072 + 1) * MIB;
-	initrd = (uint64_t)(data[3] | data[4] << 8 | data[5] << 16) << 4;
+	low_end = fuzz_low_end(data);
+	initrd = fuzz_initrd_size(data);
 	cmdline = (size_t)(data[6] | data[7] << 8) << (data[0] >> 4);
 	len = size - 8;
 	if (data[0] & 8) {
@@ -144,14 +135,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(l.entry == l.kernel_gpa + LINUX_ENTRY_64);
 	if (bz.relocatable)
 		check(!(l.kernel_gpa & (bz.kernel_alignment - 1)));
-	if (initrd) {
-		check(!(l.initrd_gpa & 0xfff) && l.initrd_size == initrd);
-		check(l.initrd_gpa >= l.kernel_end);
-		check(l.initrd_gpa + initrd <= low_end);
+	check_initrd(l.initrd_gpa, l.initrd_size, initrd, l.kernel_end,
+		     low_end);
+	if (initrd)
 		check(l.initrd_gpa + initrd - 1 <= bz.initrd_addr_max);
-	} else {
-		check(!l.initrd_gpa);
-	}
 	check(!bzimage__zero_page(&bz, &l, low_end, LINUX_CMDLINE,
 				  LINUX_ACPI_BASE, &bp));
 	check(bp.hdr.ramdisk_image == (uint32_t)l.initrd_gpa);

@@ -17,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "zapvm/bzimage.h"
 #include "zapvm/log.h"
 #include "zapvm/pvh.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define MIB (1ULL << 20)
 #define INFO_GPA 0x9000
 #define CMDLINE_GPA 0x20000
 #define CMDLINE_MAX 0x10000
@@ -55,12 +53,6 @@ static void template(uint8_t *p)
 
 #define TEMPLATE_LEN 0x158
 
-static void check(int cond)
-{
-	if (!cond)
-		abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct pvh_image img;
@@ -76,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_level = LOG_QUIET;
 	if (size < 8)
 		return 0;
-	low_end = ((uint64_t)(data[1] | data[2] << 8) % 3072 + 1) * MIB;
-	initrd = (uint64_t)(data[3] | data[4] << 8 | data[5] << 16) << 4;
+	low_end = fuzz_low_end(data);
+	initrd = fuzz_initrd_size(data);
 	cmdline = (size_t)(data[6] | data[7] << 8);
 	if (data[0] & 1)
 		hdr = sizeof(Elf64_Ehdr);
@@ -145,13 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < img.nsegs; i++)
 		check(img.seg[i].paddr >= LINUX_HIMEM &&
 		      img.seg[i].paddr + img.seg[i].memsz <= low_end);
-	if (initrd) {
-		check(!(l.initrd_gpa & 0xfff) && l.initrd_size == initrd);
-		check(l.initrd_gpa >= img.end);
-		check(l.initrd_gpa + initrd <= low_end);
-	} else {
-		check(!l.initrd_gpa);
-	}
+	check_initrd(l.initrd_gpa, l.initrd_size, initrd, img.end, low_end);
 	ret = pvh__start_info(&l, low_end, LINUX_ACPI_BASE, info, sizeof(info));
 	check(ret > (int)sizeof(si) && ret <= (int)sizeof(info));
 	memcpy(&si, info, sizeof(si));

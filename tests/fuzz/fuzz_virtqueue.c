@@ -10,19 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "zapvm/virtio.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RAM_SIZE 0x10000U
 
 static uint8_t *ram;
-
-static void check(int cond)
-{
-	if (!cond)
-		abort();
-}
 
 static void *mem(void *opaque, uint64_t gpa, uint64_t len, bool write)
 {

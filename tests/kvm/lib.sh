@@ -48,6 +48,12 @@ t_run() {
 	pass "$desc"
 }
 
+# out_has DESC FIXED-STRING: stdout of the last t_run holds the string.
+out_has() {
+	if grep -qF -- "$2" "$TMP/out"; then pass "$1"
+	else fail "$1 (no '$2' on stdout)"; diag "$TMP/out"; fi
+}
+
 # json_num FILE KEY: the first numeric value of "KEY": in a zapvm JSON file.
 json_num() {
 	sed -n "s/.*\"$2\": *\([0-9.][0-9.]*\).*/\1/p" "$1" | head -n 1

@@ -10,11 +10,6 @@ fi
 exec </dev/null
 stub=$PVH_STUB
 
-out_has() { # DESC FIXED-STRING
-	if grep -qF -- "$2" "$TMP/out"; then pass "$1"
-	else fail "$1 (no '$2' on stdout)"; diag "$TMP/out"; fi
-}
-
 printf 'zapvm-initrd-marker\n' >"$TMP/initrd"
 t_run "a vmlinux boots through PVH by default: exit 0" 0 "" -- run \
 	--kernel "$stub" --cmdline "console=ttyS0 stub=pvh" \

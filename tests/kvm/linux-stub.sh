@@ -10,10 +10,6 @@ fi
 exec </dev/null # the console reads stdin; never a terminal here
 stub=$LINUX_STUB
 
-out_has() { # DESC FIXED-STRING
-	if grep -qF -- "$2" "$TMP/out"; then pass "$1"
-	else fail "$1 (no '$2' on stdout)"; diag "$TMP/out"; fi
-}
 err_lines() { # DESC N
 	lines=$(wc -l <"$TMP/err")
 	if [ "$lines" -eq "$2" ]; then pass "$1: $2 line(s) on stderr"

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Reading firmware tables back in the unit tests. */
+/* Little-endian bytes in the unit tests: crafted images, firmware tables. */
 #ifndef ZAPVM_TEST_BYTES_H
 #define ZAPVM_TEST_BYTES_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* wr - store @v as a little-endian integer of @bytes bytes at @p + @off. */
+static inline void wr(uint8_t *p, size_t off, uint64_t v, unsigned int bytes)
+{
+	for (unsigned int i = 0; i < bytes; i++)
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
 
 /* rd - the little-endian integer of @bytes bytes at @p + @off. */
 static inline uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)

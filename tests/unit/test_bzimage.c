@@ -5,17 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "tap.h"
 #include "zapvm/bzimage.h"
 
 #define MIB (1ULL << 20)
 #define HDR(field) offsetof(struct boot_params, hdr.field)
-
-static void wr(uint8_t *p, size_t off, uint64_t v, unsigned int bytes)
-{
-	for (unsigned int i = 0; i < bytes; i++)
-		p[off + i] = (uint8_t)(v >> (8 * i));
-}
 
 /* A well-formed 2.15 bzImage: 1 setup sector, @kernel bytes of kernel. */
 static uint8_t *image(size_t kernel, size_t *size)

@@ -5,26 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "tap.h"
 #include "zapvm/realmode.h"
 
 #define MIB (1ULL << 20)
 #define HDR(field) offsetof(struct boot_params, hdr.field)
-
-static void wr(uint8_t *p, size_t off, uint64_t v, unsigned int bytes)
-{
-	for (unsigned int i = 0; i < bytes; i++)
-		p[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < bytes; i++)
-		v |= (uint64_t)p[off + i] << (8 * i);
-	return v;
-}
 
 /* A 32-bit-only 2.10 bzImage with @sects setup sectors and a 4 KiB kernel. */
 static uint8_t *image(unsigned int sects, size_t *size)
