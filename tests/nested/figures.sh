@@ -99,14 +99,14 @@ boot_once() {
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$@" </dev/null >"$out/console" 2>"$out/stderr" &
 	pid=$!
-	i=0
-	while [ $i -lt 6000 ]; do # 20 ms steps, 120 s
+	step=0
+	while [ $step -lt 6000 ]; do # 20 ms steps, 120 s
 		if grep -q "Run /init as init process" "$out/console" 2>/dev/null; then
 			break
 		fi
 		kill -0 $pid 2>/dev/null || break
 		usleep 20000
-		i=$((i + 1))
+		step=$((step + 1))
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	pf=$(pf_of $pid)
@@ -122,7 +122,7 @@ boot_once() {
 }
 
 microvm() {
-	k=/l2/bzImage-rig i=/l2/initrd-l2.cpio.gz
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
 	q=$(command -v qemu-system-x86_64)
 	if [ -z "$q" ] || [ ! -f "$k" ]; then
 		echo "# microvm: needs QEMU and /l2 in L1 (tests/nested/run --l2-qemu)"
@@ -132,12 +132,12 @@ microvm() {
 	echo "# ---- microvm: time and TDP faults to /init, zapvm vs QEMU -M microvm"
 	echo "vmm,ms_to_init,pf_taken" >"$out/microvm.csv"
 	for r in $(seq 1 "$RUNS"); do
-		boot_once zapvm "$ZAPVM" run --kernel "$k" --initrd "$i" \
+		boot_once zapvm "$ZAPVM" run --kernel "$k" --initrd "$initrd" \
 			--mem 256M --cpus 1 --cmdline "$app" >>"$out/microvm.csv"
 		boot_once qemu-microvm "$q" -accel kvm -M microvm -cpu host \
 			-m 256 -smp 1 -nodefaults -no-user-config -no-reboot \
 			-display none -monitor none -serial stdio \
-			-kernel "$k" -initrd "$i" -append "$app" >>"$out/microvm.csv"
+			-kernel "$k" -initrd "$initrd" -append "$app" >>"$out/microvm.csv"
 	done
 	show microvm
 }
