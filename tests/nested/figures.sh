@@ -79,7 +79,7 @@ boot() {
 	fi
 	mkrom "$out/rom.bin"
 	bench boot-rom boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
-		--cmdline "console=ttyS0" --rom "$out/rom.bin" --policy all,slot \
+		--cmdline "console=ttyS0 noxsave" --rom "$out/rom.bin" --policy all,slot \
 		--mem 256M --runs "$RUNS" --timeout 900
 }
 
@@ -128,12 +128,16 @@ microvm() {
 		echo "# microvm: needs QEMU and /l2 in L1 (tests/nested/run --l2-qemu)"
 		return
 	fi
-	app="console=ttyS0 panic=-1"
+	app="console=ttyS0 panic=-1 noxsave" # noxsave: see tests/kvm/linux-l2.sh
 	echo "# ---- microvm: time and TDP faults to /init, zapvm vs QEMU -M microvm"
 	echo "vmm,ms_to_init,pf_taken" >"$out/microvm.csv"
 	for r in $(seq 1 "$RUNS"); do
 		boot_once zapvm "$ZAPVM" run --kernel "$k" --initrd "$initrd" \
 			--mem 256M --cpus 1 --cmdline "$app" >>"$out/microvm.csv"
+		# QEMU madvises guest RAM MADV_HUGEPAGE: so does --thp on.
+		boot_once zapvm-thp "$ZAPVM" run --kernel "$k" \
+			--initrd "$initrd" --mem 256M --cpus 1 --thp on \
+			--cmdline "$app" >>"$out/microvm.csv"
 		boot_once qemu-microvm "$q" -accel kvm -M microvm -cpu host \
 			-m 256 -smp 1 -nodefaults -no-user-config -no-reboot \
 			-display none -monitor none -serial stdio \
