@@ -202,6 +202,7 @@ if [ "$series" = yes ]; then
 	t_run "policy all again (series)" 0 "" -- policy c1 --zap-policy all
 	grep -q "zap policy all (KVM_CAP_MEMSLOT_ZAP_CONTROL)" "$TMP/out" &&
 		pass "all through the series" || fail "all through the series"
+	t_run "policy slot once more (series)" 0 "" -- policy c1 --zap-policy slot
 	slot_ok=1
 elif [ "$quirk" = yes ]; then
 	t_run "policy all on a zap-all VM: nothing to do" 0 "" -- policy c1 --zap-policy all

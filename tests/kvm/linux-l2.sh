@@ -10,7 +10,8 @@
 # Boots: the rig kernel through the 64-bit protocol (SMP, two virtio disks,
 # the option-ROM device; zap policy all and slot), its vmlinux through PVH,
 # its bzImage through the real-mode setup code, once with a virtio console;
-# Debian's kernel through the 64-bit protocol with the same devices.
+# Debian's kernel through the 64-bit protocol with the same devices, through
+# real mode, and its ELF (extracted from the bzImage) through PVH.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 exec </dev/null
@@ -139,5 +140,14 @@ fi
 k=$(ls "$l2"/vmlinuz-debian 2>/dev/null)
 if [ -n "$k" ]; then
 	devices debian-64 "$k" --cmdline "$ttyS0"
+	boot debian-real --kernel "$k" --boot real-mode --initrd "$initrd" \
+		--cpus 2 --cmdline "$ttyS0"
+	want debian-real "^ZAPVM-L2-CPUS: 0-1" "2 CPUs online"
+fi
+# The ELF inside Debian's bzImage (scripts/extract-vmlinux), through PVH.
+if [ -f "$l2/vmlinux-debian" ]; then
+	boot debian-pvh --kernel "$l2/vmlinux-debian" --boot pvh \
+		--initrd "$initrd" --cpus 2 --cmdline "$ttyS0"
+	want debian-pvh "^ZAPVM-L2-CPUS: 0-1" "2 CPUs online"
 fi
 finish
