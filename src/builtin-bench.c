@@ -141,6 +141,8 @@ struct bench_opts {
 	bool policy_given;
 	unsigned int runs, jobs;
 	uint64_t timeout_s;
+	unsigned int sample_us; /* vcpustall's VMM sampler; 0: none */
+	bool sample_given;
 	const char *args;
 	const char *csv, *json, *plot;
 	/* boot --kernel: a Linux guest instead of bootsim */
@@ -655,6 +657,8 @@ static void vcpustall__collect(const struct bench_cell *c,
 	v[5] = zp->sampler_max_ms;
 	v[6] = zp->sptes_4k;
 	v[7] = res->wall_ns / 1e6;
+	v[8] = zp->guest_gap_ms;
+	v[9] = zp->guest_quiet_ms;
 }
 
 static const struct bench_metric vcpustall_metrics[] = {
@@ -666,6 +670,8 @@ static const struct bench_metric vcpustall_metrics[] = {
 	{ "sampler_max_ms", "ms", "sampler max ms", M_TABLE },
 	{ "sptes_4k", "", "4K SPTEs", M_TABLE },
 	{ "wall_ms", "ms", "wall ms", 0 },
+	{ "guest_gap_ms", "ms", "guest gap ms", M_TABLE | M_RATIO | M_PLOT },
+	{ "guest_quiet_ms", "ms", "guest gap w/o zap", M_TABLE },
 };
 
 /*
@@ -775,6 +781,12 @@ static void bench_usage(FILE *f)
 		"  --args 'K=V ...'      guest arguments instead of the "
 		"scenario's\n"
 		"  --timeout SECONDS     per run (default 600)\n"
+		"  --sample-us N         vcpustall: the VMM samples the guest's "
+		"counter\n"
+		"                        every N us (default 100); 0: only the "
+		"guest's\n"
+		"                        own timing, no VMM wake-ups during the "
+		"zap\n"
 		"  --csv FILE, --json FILE, --plot FILE.svg\n"
 		"boot with a Linux kernel instead of bootsim:\n"
 		"  --kernel BZIMAGE      the kernel (a vmlinux with --boot pvh)\n"
@@ -899,6 +911,7 @@ enum {
 	OPT_ROM,
 	OPT_UNTIL,
 	OPT_GUEST_LOG,
+	OPT_SAMPLE_US,
 };
 
 static int bench__parse(int argc, char **argv, struct bench_opts *o)
@@ -921,6 +934,7 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		{ "rom", required_argument, NULL, OPT_ROM },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "guest-log", required_argument, NULL, OPT_GUEST_LOG },
+		{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
 		{ 0 },
 	};
 	unsigned int secs = 0;
@@ -941,6 +955,7 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 	o->runs = 5;
 	o->jobs = 1;
 	o->timeout_s = 600;
+	o->sample_us = 100;
 
 	optind = 1;
 	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -1031,6 +1046,20 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 		case OPT_GUEST_LOG:
 			o->guest_log = optarg;
 			break;
+		case OPT_SAMPLE_US: {
+			uint64_t v;
+
+			if (parse_u64(optarg, &v) || v > 100000) {
+				log_err("--sample-us '%s': expected a number "
+					"from 0 to 100000",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+				break;
+			}
+			o->sample_us = (unsigned int)v;
+			o->sample_given = true;
+			break;
+		}
 		case 'h':
 			bench_usage(stdout);
 			return -1;
@@ -1071,6 +1100,11 @@ static int bench__parse(int argc, char **argv, struct bench_opts *o)
 	if (o->kernel && o->args) {
 		log_err("bench boot: --args is for bootsim; give the kernel its "
 			"--cmdline");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (o->sample_given && o->sc->collect != vcpustall__collect) {
+		log_err("bench %s: --sample-us goes with vcpustall only",
+			o->sc->name);
 		return ZAPVM_EXIT_USAGE;
 	}
 	if (o->kernel)
@@ -1451,8 +1485,10 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 		zp.ctl_gpa = c->ctl_gpa;
 		zp.rounds = (unsigned int)arg_u64(c->args, "rounds", 1);
 		/* zaplat: a 1 ms period (200 us starved the zapper in an
-		 * earlier experiment); vcpustall: 100 us samples. */
-		zp.period_ns = zp.kind == ZAP_PROBE_LATENCY ? 1000000 : 100000;
+		 * earlier experiment); vcpustall: --sample-us. */
+		zp.period_ns = zp.kind == ZAP_PROBE_LATENCY ?
+				       1000000 :
+				       (uint64_t)b->o.sample_us * 1000;
 		cfg.hook = &hook;
 	}
 	t0 = now_ns();

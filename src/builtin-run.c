@@ -56,6 +56,10 @@ static void run_usage(FILE *f)
 		"  --console serial|virtio\n"
 		"                        the guest console: the UART or "
 		"virtio-console (hvc0)\n"
+		"  --coalesced-pio on|off\n"
+		"                        UART transmit writes without an exit "
+		"while the\n"
+		"                        guest polls (default on)\n"
 		"  --zap-policy P        default, all or slot\n"
 		"  --zap-churn MS        zap all roots every MS ms from a VMM "
 		"thread\n"
@@ -390,6 +394,7 @@ int cmd_run(int argc, char **argv)
 		OPT_ZAP_CHURN,
 		OPT_PREFETCH,
 		OPT_ROOT_ZAP,
+		OPT_COALESCED_PIO,
 	};
 	static const struct option opts[] = {
 		RUNOPTS_VM,
@@ -403,6 +408,7 @@ int cmd_run(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "coalesced-pio", required_argument, NULL, OPT_COALESCED_PIO },
 		{ "boot", required_argument, NULL, OPT_BOOT },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "pci-rom", required_argument, NULL, OPT_PCI_ROM },
@@ -459,6 +465,16 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_PCI_ROM:
 			ret = set_pci_rom(&cfg, "--pci-rom", optarg);
+			break;
+		case OPT_COALESCED_PIO:
+			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
+				cfg.no_coalesced_pio = !strcmp(optarg, "off");
+			} else {
+				log_err("--coalesced-pio '%s': expected on or "
+					"off",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
+			}
 			break;
 		case OPT_CONSOLE:
 			if (!strcmp(optarg, "serial")) {

@@ -711,11 +711,8 @@ static struct json_object *do_policy(struct control *c, enum zap_policy want)
 	if (changed) {
 		log_info("control: zap policy %s (%s)", zap_policy__name(want),
 			 zap_iface__name(c->iface));
-		if (vm->phases) {
-			snprintf(msg, sizeof(msg), "policy-%s",
-				 zap_policy__name(want));
-			phase_log__mark(vm->phases, msg);
-		}
+		snprintf(msg, sizeof(msg), "policy-%s", zap_policy__name(want));
+		vm__mark_phase(vm, msg);
 	}
 	o = reply_new(true);
 	if (!o)

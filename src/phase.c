@@ -329,7 +329,12 @@ int phase_log__mark(struct phase_log *l, const char *name)
 	if (!name)
 		return -EINVAL;
 	pthread_mutex_lock(&l->lock);
-	ret = l->finished ? -EINVAL : cut(l, name);
+	if (l->finished)
+		ret = -EINVAL;
+	else if (l->count >= PHASE_LOG_MAX)
+		ret = -ENOSPC;
+	else
+		ret = cut(l, name);
 	if (!ret)
 		ret = (int)l->count - 1;
 	pthread_mutex_unlock(&l->lock);

@@ -198,6 +198,9 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 		json_object_new_double(res->memslot_update_ns / 1e6));
 	add_u64(r, "rom_writes_dropped", res->rom_writes);
 	add_u64(r, "vcpu_exits", res->exits);
+	json_object_object_add(r, "coalesced_pio",
+			       json_object_new_boolean(res->coalesced_pio));
+	add_u64(r, "coalesced_writes", res->coalesced_writes);
 	json_object_object_add(r, "wall_ms",
 			       json_object_new_double(res->wall_ns / 1e6));
 	json_object_object_add(r, "setup_ms",

@@ -148,9 +148,31 @@ void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write)
 	return gpa_to_hva(&vm->slots, gpa, len, write);
 }
 
+int vm__mark_phase(struct vm *vm, const char *name)
+{
+	bool first;
+	int ret;
+
+	if (!vm->phases)
+		return 0;
+	ret = phase_log__mark(vm->phases, name);
+	if (ret != -ENOSPC)
+		return ret;
+	pthread_mutex_lock(&vm->lock);
+	first = !vm->phases_full_warned;
+	vm->phases_full_warned = true;
+	pthread_mutex_unlock(&vm->lock);
+	if (first)
+		log_warn("phase log full (%u phases): \"%s\" and later marks "
+			 "count in the last phase",
+			 PHASE_LOG_MAX, name);
+	return ret;
+}
+
 void vm__boot_done(struct vm *vm, const char *how, bool once)
 {
 	bool first;
+	int ret;
 
 	pthread_mutex_lock(&vm->lock);
 	first = !vm->boot_done;
@@ -161,8 +183,9 @@ void vm__boot_done(struct vm *vm, const char *how, bool once)
 	if (once && !first)
 		return;
 	log_info("boot done (%s)", how);
-	if (vm->phases && phase_log__mark(vm->phases, "boot-done") < 0)
-		log_warn("cannot mark boot-done (%s)", how);
+	ret = vm__mark_phase(vm, "boot-done");
+	if (ret < 0 && ret != -ENOSPC)
+		log_warn("cannot mark boot-done (%s): %s", how, strerror(-ret));
 }
 
 int vm__irq_line(struct vm *vm, unsigned int irq, int level)
@@ -400,6 +423,11 @@ static void *vcpu__thread(void *arg)
 			continue;
 		}
 		ret = ioctl(v->fd, KVM_RUN, 0);
+		/* Buffered port writes happened before this exit. */
+		if (coalesced__replay(vm, v) < 0) {
+			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+			break;
+		}
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&v->run->immediate_exit, 0,
@@ -443,9 +471,9 @@ static void memslot_changed(void *opaque, const char *what)
 	struct vm *vm = opaque;
 	int idx;
 
-	if (!vm->phases || !__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
 		return;
-	idx = phase_log__mark(vm->phases, what);
+	idx = vm__mark_phase(vm, what);
 	if (idx <= 0)
 		return;
 	pthread_mutex_lock(&vm->lock);
@@ -635,6 +663,8 @@ static int vm__create_vcpus(struct vm *vm)
 		}
 		v->run = run;
 		v->run_size = mmap_size;
+		if (!i)
+			coalesced__map(vm, v);
 		ret = vm->boot->setup_vcpu(v, cpuid);
 		if (ret)
 			break;
@@ -819,6 +849,11 @@ static void vm__run_vcpus(struct vm *vm)
 		if (all_done)
 			break;
 		/*
+		 * A guest that writes its last bytes and then never exits
+		 * again (it halts, it spins) still has them shown.
+		 */
+		coalesced__replay(vm, &vm->vcpus[0]);
+		/*
 		 * Kick again: vm__stop() skips a vCPU whose thread runs but is
 		 * not marked started yet, and an AP waiting for SIPI never
 		 * leaves KVM_RUN on its own.
@@ -895,6 +930,7 @@ static void vm__teardown(struct vm *vm)
 		memslots__exit(&vm->slots);
 	bus__exit(&vm->pio);
 	bus__exit(&vm->mmio);
+	coalesced__exit(&vm->coalesced);
 	for (unsigned int i = 0; i < vm->cfg->nroms; i++) {
 		if (vm->rom_mem[i])
 			munmap(vm->rom_mem[i], vm->rom_size[i]);
@@ -924,6 +960,7 @@ static int vm__setup(struct vm *vm)
 	vm->vm_fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, NULL);
 	if (vm->vm_fd < 0)
 		return vm->vm_fd;
+	coalesced__probe(vm, !cfg->no_coalesced_pio);
 
 	if (kvm__check(vm->vm_fd, KVM_CAP_BINARY_STATS_FD)) {
 		res->stats = calloc(1 + vm->ncpus, sizeof(*res->stats));
@@ -987,6 +1024,7 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 	vm__init_cond(&vm.pause_cond);
 	bus__init(&vm.pio, "pio");
 	bus__init(&vm.mmio, "mmio");
+	coalesced__init(&vm.coalesced);
 
 	if (!cfg->ncpus || cfg->ncpus > vm.boot->max_cpus) {
 		log_err("--cpus %u: %s run on 1 to %u vCPUs", cfg->ncpus,
@@ -1022,6 +1060,10 @@ void vm__run(const struct vm_config *cfg, struct vm_result *res)
 		goto out;
 	}
 	vm__run_vcpus(&vm);
+	/* What the guest wrote just before it stopped. */
+	coalesced__replay(&vm, &vm.vcpus[0]);
+	res->coalesced_pio = vm.coalesced.ring != NULL;
+	res->coalesced_writes = vm.coalesced.replayed;
 	res->ran = true;
 	if (vm.phases)
 		phase_log__finish(vm.phases);

@@ -350,14 +350,83 @@ static int probe_latency(struct zap_probe *zp, struct zap_job *j)
 }
 
 /*
+ * The guest's longest gap between two increments in epoch @epoch, in ms;
+ * NAN if the guest has not seen that epoch or the TSC rate is unknown.
+ */
+static double guest_gap_ms(volatile struct zapvm_progress *ctl, uint64_t epoch,
+			   double tsc_khz)
+{
+	if (!(tsc_khz > 0) ||
+	    __atomic_load_n(&ctl->gap_seen, __ATOMIC_ACQUIRE) != epoch)
+		return NAN;
+	return (double)__atomic_load_n(&ctl->max_gap, __ATOMIC_RELAXED) /
+	       tsc_khz;
+}
+
+static double fmax_nan(double a, double b)
+{
+	return isnan(a) ? b : isnan(b) ? a : fmax(a, b);
+}
+
+/*
  * One vcpustall round: sample the counter from a lead-in before the zap
  * until progress was seen after it (and a tail). A stretch of samples that
  * all saw one value is time without progress; it is measured from the
  * first to the last of those samples, a lower bound that a late sample
- * (this thread preempted) cannot inflate.
+ * (this thread preempted) cannot inflate. The guest times itself too
+ * (TSC): epoch 2r - 1 is round r's lead-in, 2r its zap and tail.
  */
+/*
+ * vcpustall with period_ns 0: no VMM thread wakes while the zap runs (on a
+ * small machine each wake-up can make the zapping thread yield mmu_lock);
+ * only the guest's own timing is measured.
+ */
+static int probe_stall_quiet(struct vm *vm, struct zap_probe *zp,
+			     volatile struct zapvm_progress *ctl,
+			     struct zap_job *j, unsigned int r)
+{
+	const uint64_t lead = 20 * NS_PER_MS, tail = 20 * NS_PER_MS;
+	const uint64_t give_up = 10000 * NS_PER_MS;
+	uint64_t c0, t;
+	pthread_t zt;
+	int err;
+
+	__atomic_store_n(&ctl->gap_epoch, 2ull * r - 1, __ATOMIC_RELEASE);
+	sleep_until(now_ns() + lead);
+	zp->guest_quiet_ms =
+		fmax_nan(zp->guest_quiet_ms,
+			 guest_gap_ms(ctl, 2ull * r - 1, zp->tsc_khz));
+	__atomic_store_n(&ctl->gap_epoch, 2ull * r, __ATOMIC_RELEASE);
+	err = start_thread(&zt, zap_job__thread, j, -1, false);
+	if (err) {
+		log_err("vcpustall: cannot start the zapping thread: %s",
+			strerror(err));
+		return ZAPVM_EXIT_SOFTWARE;
+	}
+	pthread_join(zt, NULL);
+	/* The guest counts on after the zap: then its gap is complete. */
+	c0 = __atomic_load_n(&ctl->counter, __ATOMIC_RELAXED);
+	for (t = now_ns(); now_ns() - t < give_up;) {
+		if (__atomic_load_n(&ctl->counter, __ATOMIC_RELAXED) != c0 &&
+		    __atomic_load_n(&ctl->gap_seen, __ATOMIC_ACQUIRE) ==
+			    2ull * r)
+			break;
+		if (vm__stopping(vm))
+			return j->ret;
+		sleep_until(now_ns() + NS_PER_MS);
+	}
+	sleep_until(now_ns() + tail);
+	zp->guest_gap_ms = fmax_nan(zp->guest_gap_ms,
+				    guest_gap_ms(ctl, 2ull * r, zp->tsc_khz));
+	if (isnan(zp->guest_gap_ms))
+		log_warn("vcpustall: no guest progress %llu ms after the zap",
+			 (unsigned long long)(give_up / NS_PER_MS));
+	return j->ret;
+}
+
 static int probe_stall(struct vm *vm, struct zap_probe *zp,
-		       volatile struct zapvm_progress *ctl, struct zap_job *j)
+		       volatile struct zapvm_progress *ctl, struct zap_job *j,
+		       unsigned int r)
 {
 	const uint64_t lead = 20 * NS_PER_MS, tail = 20 * NS_PER_MS;
 	const uint64_t give_up = 10000 * NS_PER_MS;
@@ -368,6 +437,9 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 	pthread_t zt;
 	int err;
 
+	if (!zp->period_ns)
+		return probe_stall_quiet(vm, zp, ctl, j, r);
+	__atomic_store_n(&ctl->gap_epoch, 2ull * r - 1, __ATOMIC_RELEASE);
 	for (;;) {
 		uint64_t t, c;
 
@@ -402,6 +474,11 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 			last_t = t;
 		}
 		if (!started && t - t0 >= lead) {
+			zp->guest_quiet_ms = fmax_nan(
+				zp->guest_quiet_ms,
+				guest_gap_ms(ctl, 2ull * r - 1, zp->tsc_khz));
+			__atomic_store_n(&ctl->gap_epoch, 2ull * r,
+					 __ATOMIC_RELEASE);
 			err = start_thread(&zt, zap_job__thread, j, -1, false);
 			if (err) {
 				log_err("vcpustall: cannot start the zapping "
@@ -435,8 +512,12 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 		max_zap = gap > max_zap ? gap : max_zap;
 		over += gap > NS_PER_MS;
 	}
-	if (started)
+	if (started) {
 		pthread_join(zt, NULL);
+		zp->guest_gap_ms =
+			fmax_nan(zp->guest_gap_ms,
+				 guest_gap_ms(ctl, 2ull * r, zp->tsc_khz));
+	}
 	zp->max_gap_ms = fmax(zp->max_gap_ms, max_zap / 1e6);
 	zp->quiet_gap_ms = fmax(zp->quiet_gap_ms, max_quiet / 1e6);
 	zp->sampler_max_ms = fmax(zp->sampler_max_ms, sampler_max / 1e6);
@@ -456,6 +537,23 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 	zp->root_zap_passes = zp->root_zap_yields = NAN;
 	zp->max_gap_ms = zp->quiet_gap_ms = zp->sampler_max_ms = 0;
 	zp->gaps_over_1ms = 0;
+	if (zp->kind == ZAP_PROBE_STALL && !zp->period_ns)
+		zp->max_gap_ms = zp->quiet_gap_ms = zp->sampler_max_ms =
+			zp->gaps_over_1ms = NAN;
+	zp->guest_gap_ms = zp->guest_quiet_ms = NAN;
+	zp->tsc_khz = NAN;
+	if (zp->kind == ZAP_PROBE_STALL) {
+		/*
+		 * The VM's TSC rate (KVM_CAP_VM_TSC_CONTROL, 5.16): a vCPU
+		 * ioctl would wait for the vCPU's KVM_RUN to return.
+		 */
+		ret = kvm_ioctl_quiet(vm->vm_fd, KVM_GET_TSC_KHZ, NULL);
+		if (ret > 0)
+			zp->tsc_khz = ret;
+		else
+			log_warn("vcpustall: the VM's KVM_GET_TSC_KHZ failed "
+				 "(before Linux 5.16?): no guest-timed gaps");
+	}
 	zp->max_late_ms = zp->max_interval_ms = zp->quiet_late_ms = 0;
 	zp->cpu = zp->kind == ZAP_PROBE_LATENCY ? last_cpu() : -1;
 	ctl = vm__guest_mem(vm, zp->ctl_gpa, sizeof(*ctl), true);
@@ -479,7 +577,7 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 			zp->sptes_4k = vm_stat(vm, "pages_4k");
 		ret = zp->kind == ZAP_PROBE_LATENCY ?
 			      probe_latency(zp, &j) :
-			      probe_stall(vm, zp, ctl, &j);
+			      probe_stall(vm, zp, ctl, &j, r);
 		if (ret)
 			return ret;
 		if (j.t_end) {

@@ -3,11 +3,13 @@
  * hostile: vCPU 0 sends ucalls the VMM must refuse with an error reply and
  * survive, each checked with GUEST_ASSERT_EQ, then ends with done(0).
  * With mode=badptr it instead OUTs a ucall GPA outside RAM, which the VMM
- * must treat as a guest crash.
+ * must treat as a guest crash. With mode=phases it marks phases until the
+ * VMM refuses one with ENOSPC (its phase log is full: PHASE_LOG_MAX), then
+ * ends with done(0); run it with binary stats (the phase log needs them).
  *
  * There is no libc: the errno values are literals (Linux x86).
  *
- * zapvm,args: mode=badptr (default: the error-reply checks)
+ * zapvm,args: mode=badptr|phases (default: the error-reply checks)
  */
 #include "guest.h"
 
@@ -15,6 +17,10 @@
 #define E_INVAL (-22) /* EINVAL */
 #define E_EXIST (-17) /* EEXIST: the target overlaps another region */
 #define E_NOSYS (-38) /* ENOSYS */
+#define E_NOSPC (-28) /* ENOSPC */
+
+/* More than the VMM's PHASE_LOG_MAX (include/zapvm/stats.h, 4096). */
+#define PHASE_FLOOD_MAX 100000
 
 static zs64 raw_ucall(zu32 cmd, zu64 a0, zu64 a1)
 {
@@ -35,6 +41,33 @@ static void badptr(const struct boot_info *bi)
 	/* Only reached if the VMM answered the call: a = GPA. */
 	__guest_assert(__GUEST_FILE, __LINE__, "ucall outside RAM ends the VM",
 		       gpa, 0);
+}
+
+static void phase_flood(void)
+{
+	static const char name[] = "flood";
+	const char ok[] = "hostile: the phase log stopped at ";
+	char num[24], *q = num + sizeof(num);
+	zs64 ret = 0;
+	zu64 n;
+
+	for (n = 0; n < PHASE_FLOOD_MAX; n++) {
+		ret = raw_ucall(ZAPVM_UCALL_PHASE, (zu64)(unsigned long)name,
+				sizeof(name) - 1);
+		if (ret < 0)
+			break;
+	}
+	GUEST_ASSERT_EQ(ret, E_NOSPC);
+	/* Refused for good: the next one too, and printing still works. */
+	GUEST_ASSERT_EQ(raw_ucall(ZAPVM_UCALL_PHASE, (zu64)(unsigned long)name,
+				  sizeof(name) - 1),
+			E_NOSPC);
+	*--q = '\n';
+	do
+		*--q = (char)('0' + n % 10);
+	while (n /= 10);
+	GUEST_ASSERT(zapvm_print(ok, sizeof(ok) - 1) >= 0);
+	GUEST_ASSERT(zapvm_print(q, (size_t)(num + sizeof(num) - q)) >= 0);
 }
 
 static void bad_ucalls(struct boot_info *bi)
@@ -100,6 +133,10 @@ int guest_main(const void *fdt, unsigned int cpu)
 		return 0;
 	boot_info__parse(&bi, fdt, cpu);
 	args_check(&bi, "mode");
+	if (arg_is(&bi, "mode", "phases")) {
+		phase_flood();
+		return 0;
+	}
 	if (arg_str(&bi, "mode", &len)) {
 		GUEST_ASSERT(arg_is(&bi, "mode", "badptr"));
 		badptr(&bi);

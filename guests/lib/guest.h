@@ -173,6 +173,15 @@ void touch_pages(zu64 gpa, zu64 n, zu64 stride);
 /* read_pages - read one byte of each of @n pages; returns their sum. */
 zu64 read_pages(zu64 gpa, zu64 n, zu64 stride);
 
+/* rdtsc - the time stamp counter. */
+static inline zu64 rdtsc(void)
+{
+	zu32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((zu64)hi << 32) | lo;
+}
+
 /* align_up - @x rounded up to a multiple of @a, a power of two. */
 static inline zu64 align_up(zu64 x, zu64 a)
 {

@@ -3,13 +3,37 @@
  * progress: vCPU 0 touches pages=N 4 KiB pages after its control block
  * (struct zapvm_progress at guest-base), then shows its progress to the
  * VMM by incrementing the block's counter until the VMM says the round's
- * zap is done, rounds=R times. With idle=1 it returns after its last touch
+ * zap is done, rounds=R times. While it counts it also times itself with
+ * the TSC: the longest time between two increments since the VMM last
+ * changed gap_epoch (see struct zapvm_progress). With idle=1 it returns after its last touch
  * instead, so a zap of all roots finds a VM with nothing running (its
  * vCPU's roots stay loaded). The other vCPUs return at once.
  *
  * zapvm,args: pages=N (all RAM after the block) rounds=R (1) idle=0|1 (0)
  */
 #include "guest.h"
+
+/* Count until round @r's zap is done or the VMM says stop. */
+static void spin(volatile struct zapvm_progress *p, zu64 r)
+{
+	zu64 seen = p->gap_seen, max = 0, t = rdtsc();
+
+	while (p->go < r && !p->stop) {
+		zu64 e = p->gap_epoch, now = rdtsc(), d = now - t;
+
+		t = now;
+		if (e != seen) {
+			seen = e;
+			max = d;
+			p->max_gap = d;
+			p->gap_seen = e;
+		} else if (d > max) {
+			max = d;
+			p->max_gap = d;
+		}
+		p->counter++;
+	}
+}
 
 int guest_main(const void *fdt, unsigned int cpu)
 {
@@ -39,11 +63,9 @@ int guest_main(const void *fdt, unsigned int cpu)
 		p->ready = r;
 		if (idle && r == rounds)
 			return 0;
-		while (p->go < r) {
-			if (p->stop)
-				return 0;
-			p->counter++;
-		}
+		spin(p, r);
+		if (p->stop)
+			return 0;
 	}
 	return 0;
 }

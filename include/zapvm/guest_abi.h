@@ -139,6 +139,15 @@ struct zapvm_progress {
 	zu64 ready; /* written by the guest: the round whose touch is done */
 	zu64 go; /* written by the VMM: the round whose zap is done */
 	zu64 stop; /* written by the VMM: return now */
+	/*
+	 * The guest's own view of a stall, in TSC ticks: the longest time
+	 * between two increments of counter since the guest saw gap_epoch
+	 * change (the increment that saw it counts in the new epoch), and
+	 * which epoch that is. The guest writes max_gap before gap_seen.
+	 */
+	zu64 gap_epoch; /* written by the VMM */
+	zu64 gap_seen; /* written by the guest */
+	zu64 max_gap; /* written by the guest */
 };
 
 #endif /* ZAPVM_GUEST_ABI_H */

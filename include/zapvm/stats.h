@@ -105,10 +105,18 @@ phase_log__new(const struct stats_set *vm, const struct stats_set *const *vcpus,
 void phase_log__free(struct phase_log *l);
 
 /*
+ * A log holds at most PHASE_LOG_MAX phases, so a guest that marks phases
+ * in a loop or a --zap-churn run of hours costs bounded memory (a phase is
+ * one delta of every stat: about 2 KiB with 6.1's stats).
+ */
+#define PHASE_LOG_MAX 4096
+
+/*
  * phase_log__mark - end the current phase (if any) and begin one named
  * @name (truncated to 63 bytes). Thread-safe. Returns the new phase's
  * index (>= 0) or -errno; on failure the log is unchanged (the current
- * phase goes on under its old name).
+ * phase goes on under its old name). -ENOSPC: the log already holds
+ * PHASE_LOG_MAX phases.
  */
 int phase_log__mark(struct phase_log *l, const char *name);
 

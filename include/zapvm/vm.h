@@ -89,6 +89,7 @@ struct vm_config {
 	struct disk_spec disks[VM_MAX_DISKS];
 	unsigned int ndisks;
 	enum console_kind console;
+	bool no_coalesced_pio; /* --coalesced-pio off */
 	const struct vm_hook *hook; /* NULL: none */
 	/*
 	 * The option-ROM PCI device (src/devices/optrom.c): its contents, a
@@ -112,6 +113,8 @@ struct vm_result {
 	uint64_t memslot_update_ns; /* at run time */
 	uint64_t rom_writes;
 	uint64_t exits; /* vCPU exits to zapvm, all vCPUs */
+	bool coalesced_pio; /* the UART's THR writes were coalesced */
+	uint64_t coalesced_writes; /* guest writes replayed from the ring */
 	uint64_t boot_done_ns; /* first KVM_RUN to the first boot-done mark */
 	/* Stats sets the phase log refers to; freed with the result. */
 	struct stats_set *stats; /* [0] = VM, [1..ncpus] = vCPUs */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "zapvm/bus.h"
+#include "zapvm/coalesced.h"
 #include "zapvm/kvm.h"
 #include "zapvm/memslot.h"
 #include "zapvm/stats.h"
@@ -106,6 +107,7 @@ struct vm {
 	struct memslots slots;
 	bool slots_ready;
 	struct bus pio, mmio;
+	struct coalesced coalesced; /* the UART's THR writes (coalesced.h) */
 	struct vcpu *vcpus;
 	unsigned int ncpus;
 	struct phase_log *phases;
@@ -134,6 +136,7 @@ struct vm {
 	unsigned int running;
 	bool started; /* vCPUs run: memslot changes are churn now */
 	bool boot_done; /* a boot-done mark was set */
+	bool phases_full_warned; /* the phase log reached PHASE_LOG_MAX */
 	uint64_t t_start; /* first vCPU started, CLOCK_MONOTONIC ns */
 	uint64_t changes_at_start, update_ns_at_start;
 	/* zapvm pause: vCPUs wait in vcpu__hold() while pause_req is set. */
@@ -165,6 +168,14 @@ bool vm__stopping(struct vm *vm);
 int vm__pause(struct vm *vm, unsigned int timeout_ms);
 int vm__resume(struct vm *vm);
 bool vm__paused(struct vm *vm);
+
+/*
+ * vm__mark_phase - begin phase @name in the VM's phase log, if it has one:
+ * the new phase's index, 0 without a log, or -errno. When the log is full
+ * (-ENOSPC) the current phase goes on and the first refusal is logged.
+ * Safe from any thread.
+ */
+int vm__mark_phase(struct vm *vm, const char *name);
 
 /*
  * vm__boot_done - set a "boot-done" phase mark (@how names the trigger for

@@ -65,7 +65,9 @@ void zap_churn__free(struct zap_churn *c);
  * then zaps all roots while
  *  - ZAP_PROBE_STALL (vcpustall): this thread samples the guest's progress
  *    counter every period_ns through the host mapping, and records each
- *    stretch of samples that saw no progress;
+ *    stretch of samples that saw no progress; the guest also reports the
+ *    longest gap between its own increments, timed with its TSC, which
+ *    stays right when this thread is preempted;
  *  - ZAP_PROBE_LATENCY (zaplat): a SCHED_FIFO thread, pinned to the CPU
  *    the zapping thread is pinned to (the highest one zapvm may use),
  *    wakes every period_ns (absolute deadlines) and records how late it
@@ -88,6 +90,10 @@ struct zap_probe {
 	double gaps_over_1ms; /* how many from a zap's start on were > 1 ms */
 	double quiet_gap_ms; /* longest one before any zap started */
 	double sampler_max_ms; /* longest interval between two samples */
+	/* the guest's own TSC timing of its loop: longest gap, NAN if none */
+	double guest_gap_ms; /* from a zap's start on */
+	double guest_quiet_ms; /* in the lead-in before a zap */
+	double tsc_khz; /* the VM's KVM_GET_TSC_KHZ */
 	/* ZAP_PROBE_LATENCY */
 	double max_late_ms; /* latest wake-up from a zap's start on */
 	double max_interval_ms; /* longest interval between two wake-ups */

@@ -61,7 +61,29 @@ struct serial {
 	bool lo_valid; /* loopback: a byte sent to ourselves */
 	uint8_t lo_byte;
 	int irq_level;
+	bool coalesce; /* THR writes are coalesced while THRI is off */
 };
+
+/*
+ * While the THR-empty interrupt is off the guest polls LSR before each
+ * byte, and that read's exit replays the byte written before it: so the
+ * THR write need not exit (coalesced.h). With THRI on, a write must raise
+ * the interrupt at once, so it exits again.
+ */
+static void serial__coalesce(struct serial *s, bool on)
+{
+	int ret;
+
+	if (!s->coalesce)
+		return;
+	ret = on ? coalesced__add(s->vm, COM1_BASE + UART_TX, 1) :
+		   coalesced__del(s->vm, COM1_BASE + UART_TX, 1);
+	if (ret) {
+		log_warn("serial: cannot %s coalesced PIO: %s",
+			 on ? "start" : "stop", strerror(-ret));
+		s->coalesce = false;
+	}
+}
 
 static bool serial__data_ready(struct serial *s)
 {
@@ -179,6 +201,8 @@ static void serial__write(struct serial *s, unsigned int reg, uint8_t v)
 		s->ier = v & 0x0f;
 		if ((s->ier & UART_IER_THRI) && !(old & UART_IER_THRI))
 			s->thr_ipending = true;
+		if ((s->ier ^ old) & UART_IER_THRI)
+			serial__coalesce(s, !(s->ier & UART_IER_THRI));
 		break;
 	case UART_FCR:
 		s->fcr = v & 0xc9;
@@ -262,6 +286,12 @@ static int serial__init(struct vm *vm, void **priv)
 		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return ret;
+	}
+	/* IER is 0 after reset: coalesce from the start. */
+	s->coalesce = vm->coalesced.page_off != 0;
+	if (s->coalesce && coalesced__add(vm, COM1_BASE + UART_TX, 1)) {
+		log_debug("serial: no coalesced PIO");
+		s->coalesce = false;
 	}
 	console__attach(s->con, serial__input, s);
 	*priv = s;

@@ -59,9 +59,7 @@ static int64_t ucall__phase(struct vm *vm, const struct zapvm_ucall *uc)
 
 	if (ret)
 		return ret;
-	if (!vm->phases)
-		return 0;
-	ret = phase_log__mark(vm->phases, name);
+	ret = vm__mark_phase(vm, name);
 	return ret < 0 ? ret : 0;
 }
 

@@ -279,7 +279,7 @@ t_run "--prefetch maybe" 64 "--prefetch" -- bench boot --prefetch maybe
 t_run "--root-zap 2m" 64 "--root-zap" -- bench boot --root-zap 2m
 
 # ---- vcpustall: runs on any MMU ----
-vs_metrics="max_gap_ms gaps_over_1ms quiet_gap_ms delete_ms readd_ms sampler_max_ms sptes_4k wall_ms"
+vs_metrics="max_gap_ms gaps_over_1ms quiet_gap_ms delete_ms readd_ms sampler_max_ms sptes_4k wall_ms guest_gap_ms guest_quiet_ms"
 t_run "bench vcpustall, 2 runs, 32M" 0 "" -- bench vcpustall --runs 2 \
 	--mem 32M --policy "$policies" --csv "$TMP/vs.csv" --json "$TMP/vs.json"
 t_has "vcpustall table names the MMU" "$TMP/out" "MMU [a-z-]+ \\(tdp_mmu"
@@ -299,6 +299,18 @@ pages=$(sed -n 's/.*"args": *"pages=\([0-9]*\).*/\1/p' "$TMP/vs.json" | head -n 
 sptes=$(csv_val "$TMP/vs.csv" all sptes_4k 14)
 t_cmp "vcpustall: 4K SPTEs before the zap >= pages touched" \
 	"${sptes%.*}" -ge "${pages:-999999999}"
+# The guest's own TSC timing and the sampler's lower bound see the same
+# stretches: every run timed some gap, and the guest's longest is not
+# shorter than what the sampler saw (20% and 0.5 ms for clock skew).
+g_min=$(csv_val "$TMP/vs.csv" all guest_gap_ms 14)
+awk -v g="$g_min" 'BEGIN { exit !(g > 0) }' &&
+	pass "vcpustall: the guest timed a gap > 0 in every run ($g_min ms)" ||
+	fail "vcpustall: the guest timed a gap > 0 in every run ($g_min ms)"
+g_mean=$(csv_val "$TMP/vs.csv" all guest_gap_ms 12)
+s_mean=$(csv_val "$TMP/vs.csv" all max_gap_ms 12)
+awk -v g="$g_mean" -v s="$s_mean" 'BEGIN { exit !(g >= 0.8 * s - 0.5) }' &&
+	pass "vcpustall: guest-timed gap $g_mean ms >= sampler's $s_mean ms" ||
+	fail "vcpustall: guest-timed gap $g_mean ms >= sampler's $s_mean ms"
 del_min=$(csv_val "$TMP/vs.csv" all delete_ms 14)
 awk -v d="$del_min" 'BEGIN { exit !(d > 0) }' &&
 	pass "vcpustall: every zap's delete took > 0 ms ($del_min)" ||
@@ -311,7 +323,19 @@ if [ "$slot_ok" = true ]; then
 fi
 t_run "bench vcpustall rounds=2" 0 "" -- bench vcpustall --runs 1 \
 	--mem 32M --args "pages=512 rounds=2" --csv "$TMP/vs2.csv"
-csv_ok "$TMP/vs2.csv" vcpustall all max_gap_ms delete_ms readd_ms
+csv_ok "$TMP/vs2.csv" vcpustall all max_gap_ms delete_ms readd_ms \
+	guest_gap_ms guest_quiet_ms
+# --sample-us 0: no VMM sampler, the guest's timing only.
+t_run "bench vcpustall --sample-us 0, rounds=2" 0 "" -- bench vcpustall \
+	--runs 1 --mem 32M --sample-us 0 --args "pages=512 rounds=2" \
+	--csv "$TMP/vs0.csv"
+csv_ok "$TMP/vs0.csv" vcpustall all guest_gap_ms guest_quiet_ms delete_ms
+t_has "--sample-us 0: no sampler figures (n = 0)" "$TMP/vs0.csv" \
+	"^cell,vcpustall,all,.*,max_gap_ms,0,"
+t_run "--sample-us 100001" 64 "--sample-us '100001'" -- bench vcpustall \
+	--sample-us 100001
+t_run "--sample-us with another scenario" 64 "vcpustall only" -- \
+	bench cow --sample-us 10
 t_run "bench vcpustall, a key the guest does not know: guest assert" 100 \
 	"guest assertion" -- bench vcpustall --runs 1 --mem 32M --args "bogus=1"
 

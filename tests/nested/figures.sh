@@ -11,7 +11,10 @@
 # --l2-qemu instead of --l2) boots the same kernel and initrd under zapvm and
 # under QEMU -M microvm and reads both from outside the same way: time from
 # the VMM's start to "Run /init as init process" on the console, and the
-# VM's pf_taken (TDP faults) from debugfs at that moment.
+# VM's pf_taken (TDP faults) and exits by kind from debugfs at that moment.
+# Environment: RUNS (3) rounds; microvm also APPEND (more kernel command
+# line, e.g. printk.time=1) and KEEP_CONSOLE=1 (print each VMM's first
+# console, "#C " lines).
 ZAPVM=${ZAPVM:-/zapvm/zapvm}
 RUNS=${RUNS:-3}
 out=/tmp/figures
@@ -67,7 +70,10 @@ zaplat() {
 }
 
 vcpustall() {
-	bench vcpustall vcpustall --policy all,slot --mem 1G --runs "$RUNS" \
+	# On a kernel without the series (stock 6.1) only zap-all exists.
+	pol=all,slot
+	"$ZAPVM" caps | grep -q '^zap control (series) *yes' || pol=all
+	bench vcpustall vcpustall --policy "$pol" --mem 1G --runs "$RUNS" \
 		--timeout 1800
 }
 
@@ -83,12 +89,16 @@ boot() {
 		--mem 256M --runs "$RUNS" --timeout 900
 }
 
-# debugfs kvm/<pid>-<fd>/pf_taken of the one VM process $1 owns.
-pf_of() {
+# debugfs kvm/<pid>-<fd>/ stats of the one VM process $1 owns, comma-
+# separated: pf_taken and the exits by kind (VM sums over its vCPUs).
+VM_STATS="pf_taken exits io_exits mmio_exits halt_exits irq_exits"
+stats_of() {
 	for d in /sys/kernel/debug/kvm/"$1"-*; do
-		[ -f "$d/pf_taken" ] && cat "$d/pf_taken" && return
+		[ -f "$d/pf_taken" ] || continue
+		for s in $VM_STATS; do cat "$d/$s"; done | paste -sd, -
+		return
 	done
-	echo "?"
+	echo "$VM_STATS" | sed 's/[a-z_]*/?/g; s/ /,/g'
 }
 
 # boot_once LABEL CMD...: start CMD (console to a file), wait for /init.
@@ -109,7 +119,7 @@ boot_once() {
 		step=$((step + 1))
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	pf=$(pf_of $pid)
+	st=$(stats_of $pid)
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	if grep -q "Run /init as init process" "$out/console"; then
@@ -118,7 +128,13 @@ boot_once() {
 		ms=failed
 		tail -n 5 "$out/console" "$out/stderr" | sed 's/^/#   /'
 	fi
-	echo "$label,$ms,$pf"
+	# KEEP_CONSOLE=1: the console of each VMM's first boot, for printk
+	# times (add printk.time=1 to the command line).
+	if [ "${KEEP_CONSOLE:-0}" = 1 ] && [ ! -f "$out/kept-$label" ]; then
+		touch "$out/kept-$label"
+		sed "s/^/#C $label: /" "$out/console"
+	fi
+	echo "$label,$ms,$st"
 }
 
 microvm() {
@@ -128,9 +144,10 @@ microvm() {
 		echo "# microvm: needs QEMU and /l2 in L1 (tests/nested/run --l2-qemu)"
 		return
 	fi
-	app="console=ttyS0 panic=-1 noxsave" # noxsave: see tests/kvm/linux-l2.sh
+	# noxsave: see tests/kvm/linux-l2.sh
+	app="console=ttyS0 panic=-1 noxsave${APPEND:+ $APPEND}"
 	echo "# ---- microvm: time and TDP faults to /init, zapvm vs QEMU -M microvm"
-	echo "vmm,ms_to_init,pf_taken" >"$out/microvm.csv"
+	echo "vmm,ms_to_init,$(echo $VM_STATS | tr ' ' ,)" >"$out/microvm.csv"
 	for r in $(seq 1 "$RUNS"); do
 		boot_once zapvm "$ZAPVM" run --kernel "$k" --initrd "$initrd" \
 			--mem 256M --cpus 1 --cmdline "$app" >>"$out/microvm.csv"
@@ -138,6 +155,10 @@ microvm() {
 		boot_once zapvm-thp "$ZAPVM" run --kernel "$k" \
 			--initrd "$initrd" --mem 256M --cpus 1 --thp on \
 			--cmdline "$app" >>"$out/microvm.csv"
+		# Like QEMU, which does not coalesce the UART either.
+		boot_once zapvm-thp-nocpio "$ZAPVM" run --kernel "$k" \
+			--initrd "$initrd" --mem 256M --cpus 1 --thp on \
+			--coalesced-pio off --cmdline "$app" >>"$out/microvm.csv"
 		boot_once qemu-microvm "$q" -accel kvm -M microvm -cpu host \
 			-m 256 -smp 1 -nodefaults -no-user-config -no-reboot \
 			-display none -monitor none -serial stdio \

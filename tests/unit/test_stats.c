@@ -780,6 +780,31 @@ static int test_phase_json(const void *arg)
 	return PASS;
 }
 
+/* A full log refuses marks with -ENOSPC and keeps its last phase going. */
+static int test_phase_full(const void *arg)
+{
+	uint64_t c = 0;
+	uint64_t *const counters[] = { &c };
+	const char *const names[] = { "c" };
+	struct phase_log *l = phase_log__new(NULL, NULL, 0, names, counters, 1);
+
+	CHECK(l);
+	for (int i = 0; i < PHASE_LOG_MAX; i++)
+		CHECK_EQ(phase_log__mark(l, i ? "next" : "first"), i);
+	c = 7;
+	CHECK_EQ(phase_log__mark(l, "one too many"), -ENOSPC);
+	CHECK_EQ(phase_log__mark(l, "and again"), -ENOSPC);
+	CHECK_EQ(phase_log__count(l), PHASE_LOG_MAX);
+	c = 10;
+	CHECK_EQ(phase_log__finish(l), 0);
+	CHECK(!strcmp(phase_log__name(l, PHASE_LOG_MAX - 1), "next"));
+	/* The refused marks cut nothing: the last phase saw all of c. */
+	CHECK_EQ(val(l, PHASE_LOG_MAX - 1, PHASE_ZAPVM, "c"), 10);
+	CHECK_EQ(phase_log__mark(l, "after finish"), -EINVAL);
+	phase_log__free(l);
+	return PASS;
+}
+
 /* Counters above INT64_MAX must survive the trip through json-c. */
 static int test_phase_json_u64(const void *arg)
 {
@@ -881,20 +906,20 @@ static int test_phase_many(const void *arg)
 	char name[32];
 
 	CHECK_EQ(rig_open(&r), 0);
-	for (unsigned int i = 0; i < 5000; i++) {
+	for (unsigned int i = 0; i < PHASE_LOG_MAX; i++) {
 		snprintf(name, sizeof(name), "slot-%u", i);
 		r.memslot_changes += i;
 		CHECK_EQ(set_val(&r.vcpu[1], vcpu_desc[VC_EXITS].offset, i), 0);
 		CHECK(phase_log__mark(r.log, name) >= 0);
 	}
 	CHECK_EQ(phase_log__finish(r.log), 0);
-	CHECK_EQ(phase_log__count(r.log), 5000);
-	CHECK(!strcmp(phase_log__name(r.log, 4999), "slot-4999"));
+	CHECK_EQ(phase_log__count(r.log), PHASE_LOG_MAX);
+	CHECK(!strcmp(phase_log__name(r.log, PHASE_LOG_MAX - 1), "slot-4095"));
 	CHECK_EQ(val(r.log, 1, PHASE_ZAPVM, "memslot_changes"), 2);
 	CHECK_EQ(val(r.log, 1, PHASE_VCPU, "exits"), 1);
 	CHECK_EQ(sum(r.log, 0, PHASE_ZAPVM, "memslot_changes"),
-		 4999ull * 5000 / 2);
-	CHECK_EQ(sum(r.log, 0, PHASE_VCPU, "exits"), 4999);
+		 (PHASE_LOG_MAX - 1ull) * PHASE_LOG_MAX / 2);
+	CHECK_EQ(sum(r.log, 0, PHASE_VCPU, "exits"), PHASE_LOG_MAX - 1);
 	rig_close(&r);
 	return PASS;
 }
@@ -1558,8 +1583,10 @@ static const struct test tests[] = {
 	{ "phase log: json", test_phase_json, NULL },
 	{ "phase log: json keeps u64 above INT64_MAX, flags an open phase",
 	  test_phase_json_u64, NULL },
+	{ "a full phase log refuses marks with -ENOSPC", test_phase_full,
+	  NULL },
 	{ "phase log: print", test_phase_print, NULL },
-	{ "phase log: 5000 phases", test_phase_many, NULL },
+	{ "phase log: PHASE_LOG_MAX phases", test_phase_many, NULL },
 	{ "phase log: concurrent marks", test_phase_threads, NULL },
 	{ "phase log: bad arguments", test_phase_new_errors, NULL },
 	{ "unmutated base file opens; fd -1 is -EBADF", test_corrupt_control,
