@@ -363,9 +363,24 @@ static double guest_gap_ms(volatile struct zapvm_progress *ctl, uint64_t epoch,
 	       tsc_khz;
 }
 
-static double fmax_nan(double a, double b)
+/* The zap of round @r starts: keep the lead-in's gap, start the zap's. */
+static void guest_gap_zap_starts(struct zap_probe *zp,
+				 volatile struct zapvm_progress *ctl,
+				 unsigned int r)
 {
-	return isnan(a) ? b : isnan(b) ? a : fmax(a, b);
+	/* fmax() takes the number where one side is NAN. */
+	zp->guest_quiet_ms = fmax(zp->guest_quiet_ms,
+				  guest_gap_ms(ctl, 2ull * r - 1, zp->tsc_khz));
+	__atomic_store_n(&ctl->gap_epoch, 2ull * r, __ATOMIC_RELEASE);
+}
+
+/* Round @r's zap is over and the guest went on: keep its longest gap. */
+static void guest_gap_zap_ended(struct zap_probe *zp,
+				volatile struct zapvm_progress *ctl,
+				unsigned int r)
+{
+	zp->guest_gap_ms = fmax(zp->guest_gap_ms,
+				guest_gap_ms(ctl, 2ull * r, zp->tsc_khz));
 }
 
 /*
@@ -393,10 +408,7 @@ static int probe_stall_quiet(struct vm *vm, struct zap_probe *zp,
 
 	__atomic_store_n(&ctl->gap_epoch, 2ull * r - 1, __ATOMIC_RELEASE);
 	sleep_until(now_ns() + lead);
-	zp->guest_quiet_ms =
-		fmax_nan(zp->guest_quiet_ms,
-			 guest_gap_ms(ctl, 2ull * r - 1, zp->tsc_khz));
-	__atomic_store_n(&ctl->gap_epoch, 2ull * r, __ATOMIC_RELEASE);
+	guest_gap_zap_starts(zp, ctl, r);
 	err = start_thread(&zt, zap_job__thread, j, -1, false);
 	if (err) {
 		log_err("vcpustall: cannot start the zapping thread: %s",
@@ -416,8 +428,7 @@ static int probe_stall_quiet(struct vm *vm, struct zap_probe *zp,
 		sleep_until(now_ns() + NS_PER_MS);
 	}
 	sleep_until(now_ns() + tail);
-	zp->guest_gap_ms = fmax_nan(zp->guest_gap_ms,
-				    guest_gap_ms(ctl, 2ull * r, zp->tsc_khz));
+	guest_gap_zap_ended(zp, ctl, r);
 	if (isnan(zp->guest_gap_ms))
 		log_warn("vcpustall: no guest progress %llu ms after the zap",
 			 (unsigned long long)(give_up / NS_PER_MS));
@@ -474,11 +485,7 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 			last_t = t;
 		}
 		if (!started && t - t0 >= lead) {
-			zp->guest_quiet_ms = fmax_nan(
-				zp->guest_quiet_ms,
-				guest_gap_ms(ctl, 2ull * r - 1, zp->tsc_khz));
-			__atomic_store_n(&ctl->gap_epoch, 2ull * r,
-					 __ATOMIC_RELEASE);
+			guest_gap_zap_starts(zp, ctl, r);
 			err = start_thread(&zt, zap_job__thread, j, -1, false);
 			if (err) {
 				log_err("vcpustall: cannot start the zapping "
@@ -514,9 +521,7 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 	}
 	if (started) {
 		pthread_join(zt, NULL);
-		zp->guest_gap_ms =
-			fmax_nan(zp->guest_gap_ms,
-				 guest_gap_ms(ctl, 2ull * r, zp->tsc_khz));
+		guest_gap_zap_ended(zp, ctl, r);
 	}
 	zp->max_gap_ms = fmax(zp->max_gap_ms, max_zap / 1e6);
 	zp->quiet_gap_ms = fmax(zp->quiet_gap_ms, max_quiet / 1e6);
