@@ -866,10 +866,11 @@ static int parse_cpus(const char *s, void *out, unsigned int i)
 
 static int parse_onoff(const char *s, void *out, unsigned int i)
 {
-	int *v = &((int *)out)[i];
+	bool on;
+	int ret = parse_on_off(s, &on);
 
-	*v = !strcmp(s, "on") ? 1 : !strcmp(s, "off") ? 0 : -1;
-	return *v < 0 ? -EINVAL : 0;
+	((int *)out)[i] = ret ? -1 : on;
+	return ret;
 }
 
 static int parse_root_zap(const char *s, void *out, unsigned int i)

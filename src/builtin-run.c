@@ -425,6 +425,7 @@ int cmd_run(int argc, char **argv)
 	sigset_t sigs;
 	uint64_t v;
 	int c, ret = 0, kret, prefetch = -1, root_zap = -1;
+	bool on;
 	struct zap_churn churn = { 0 };
 	struct vm_hook churn_hook = { zap_churn__hook, &churn };
 	struct knob knobs[2];
@@ -467,13 +468,13 @@ int cmd_run(int argc, char **argv)
 			ret = set_pci_rom(&cfg, "--pci-rom", optarg);
 			break;
 		case OPT_COALESCED_PIO:
-			if (!strcmp(optarg, "on") || !strcmp(optarg, "off")) {
-				cfg.no_coalesced_pio = !strcmp(optarg, "off");
-			} else {
+			if (parse_on_off(optarg, &on)) {
 				log_err("--coalesced-pio '%s': expected on or "
 					"off",
 					optarg);
 				ret = ZAPVM_EXIT_USAGE;
+			} else {
+				cfg.no_coalesced_pio = !on;
 			}
 			break;
 		case OPT_CONSOLE:
@@ -516,13 +517,12 @@ int cmd_run(int argc, char **argv)
 			cfg.hook = &churn_hook;
 			break;
 		case OPT_PREFETCH:
-			prefetch = !strcmp(optarg, "on")  ? 1 :
-				   !strcmp(optarg, "off") ? 0 :
-							    -2;
-			if (prefetch == -2) {
+			if (parse_on_off(optarg, &on)) {
 				log_err("--prefetch '%s': expected on or off",
 					optarg);
 				ret = ZAPVM_EXIT_USAGE;
+			} else {
+				prefetch = on;
 			}
 			break;
 		case OPT_ROOT_ZAP:

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -24,15 +23,24 @@ void coalesced__init(struct coalesced *c)
 void coalesced__probe(struct vm *vm, bool enable)
 {
 	struct coalesced *c = &vm->coalesced;
-	int off;
+	long page = sysconf(_SC_PAGESIZE);
+	long off, run_size;
 
-	if (!enable)
+	if (!enable || page <= 0)
 		return;
 	/* KVM_CAP_COALESCED_MMIO gives the ring's page in the mapping. */
-	off = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
-	if (off <= 0 ||
-	    ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) <= 0) {
+	off = kvm__check(vm->vm_fd, KVM_CAP_COALESCED_MMIO);
+	if (!off || !kvm__check(vm->vm_fd, KVM_CAP_COALESCED_PIO)) {
 		log_debug("coalesced PIO: not supported by this kernel");
+		return;
+	}
+	/*
+	 * Checked now, before a device registers a zone: once one does, the
+	 * ring must be there to replay what the guest writes.
+	 */
+	run_size = kvm_ioctl_quiet(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	if (run_size < (off + 1) * page) {
+		log_debug("coalesced PIO: ring page %ld outside kvm_run", off);
 		return;
 	}
 	c->page_off = (unsigned int)off;
@@ -41,20 +49,13 @@ void coalesced__probe(struct vm *vm, bool enable)
 void coalesced__map(struct vm *vm, struct vcpu *v)
 {
 	struct coalesced *c = &vm->coalesced;
-	long page = sysconf(_SC_PAGESIZE);
-	size_t at;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (!c->page_off || page <= 0)
+	if (!c->page_off)
 		return;
-	at = (size_t)c->page_off * (size_t)page;
-	if (at + (size_t)page > v->run_size) {
-		log_debug("coalesced PIO: ring page %u outside kvm_run",
-			  c->page_off);
-		c->page_off = 0;
-		return;
-	}
-	c->ring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run + at);
-	c->max = (uint32_t)(((size_t)page - sizeof(*c->ring)) /
+	c->ring = (struct kvm_coalesced_mmio_ring *)((uint8_t *)v->run +
+						     c->page_off * page);
+	c->max = (uint32_t)((page - sizeof(*c->ring)) /
 			    sizeof(struct kvm_coalesced_mmio));
 }
 
@@ -68,9 +69,7 @@ static int zone(struct vm *vm, unsigned long req, uint16_t port, uint32_t len)
 
 	if (!vm->coalesced.page_off)
 		return -EOPNOTSUPP;
-	if (ioctl(vm->vm_fd, req, &z) < 0)
-		return -errno;
-	return 0;
+	return kvm_ioctl_quiet(vm->vm_fd, req, &z);
 }
 
 int coalesced__add(struct vm *vm, uint16_t port, uint32_t len)

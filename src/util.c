@@ -54,6 +54,17 @@ static int parse_number(const char *s, uint64_t *v, char **end)
 	return 0;
 }
 
+int parse_on_off(const char *s, bool *out)
+{
+	if (!strcmp(s, "on"))
+		*out = true;
+	else if (!strcmp(s, "off"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;

@@ -37,7 +37,10 @@ void coalesced__init(struct coalesced *c);
  */
 void coalesced__probe(struct vm *vm, bool enable);
 
-/* coalesced__map - find the ring in @v's kvm_run mapping (vCPU 0's). */
+/*
+ * coalesced__map - point at the ring in @v's kvm_run mapping (vCPU 0's,
+ * KVM_GET_VCPU_MMAP_SIZE bytes: coalesced__probe() checked it holds it).
+ */
 void coalesced__map(struct vm *vm, struct vcpu *v);
 
 /*

@@ -45,6 +45,9 @@ int parse_size(const char *s, uint64_t *out);
 /* parse_u64 - a decimal or 0x hex number, the whole string. 0 or -errno. */
 int parse_u64(const char *s, uint64_t *out);
 
+/* parse_on_off - "on" (true) or "off" (false); -EINVAL otherwise. */
+int parse_on_off(const char *s, bool *out);
+
 /* now_ns - CLOCK_MONOTONIC in nanoseconds. */
 uint64_t now_ns(void);
 
