@@ -79,7 +79,8 @@ static int guest__place_roms(struct vm *vm)
 /*
  * The PCI MMIO window: the first PCI_GUEST_MMIO_SIZE-aligned block above
  * RAM that overlaps no ROM and ends at or below 4 GiB (BARs are 32-bit).
- * None (base == end) when RAM leaves no room; only --pci-rom needs one.
+ * None (base == end) without a PCI bus or when RAM leaves no room; only
+ * --pci-rom needs one.
  */
 static int guest__place_pci(struct vm *vm)
 {
@@ -87,6 +88,8 @@ static int guest__place_pci(struct vm *vm)
 	uint64_t base;
 
 	vm->pci_window_set = true;
+	if (!vm_config__has_pci(vm->cfg))
+		return 0;
 	if (!align_up(vm->cfg->mem_size, size, &base))
 		base = FOUR_GIB;
 	for (; base + size <= FOUR_GIB; base += size) {

@@ -52,6 +52,8 @@
 #define APIC_MODE_NMI 0x4
 #define APIC_MODE_EXTINT 0x7
 
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
 static int linux__check(const struct vm_config *cfg)
 {
 	/* A Linux guest's one --rom is cfg->pci_rom (see cmd_run). */
@@ -386,11 +388,20 @@ static int linux__setup_bsp(struct vcpu *v)
 			    linux__flat_seg(BOOT_DS, 0x3, false), &regs);
 }
 
-/* Each vCPU's CPUID names its own APIC ID and says "hypervisor". */
+/*
+ * Each vCPU's CPUID names its own APIC ID and says "hypervisor". It also
+ * offers the TSC-deadline timer (CPUID.1:ECX[24]) when the in-kernel local
+ * APIC emulates it: KVM_GET_SUPPORTED_CPUID leaves that bit clear because
+ * it depends on the irqchip, and the API asks VMMs to check
+ * KVM_CAP_TSC_DEADLINE_TIMER instead, as QEMU and Firecracker do. With it
+ * Linux skips calibrating the LAPIC timer against the PIT at boot
+ * (calibrate_APIC_clock()) and arms the timer with one MSR write.
+ */
 static int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
 {
 	size_t size = sizeof(*host) + host->nent * sizeof(host->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);
+	bool deadline = kvm__check(v->vm->vm_fd, KVM_CAP_TSC_DEADLINE_TIMER);
 	int ret;
 
 	if (!c)
@@ -402,6 +413,8 @@ static int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
 		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffff) | (v->id << 24);
 			e->ecx |= 1u << 31;
+			if (deadline)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 		} else if (e->function == 0xb || e->function == 0x1f) {
 			e->edx = v->id;
 		}

@@ -60,6 +60,11 @@ static void run_usage(FILE *f)
 		"                        UART transmit writes without an exit "
 		"while the\n"
 		"                        guest polls (default on)\n"
+		"  --pci auto|on|off     PCI bus 0 and its host bridge: auto "
+		"(the default) only\n"
+		"                        with a PCI device (--disk, --console "
+		"virtio, the option\n"
+		"                        ROM), on always, off never\n"
 		"  --zap-policy P        default, all or slot\n"
 		"  --zap-churn MS        zap all roots every MS ms from a VMM "
 		"thread\n"
@@ -395,6 +400,7 @@ int cmd_run(int argc, char **argv)
 		OPT_PREFETCH,
 		OPT_ROOT_ZAP,
 		OPT_COALESCED_PIO,
+		OPT_PCI,
 	};
 	static const struct option opts[] = {
 		RUNOPTS_VM,
@@ -409,6 +415,7 @@ int cmd_run(int argc, char **argv)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "coalesced-pio", required_argument, NULL, OPT_COALESCED_PIO },
+		{ "pci", required_argument, NULL, OPT_PCI },
 		{ "boot", required_argument, NULL, OPT_BOOT },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "pci-rom", required_argument, NULL, OPT_PCI_ROM },
@@ -475,6 +482,13 @@ int cmd_run(int argc, char **argv)
 				ret = ZAPVM_EXIT_USAGE;
 			} else {
 				cfg.no_coalesced_pio = !on;
+			}
+			break;
+		case OPT_PCI:
+			if (pci_mode__parse(optarg, &cfg.pci)) {
+				log_err("--pci '%s': expected auto, on or off",
+					optarg);
+				ret = ZAPVM_EXIT_USAGE;
 			}
 			break;
 		case OPT_CONSOLE:
@@ -564,6 +578,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!ret && cfg.kernel)
 		ret = linux_roms(&cfg);
+	if (!ret && cfg.pci == PCI_OFF && vm_config__pci_user(&cfg)) {
+		log_err("--pci off: %s adds a PCI device, which needs the PCI "
+			"bus",
+			vm_config__pci_user(&cfg));
+		ret = ZAPVM_EXIT_USAGE;
+	}
 	if (ret)
 		goto out;
 	if (cfg.kernel)

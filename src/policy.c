@@ -58,6 +58,56 @@ int thp_mode__parse(const char *s, enum thp_mode *out)
 	return 0;
 }
 
+int pci_mode__parse(const char *s, enum pci_mode *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = PCI_AUTO;
+	else if (!strcmp(s, "on"))
+		*out = PCI_ON;
+	else if (!strcmp(s, "off"))
+		*out = PCI_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *pci_mode__name(enum pci_mode m)
+{
+	switch (m) {
+	case PCI_ON:
+		return "on";
+	case PCI_OFF:
+		return "off";
+	case PCI_AUTO:
+	default:
+		return "auto";
+	}
+}
+
+const char *vm_config__pci_user(const struct vm_config *cfg)
+{
+	if (cfg->ndisks)
+		return "--disk";
+	if (cfg->console == CONSOLE_VIRTIO)
+		return "--console virtio";
+	if (cfg->has_pci_rom)
+		return cfg->kernel ? "--rom" : "--pci-rom";
+	return NULL;
+}
+
+bool vm_config__has_pci(const struct vm_config *cfg)
+{
+	switch (cfg->pci) {
+	case PCI_ON:
+		return true;
+	case PCI_OFF:
+		return false;
+	case PCI_AUTO:
+	default:
+		return vm_config__pci_user(cfg) != NULL;
+	}
+}
+
 void zap_support__probe(int vm_fd, const struct stats_set *stats,
 			struct zap_support *zs)
 {

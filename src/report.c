@@ -176,6 +176,7 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 		json_object_array_add(roms, rom);
 	}
 	json_object_object_add(c, "roms", roms);
+	add_bool(c, "pci", vm_config__has_pci(cfg));
 	if (cfg->has_pci_rom) {
 		struct json_object *rom = json_object_new_object();
 

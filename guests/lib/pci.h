@@ -3,6 +3,8 @@
  * PCI configuration access for the test guests: configuration mechanism #1
  * (ports 0xcf8/0xcfc), which CPL3 guests reach with IOPL 3. Bus 0 only is
  * populated by zapvm (see include/zapvm/pci.h); other buses read all ones.
+ * The ports exist only when the VM has PCI (a PCI device, or `zapvm run
+ * --pci on`); without it the first access ends the guest as a crash.
  *
  * Accessors take a bus/device/function triple packed by PCI_BDF() and a
  * byte offset in the 256-byte configuration space. An access of @len bytes

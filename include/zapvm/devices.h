@@ -59,20 +59,23 @@ extern const struct device_ops optrom_device; /* cfg->pci_rom, if given */
 /*
  * acpi__build_tables - write RSDP, XSDT, FADT, FACS, DSDT and MADT (for
  * @ncpus local APICs and the IOAPIC) into @buf, which is guest memory at
- * @gpa, @size bytes; the RSDP is at @gpa. Returns the bytes used or
- * -ENOSPC.
+ * @gpa, @size bytes; the RSDP is at @gpa. The DSDT has \_S5 and, with
+ * @pci_bus, the PCI root bridge \_SB.PCI0. Returns the bytes used,
+ * -ENOSPC or -EINVAL.
  */
 int acpi__build_tables(uint8_t *buf, uint64_t gpa, size_t size,
-		       unsigned int ncpus);
+		       unsigned int ncpus, bool pci_bus);
 
 /*
  * mptable__build - write an Intel MP table (spec 1.4) for @ncpus vCPUs,
  * the IOAPIC and ISA IRQs 0-15 wired to IOAPIC pins 0-15 (KVM's default
  * routing) into @buf, guest memory at @gpa, @size bytes: the floating
- * pointer first, the configuration table after it. Returns the bytes used,
- * -ENOSPC or -EINVAL. Linux reads it only when ACPI gives no MADT.
+ * pointer first, the configuration table after it. With @pci_bus, a PCI
+ * bus whose INTx entries take IRQs 10 and 11 from ISA. Returns the bytes
+ * used, -ENOSPC or -EINVAL. Linux reads it only when ACPI gives no MADT.
  */
-int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus);
+int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus,
+		   bool pci_bus);
 
 /* The guest console (src/devices/console.c): the host's stdin/stdout. */
 

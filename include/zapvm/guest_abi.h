@@ -116,7 +116,9 @@ struct zapvm_ucall {
  *                      GPA space (a GiB multiple, at least 4 GiB);
  *                      zapvm,pci-window = <u64 base, u64 size> the PCI
  *                      MMIO window (BARs there decode; see pci.h), absent
- *                      when RAM leaves no room below 4 GiB
+ *                      without a PCI bus (`zapvm run --pci`: by default
+ *                      only with a PCI device; conf1 accesses then crash
+ *                      the guest) or when RAM leaves no room below 4 GiB
  */
 /* Byte @i of a ROM given as "pattern:SIZE" on the command line. */
 #define ZAPVM_ROM_PATTERN(i) ((zu8)(((i)*31 + 7) & 0xff))

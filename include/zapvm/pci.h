@@ -2,8 +2,9 @@
 /*
  * PCI for Linux guests (src/devices/pci.c): a host bridge at 00:00.0 behind
  * configuration mechanism #1 (ports 0xcf8/0xcfc), bus 0 only, and the
- * devices that register on it (src/devices/optrom.c, virtio-pci). zapvm
- * plays firmware: it assigns every BAR an address in the PCI hole at
+ * devices that register on it (src/devices/optrom.c, virtio-pci), all of it
+ * only when vm_config__has_pci() says so (vm.h, --pci). zapvm plays
+ * firmware: it assigns every BAR an address in the PCI hole at
  * registration, memory and I/O decoding off; the guest may move them.
  *
  * The core owns the standard header: BAR sizing (write all ones, read the
@@ -123,7 +124,12 @@ struct pci_dev {
 	bool intx_disabled; /* the command register's INTx Disable bit */
 };
 
-/* The host bridge; in the device table before every PCI device. */
+/*
+ * The host bridge; in the device table before every PCI device. Without
+ * vm_config__has_pci() (vm.h) it registers nothing and vm->pci stays NULL:
+ * no conf1 ports (the Linux path reads all ones there, a test guest that
+ * touches them crashes), no windows.
+ */
 extern const struct device_ops pci_device;
 
 /*

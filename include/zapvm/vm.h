@@ -27,6 +27,8 @@ enum zap_policy { ZAP_DEFAULT, ZAP_ALL, ZAP_SLOT };
 /* --boot: auto is pvh for a vmlinux ELF, 64 for a bzImage. */
 enum linux_boot { BOOT_AUTO, BOOT_64, BOOT_PVH, BOOT_REAL };
 enum thp_mode { THP_DEFAULT, THP_ON, THP_OFF };
+/* --pci: auto is the PCI bus only when a PCI device needs it. */
+enum pci_mode { PCI_AUTO, PCI_ON, PCI_OFF };
 
 /* How the zap policy was put in place. */
 enum zap_iface {
@@ -98,6 +100,7 @@ struct vm_config {
 	 */
 	struct rom_spec pci_rom;
 	bool has_pci_rom;
+	enum pci_mode pci; /* --pci; see vm_config__has_pci() */
 };
 
 struct vm_result {
@@ -134,6 +137,29 @@ int zap_policy__parse(const char *s, enum zap_policy *out);
 const char *zap_policy__name(enum zap_policy p);
 const char *zap_iface__name(enum zap_iface i);
 int thp_mode__parse(const char *s, enum thp_mode *out);
+/* Parse --pci (auto, on, off); -EINVAL if unknown. */
+int pci_mode__parse(const char *s, enum pci_mode *out);
+const char *pci_mode__name(enum pci_mode m);
+
+/*
+ * vm_config__pci_user - the option of @cfg that adds a PCI device (the
+ * first of --disk, --console virtio, and the option-ROM device: --rom of a
+ * Linux guest, --pci-rom of a test guest), or NULL when none does.
+ */
+const char *vm_config__pci_user(const struct vm_config *cfg);
+
+/*
+ * vm_config__has_pci - whether the VM described by @cfg gets PCI bus 0:
+ * the conf1 ports, the host bridge at 00:00.0, the BAR windows and, for
+ * Linux, the DSDT's \_SB.PCI0 and the MP table's PCI bus and INTx entries.
+ * --pci on: always; --pci off: never; auto (the default): only when
+ * vm_config__pci_user() names a device, as QEMU's microvm and Firecracker
+ * leave PCI out of a machine that has no PCI device. The one predicate the
+ * devices, the tables and both boot paths ask. `zapvm run` refuses --pci off
+ * with a PCI device (a usage error), so a device always finds its bus.
+ */
+bool vm_config__has_pci(const struct vm_config *cfg);
+
 /* Parse --boot (64, pvh, real-mode); -EINVAL if unknown. */
 int linux_boot__parse(const char *s, enum linux_boot *out);
 const char *linux_boot__name(enum linux_boot b);

@@ -5,10 +5,10 @@
  * blocks the FADT points to. Linux powers off by writing SLP_TYP of \_S5
  * with SLP_EN to PM1a_CNT; that ends the VM with exit 0. A classic (not
  * hardware-reduced) FADT keeps Linux on the PC's 8259 PICs, IOAPIC and PIT,
- * which the in-kernel irqchip provides. The DSDT holds \_S5 and the PCI
- * root bridge \_SB.PCI0: with ACPI, Linux finds PCI only through a
- * PNP0A03 device (arch/x86/pci/acpi.c skips the legacy conf1 scan), takes
- * its windows from _CRS and its INTx wiring from _PRT.
+ * which the in-kernel irqchip provides. The DSDT holds \_S5 and, when the
+ * VM has PCI, the root bridge \_SB.PCI0: with ACPI, Linux finds PCI only
+ * through a PNP0A03 device (arch/x86/pci/acpi.c skips the legacy conf1
+ * scan), takes its windows from _CRS and its INTx wiring from _PRT.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -336,7 +336,7 @@ static void *acpi__alloc(uint8_t *buf, size_t size, size_t *off, size_t len,
 }
 
 int acpi__build_tables(uint8_t *buf, uint64_t gpa, size_t size,
-		       unsigned int ncpus)
+		       unsigned int ncpus, bool pci_bus)
 {
 	size_t off = 0, madt_len, xsdt_len = sizeof(struct acpi_header) + 16;
 	struct acpi_rsdp *rsdp;
@@ -350,7 +350,8 @@ int acpi__build_tables(uint8_t *buf, uint64_t gpa, size_t size,
 
 	if (!ncpus || ncpus > 255)
 		return -EINVAL;
-	if (acpi__pci_aml(&pci))
+	memset(&pci, 0, sizeof(pci));
+	if (pci_bus && acpi__pci_aml(&pci))
 		return -ENOSPC;
 	madt_len = sizeof(*madt) + ncpus * sizeof(struct madt_lapic) +
 		   sizeof(struct madt_ioapic) + sizeof(struct madt_lapic_nmi);
@@ -508,7 +509,8 @@ static int acpi__init(struct vm *vm, void **priv)
 			LINUX_ACPI_BASE);
 		return -EINVAL;
 	}
-	ret = acpi__build_tables(buf, LINUX_ACPI_BASE, size, vm->ncpus);
+	ret = acpi__build_tables(buf, LINUX_ACPI_BASE, size, vm->ncpus,
+				 vm_config__has_pci(vm->cfg));
 	if (ret < 0) {
 		log_err("ACPI tables: %s", strerror(-ret));
 		return ret;

@@ -5,10 +5,12 @@
  * this is what a kernel without ACPI, or booted with acpi=off, finds its
  * vCPUs and the IOAPIC in.
  *
- * PCI bus 0 (MP bus 1) has an I/O interrupt entry for INTA#-INTD# of
- * every slot, wired as pci__intx_irq() says; ISA IRQs 10 and 11 are left
- * out, as SeaBIOS leaves out the IRQs PCI uses, so Linux does not set
- * those pins up edge-triggered for ISA first.
+ * With PCI, PCI bus 0 (MP bus 1) has an I/O interrupt entry for
+ * INTA#-INTD# of every slot, wired as pci__intx_irq() says, and ISA IRQs
+ * 10 and 11 are left out, as SeaBIOS leaves out the IRQs PCI uses, so
+ * Linux does not set those pins up edge-triggered for ISA first. Without
+ * PCI (vm_config__has_pci()) there is no PCI bus and ISA has all of IRQs
+ * 0-15, as SeaBIOS lists every IRQ no PCI device takes.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,7 +25,6 @@
 #define ISA_IRQS 16
 #define PCI_INTX 4
 #define PCI_IRQS ((PCI_MAX_SLOTS - 1) * PCI_INTX) /* slots 1-31 */
-#define ISA_ENTRIES (ISA_IRQS - 2) /* IRQs 10 and 11 are PCI's */
 #define MP_BUS_ISA 0
 #define MP_BUS_PCI 1
 /* PCI interrupts: level-triggered (3 << 2), active high (1). */
@@ -95,12 +96,17 @@ static uint8_t mp__sum(const void *p, size_t len)
 	return s;
 }
 
-int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
+int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus,
+		   bool pci_bus)
 {
-	size_t len = sizeof(struct mpc_header) +
-		     ncpus * sizeof(struct mpc_cpu) +
-		     2 * sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-		     (ISA_ENTRIES + PCI_IRQS + 2) * sizeof(struct mpc_intsrc);
+	/* With PCI, IRQs 10 and 11 are PCI's. */
+	unsigned int buses = pci_bus ? 2 : 1,
+		     isa = pci_bus ? ISA_IRQS - 2 : ISA_IRQS,
+		     pci_irqs = pci_bus ? PCI_IRQS : 0;
+	size_t len =
+		sizeof(struct mpc_header) + ncpus * sizeof(struct mpc_cpu) +
+		buses * sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
+		(isa + pci_irqs + 2) * sizeof(struct mpc_intsrc);
 	struct mpf *mpf = (struct mpf *)buf;
 	struct mpc_header *h = (struct mpc_header *)(mpf + 1);
 	uint8_t *p = (uint8_t *)(h + 1);
@@ -133,8 +139,10 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 
 		memcpy(p, &bus, sizeof(bus));
 		p += sizeof(bus);
-		memcpy(p, &pci, sizeof(pci));
-		p += sizeof(pci);
+		if (pci_bus) {
+			memcpy(p, &pci, sizeof(pci));
+			p += sizeof(pci);
+		}
 		memcpy(p, &io, sizeof(io));
 		p += sizeof(io);
 	}
@@ -142,12 +150,13 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 		struct mpc_intsrc s = { MP_INTSRC,    MP_INT,	 0,	      0,
 					(uint8_t)irq, ioapic_id, (uint8_t)irq };
 
-		if (irq == PCI_INTX_IRQ_FIRST || irq == PCI_INTX_IRQ_FIRST + 1)
+		if (pci_bus && (irq == PCI_INTX_IRQ_FIRST ||
+				irq == PCI_INTX_IRQ_FIRST + 1))
 			continue;
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
 	}
-	for (unsigned int slot = 1; slot < PCI_MAX_SLOTS; slot++) {
+	for (unsigned int slot = 1; pci_bus && slot < PCI_MAX_SLOTS; slot++) {
 		for (unsigned int pin = 1; pin <= PCI_INTX; pin++) {
 			struct mpc_intsrc s = {
 				.type = MP_INTSRC,
@@ -180,7 +189,7 @@ int mptable__build(uint8_t *buf, uint64_t gpa, size_t size, unsigned int ncpus)
 	h->spec_rev = 4;
 	memcpy(h->oem, "ZAPVM   ", 8);
 	memcpy(h->product, "ZAPVM       ", 12);
-	h->count = (uint16_t)(ncpus + 3 + ISA_ENTRIES + PCI_IRQS + 2);
+	h->count = (uint16_t)(ncpus + buses + 1 + isa + pci_irqs + 2);
 	h->lapic = LAPIC_ADDR;
 	h->checksum = (uint8_t)-mp__sum(h, len);
 
@@ -202,7 +211,8 @@ static int mptable__init(struct vm *vm, void **priv)
 		log_err("MP table: no guest RAM at 0x%llx", LINUX_MPTABLE);
 		return -EINVAL;
 	}
-	ret = mptable__build(buf, LINUX_MPTABLE, size, vm->ncpus);
+	ret = mptable__build(buf, LINUX_MPTABLE, size, vm->ncpus,
+			     vm_config__has_pci(vm->cfg));
 	if (ret < 0) {
 		log_err("MP table: %s", strerror(-ret));
 		return ret;

@@ -522,7 +522,8 @@ int pci__register(struct vm *vm, struct pci_dev *d)
 	int ret;
 
 	if (!pci) {
-		log_err("PCI %s: no PCI bus (pci_device must come first)",
+		log_err("PCI %s: no PCI bus (pci_device must come first, "
+			"--pci not off)",
 			d->name);
 		return -ENODEV;
 	}
@@ -631,9 +632,22 @@ static void pci__exit(struct vm *vm, void *priv)
 
 static int pci__init(struct vm *vm, void **priv)
 {
-	struct pci *pci = calloc(1, sizeof(*pci));
+	struct pci *pci;
 	int ret;
 
+	/*
+	 * No PCI device (--pci auto) or --pci off: no bus at all, as on QEMU's
+	 * microvm. Conf1 then reads all ones, so Linux's type 1 and type 2
+	 * checks fail at once and it skips PCI instead of enumerating a bus
+	 * with only the host bridge on it, one port exit per probe.
+	 */
+	if (!vm_config__has_pci(vm->cfg)) {
+		log_debug("PCI: no PCI device, no PCI bus (--pci %s)",
+			  pci_mode__name(vm->cfg->pci));
+		*priv = NULL;
+		return 0;
+	}
+	pci = calloc(1, sizeof(*pci));
 	if (!pci)
 		return -ENOMEM;
 	pci->vm = vm;

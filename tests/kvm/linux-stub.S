@@ -2,8 +2,10 @@
 /*
  * A stand-in Linux kernel for the kvm suite: a bzImage (boot protocol 2.15,
  * one setup sector) whose startup_64 checks the 64-bit boot state the
- * loader built, prints what it was given on COM1, then does what "stub=X"
- * on its command line asks:
+ * loader built, prints what it was given on COM1 (and what a PCI probe
+ * finds: conf1's address register read back after writing 0x80000000, the
+ * ID dword of 00:00.0, PCI0 in the DSDT; the TSC-deadline bit of CPUID),
+ * then does what "stub=X" on its command line asks:
  *	stub=poweroff	ACPI S5 through RSDP -> XSDT -> FADT's PM1a_CNT (default)
  *	stub=init	print "Run /init as init process", then power off
  *	stub=bootport	write ZAPVM_BOOT_DONE_PORT, then power off
@@ -24,6 +26,8 @@
 #define BP_HEADER 0x202
 #define BOOT_DONE_PORT 0x5a08
 #define MPTABLE 0xf0000
+#define PCI_CONF1_ADDR 0xcf8
+#define PCI_CONF1_DATA 0xcfc
 
 	.text
 	.code64
@@ -108,10 +112,11 @@ startup_64:
 	call puthex
 	call newline
 
-	/* The MP table: processor entries of the configuration table. */
+	/* The MP table: processor entries and PCI buses (in %rsi). */
 	leaq m_mp(%rip), %rdi
 	call puts
 	xorl %edi, %edi
+	xorl %esi, %esi
 	cmpl $0x5f504d5f, MPTABLE	/* "_MP_" */
 	jne 14f
 	movl MPTABLE + 4, %ebx		/* the configuration table */
@@ -120,13 +125,86 @@ startup_64:
 13:	testl %ecx, %ecx
 	jz 14f
 	cmpb $0, (%rbx)
-	jne 15f
+	jne 16f
 	incq %rdi
 	addq $12, %rbx			/* processor entries are 20 bytes */
+	jmp 15f
+16:	cmpb $1, (%rbx)			/* a bus */
+	jne 15f
+	cmpl $0x20494350, 2(%rbx)	/* "PCI " */
+	jne 15f
+	incq %rsi
 15:	addq $8, %rbx
 	decl %ecx
 	jmp 13b
 14:	call puthex
+	leaq m_mppci(%rip), %rdi
+	call puts
+	movq %rsi, %rdi
+	call puthex
+	call newline
+
+	/*
+	 * PCI as Linux's pci_check_type1() probes it: 0x80000000 into the
+	 * conf1 address register must read back; then 00:00.0's IDs.
+	 */
+	leaq m_cf8(%rip), %rdi
+	call puts
+	movw $PCI_CONF1_ADDR, %dx
+	movl $0x80000000, %eax
+	outl %eax, %dx
+	inl %dx, %eax
+	movl %eax, %edi
+	call puthex
+	leaq m_pciid(%rip), %rdi
+	call puts
+	movw $PCI_CONF1_DATA, %dx
+	inl %dx, %eax
+	movl %eax, %edi
+	call puthex
+	/* The DSDT (RSDP -> XSDT -> FADT -> DSDT): its length, "PCI0"s. */
+	leaq m_dsdt(%rip), %rdi
+	call puts
+	xorl %edi, %edi
+	xorl %esi, %esi
+	movq BP_ACPI_RSDP(%r15), %rbx
+	testq %rbx, %rbx
+	jz 18f
+	movq 24(%rbx), %rbx		/* XSDT */
+	cmpl $0x54445358, (%rbx)	/* "XSDT" */
+	jne 18f
+	movq 36(%rbx), %rbx		/* FADT */
+	cmpl $0x50434146, (%rbx)	/* "FACP" */
+	jne 18f
+	movl 40(%rbx), %ebx		/* DSDT */
+	cmpl $0x54445344, (%rbx)	/* "DSDT" */
+	jne 18f
+	movl 4(%rbx), %edi		/* length */
+	leaq -3(%rbx,%rdi), %rcx	/* the last place a dword starts */
+17:	cmpq %rcx, %rbx
+	jae 18f
+	cmpl $0x30494350, (%rbx)	/* "PCI0" */
+	jne 19f
+	incq %rsi
+19:	incq %rbx
+	jmp 17b
+18:	call puthex
+	leaq m_pci0(%rip), %rdi
+	call puts
+	movq %rsi, %rdi
+	call puthex
+	call newline
+
+	/* CPUID.1:ECX[24]: the TSC-deadline timer. */
+	leaq m_tscdl(%rip), %rdi
+	call puts
+	movl $1, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %ecx, %edi
+	shrl $24, %edi
+	andl $1, %edi
+	call puthex
 	call newline
 
 	leaq m_cmdline(%rip), %rdi
@@ -321,6 +399,12 @@ m_hdr:		.asciz "header="
 m_e820:		.asciz " e820="
 m_rsdp:		.asciz " rsdp="
 m_mp:		.asciz "mpcpus="
+m_mppci:	.asciz " mppcibuses="
+m_cf8:		.asciz "pci: cf8="
+m_pciid:	.asciz " id00="
+m_dsdt:		.asciz " dsdt="
+m_pci0:		.asciz " pci0="
+m_tscdl:	.asciz "cpuid: tsc-deadline="
 m_cmdline:	.asciz "cmdline="
 m_initrd:	.asciz "initrd size="
 m_at:		.asciz " at="

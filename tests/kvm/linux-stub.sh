@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Linux boot path end to end with a stand-in kernel (linux-stub.S): the
 # 64-bit entry state, the zero page, initrd and command line, ACPI poweroff,
-# reboot, panic, triple fault, the boot-done mark and the serial console.
+# reboot, panic, triple fault, the boot-done mark and the serial console;
+# PCI only with a PCI device or --pci on (conf1, the DSDT, the MP table).
 . "$(dirname "$0")/lib.sh"
 require_kvm
 if [ -z "${LINUX_STUB:-}" ] || [ ! -f "$LINUX_STUB" ]; then
@@ -26,7 +27,45 @@ out_has "e820 map and RSDP address" \
 	"e820=0x0000000000000004 rsdp=0x00000000000e0000"
 out_has "command line" "cmdline=console=ttyS0 stub=poweroff"
 out_has "ACPI path walked" "zapvm-stub: powering off"
+# KVM_CAP_TSC_DEADLINE_TIMER answers 1 on every x86 KVM (in-kernel LAPIC).
+out_has "CPUID.1:ECX[24]: the TSC-deadline timer is offered" \
+	"cpuid: tsc-deadline=0x0000000000000001"
 err_lines "poweroff" 0
+# No PCI device: no PCI bus (--pci auto), as on QEMU's microvm. Conf1 reads
+# all ones, so Linux's pci_check_type1() fails; no \_SB.PCI0, no MP PCI bus.
+out_has "no PCI device: conf1's address register reads all ones" \
+	"pci: cf8=0x00000000ffffffff id00=0x00000000ffffffff"
+out_has "... the DSDT is \\_S5 alone (50 bytes), no PCI0" \
+	"dsdt=0x0000000000000032 pci0=0x0000000000000000"
+out_has "... the MP table has no PCI bus" "mppcibuses=0x0000000000000000"
+
+# PCI: --pci on, or a PCI device (here a disk), brings the host bridge.
+head -c 4096 /dev/zero >"$TMP/disk.img"
+for how in "--pci on" "--disk $TMP/disk.img"; do
+	t_run "$how: exit 0" 0 "" -- run --kernel "$stub" $how \
+		--json "$TMP/pci.json" --timeout 30
+	out_has "$how: conf1 reads back, 00:00.0 is 8086:1237" \
+		"pci: cf8=0x0000000080000000 id00=0x0000000012378086"
+	out_has "$how: \\_SB.PCI0 in the DSDT" "pci0=0x0000000000000001"
+	out_has "$how: a PCI bus in the MP table" \
+		"mppcibuses=0x0000000000000001"
+	if grep -q '"pci": true' "$TMP/pci.json"; then
+		pass "$how: \"pci\": true in the JSON config"
+	else fail "$how: \"pci\": true in the JSON config"; fi
+done
+t_run "--pci off --disk: exit 64, before any VM" 64 \
+	"--pci off: --disk adds a PCI device, which needs the PCI bus" -- \
+	run --kernel "$stub" --pci off --disk "$TMP/disk.img"
+err_lines "--pci off --disk" 1
+t_run "--pci bogus: exit 64" 64 "--pci 'bogus'" -- run --kernel "$stub" \
+	--pci bogus
+err_lines "--pci bogus" 1
+t_run "--pci off without a PCI device" 0 "" -- run --kernel "$stub" \
+	--pci off --json "$TMP/off.json" --timeout 30
+out_has "--pci off: conf1 reads all ones" "cf8=0x00000000ffffffff"
+if grep -q '"pci": false' "$TMP/off.json"; then
+	pass "--pci off: \"pci\": false in the JSON config"
+else fail "--pci off: \"pci\": false in the JSON config"; fi
 
 t_run "the default command line" 0 "" -- run --kernel "$stub" --timeout 30
 out_has "default is console=ttyS0" "cmdline=console=ttyS0"

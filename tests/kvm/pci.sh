@@ -3,7 +3,9 @@
 # check, disable, move, hostile BARs and config writes); each BAR change
 # must be a counted run-time memslot change. Bad --pci-rom / --rom inputs
 # get one line and a documented status; a Linux guest (the stub) takes one
-# --rom.
+# --rom. --pci: without a PCI device (or with --pci off) there is no bus, so
+# a test guest's conf1 access is an unclaimed port (a crash); --pci on adds
+# the bus back; --pci off with a PCI device is a usage error.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 exec </dev/null
@@ -74,8 +76,41 @@ t_run "pcirom on 2 vCPUs" 0 "" -- run --cpus 2 --pci-rom pattern:64K \
 t_run "pcirom: ROM 0 at 16 MiB, an 8 KiB option ROM" 0 "" -- run \
 	--mem 8M --rom pattern:4K@0x1000000 \
 	--pci-rom pattern:8K builtin:pcirom
-t_run "pcirom without --pci-rom: the guest asserts, exit 100" 100 \
-	"pci_find|b >= 0" -- run builtin:pcirom
+t_run "pcirom without --pci-rom, --pci on: the guest asserts, exit 100" \
+	100 "pci_find|b >= 0" -- run --pci on builtin:pcirom
+t_run "pcirom without any PCI device: no conf1 port, exit 101" 101 \
+	"unhandled 4-byte write of I/O port 0xcf8" -- run builtin:pcirom
+one_line "pcirom without any PCI device"
+t_run "pcirom with --pci on and --pci-rom" 0 "" -- run --pci on \
+	--pci-rom pattern:4K builtin:pcirom
+out_has "... the same bus: the option ROM at 00:01.0" "option ROM at 00:01.0"
+
+# --pci off with a PCI device, and values that are not modes.
+t_run "--pci off --pci-rom: exit 64" 64 \
+	"^zapvm: error: --pci off: --pci-rom adds a PCI device" -- run \
+	--pci off --pci-rom pattern:4K builtin:pcirom
+one_line "--pci off --pci-rom"
+head -c 4096 /dev/zero >"$TMP/disk.img"
+t_run "--pci off --disk: exit 64" 64 "--pci off: --disk adds a PCI device" \
+	-- run --pci off --disk "$TMP/disk.img" builtin:virtio
+one_line "--pci off --disk"
+t_run "--pci off --console virtio: exit 64" 64 \
+	"--pci off: --console virtio adds a PCI device" -- run --pci off \
+	--console virtio builtin:virtio
+one_line "--pci off --console virtio"
+t_run "--pci bogus: exit 64" 64 "--pci 'bogus': expected auto, on or off" \
+	-- run --pci bogus builtin:exit
+one_line "--pci bogus"
+t_run "--pci off without a PCI device runs" 0 "" -- run --pci off \
+	--json "$TMP/off.json" builtin:exit
+if grep -q '"pci": false' "$TMP/off.json"; then
+	pass "--pci off: \"pci\": false in the JSON config"
+else fail "--pci off: \"pci\": false in the JSON config"; fi
+t_run "--pci on without a PCI device runs" 0 "" -- run --pci on \
+	--json "$TMP/on.json" builtin:exit
+if grep -q '"pci": true' "$TMP/on.json"; then
+	pass "--pci on: \"pci\": true in the JSON config"
+else fail "--pci on: \"pci\": true in the JSON config"; fi
 t_run "romtoggle is unaffected by the PCI bus" 0 "" -- run builtin:romtoggle
 t_run "a ucall cannot reach the option ROM's slot" 0 "" -- run \
 	--pci-rom pattern:4K builtin:hostile
@@ -118,6 +153,12 @@ if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
 	if grep -q "signature" "$TMP/err"; then
 		fail "a 55 AA ROM is not warned about"; diag "$TMP/err"
 	else pass "a 55 AA ROM is not warned about"; fi
+	out_has "Linux --rom: the host bridge answers conf1" \
+		"cf8=0x0000000080000000 id00=0x0000000012378086"
+	t_run "Linux --pci off --rom: exit 64" 64 \
+		"--pci off: --rom adds a PCI device" -- run --kernel "$stub" \
+		--pci off --rom "$TMP/sig.rom"
+	one_line "Linux --pci off --rom"
 	t_run "Linux --rom missing file: exit 66" 66 "No such file" -- run \
 		--kernel "$stub" --rom "$TMP/none.bin"
 	one_line "Linux --rom missing file"

@@ -165,16 +165,16 @@ static void check_pci(const uint8_t *d, uint32_t len)
 	is_int(bend - d, len, "_PRT is the DSDT's last object");
 }
 
-static void check(unsigned int ncpus)
+static void check(unsigned int ncpus, bool pci)
 {
 	uint8_t *buf = calloc(1, SIZE);
 	const uint8_t *xsdt, *fadt, *madt, *dsdt, *facs;
 	unsigned int lapics = 0, ioapics = 0;
-	int used = acpi__build_tables(buf, BASE, SIZE, ncpus);
+	int used = acpi__build_tables(buf, BASE, SIZE, ncpus, pci);
 	uint32_t len;
 
-	ok(used > 0 && used < SIZE, "%u vCPUs: tables built (%d bytes)", ncpus,
-	   used);
+	ok(used > 0 && used < SIZE, "%u vCPUs, %s PCI: tables built (%d bytes)",
+	   ncpus, pci ? "with" : "without", used);
 	ok(!memcmp(buf, "RSD PTR ", 8), "RSDP signature at the base");
 	is_int(sum(buf, 20), 0, "RSDP checksum");
 	is_int(sum(buf, 36), 0, "RSDP extended checksum");
@@ -216,8 +216,16 @@ static void check(unsigned int ncpus)
 		ok(len >= 36 + sizeof(s5) && !memcmp(dsdt + 36, s5, sizeof(s5)),
 		   "DSDT defines \\_S5 as a package of SLP_TYP %d",
 		   ACPI_S5_TYP);
-		if (ncpus == 1)
+		if (pci && ncpus == 1)
 			check_pci(dsdt, len);
+		if (pci)
+			ok(memmem(dsdt, len, "PCI0", 4) != NULL,
+			   "with PCI: the DSDT has PCI0");
+		else
+			ok(len == 36 + 14 && !memmem(dsdt, len, "PCI0", 4) &&
+				   !memmem(dsdt, len, "_SB_", 4),
+			   "without PCI: \\_S5 only, no \\_SB.PCI0 (%u bytes)",
+			   len);
 	}
 	len = (uint32_t)rd(madt, 4, 4);
 	is_int(sum(madt, len), 0, "MADT checksum");
@@ -240,12 +248,16 @@ int main(void)
 {
 	uint8_t small[64];
 
-	check(1);
-	check(4);
-	check(254);
-	is_int(acpi__build_tables(small, BASE, sizeof(small), 1), -ENOSPC,
+	check(1, true);
+	check(4, true);
+	check(254, true);
+	check(1, false);
+	check(254, false);
+	is_int(acpi__build_tables(small, BASE, sizeof(small), 1, true), -ENOSPC,
 	       "a buffer too small: -ENOSPC");
-	is_int(acpi__build_tables(small, BASE, sizeof(small), 0), -EINVAL,
+	is_int(acpi__build_tables(small, BASE, sizeof(small), 1, false),
+	       -ENOSPC, "a buffer too small, without PCI: -ENOSPC");
+	is_int(acpi__build_tables(small, BASE, sizeof(small), 0, true), -EINVAL,
 	       "no vCPUs: -EINVAL");
 	return tap_done();
 }

@@ -33,6 +33,11 @@ t "--rom without source" 64 run --rom @0x1000 builtin:touch
 t "--rom bad size" 64 run --rom pattern:4K,size=1x builtin:touch
 t "unknown builtin" 64 run builtin:nope
 t "--boot bogus" 64 run --kernel /nonexistent --boot bogus
+t "--pci bogus" 64 run --pci bogus builtin:touch
+t "--pci off --disk" 64 run --pci off --disk /nonexistent builtin:touch
+t "--pci off --pci-rom" 64 run --pci off --pci-rom pattern:4K builtin:touch
+t "--pci off --rom (Linux)" 64 run --kernel /nonexistent --pci off \
+	--rom /nonexistent
 t "--boot without --kernel" 64 run --boot pvh builtin:touch
 t "missing guest file" 66 run /nonexistent/guest.elf
 t "guest is a directory" 65 run /

@@ -12,17 +12,19 @@
 #define BASE 0xf0000ULL
 #define SIZE 0x10000
 
-static void check(unsigned int ncpus)
+static void check(unsigned int ncpus, bool pci)
 {
 	uint8_t *buf = calloc(1, SIZE);
 	unsigned int cpus = 0, bsp = 0, ioapics = 0, irqs = 0, lints = 0;
 	unsigned int isa_mask = 0, pci_irqs = 0, pci_bad = 0, pci_bus = 0xff;
-	int used = mptable__build(buf, BASE, SIZE, ncpus);
+	unsigned int buses = 0, count;
+	int used = mptable__build(buf, BASE, SIZE, ncpus, pci);
 	const uint8_t *h, *p, *end;
 	uint64_t cfg;
 	uint8_t ioapic_id = 0;
 
-	ok(used > 0, "%u vCPUs: MP table built (%d bytes)", ncpus, used);
+	ok(used > 0, "%u vCPUs, %s PCI: MP table built (%d bytes)", ncpus,
+	   pci ? "with" : "without", used);
 	ok(!memcmp(buf, "_MP_", 4), "floating pointer signature");
 	is_int(buf[8], 1, "floating pointer: 16 bytes");
 	is_int(buf[9], 4, "MP spec 1.4");
@@ -36,7 +38,8 @@ static void check(unsigned int ncpus)
 	is_int(rd(h, 36, 4), 0xfee00000, "local APIC address");
 	p = h + 44;
 	end = h + rd(h, 4, 2);
-	for (unsigned int i = 0; i < rd(h, 34, 2) && p < end; i++) {
+	count = (unsigned int)rd(h, 34, 2);
+	for (unsigned int i = 0; i < count && p < end; i++) {
 		switch (p[0]) {
 		case 0:
 			if (p[1] == cpus && (p[3] & 1))
@@ -53,6 +56,7 @@ static void check(unsigned int ncpus)
 			p += 8;
 			break;
 		case 1:
+			buses++;
 			if (!memcmp(p + 2, "PCI   ", 6))
 				pci_bus = p[1];
 			p += 8;
@@ -85,14 +89,26 @@ static void check(unsigned int ncpus)
 		}
 	}
 	ok(p == end, "entries fill the table exactly");
+	is_int(count, ncpus + buses + 1 + irqs + pci_irqs + lints,
+	       "the entry count counts them all");
 	is_int(cpus, ncpus, "enabled processors with APIC IDs 0..n-1");
 	is_int(bsp, 1, "one boot processor");
 	is_int(ioapics, 1, "one IOAPIC");
-	is_int(irqs, 14, "14 ISA IRQs, each on its IOAPIC pin");
-	is_int(isa_mask, 0xf3ff, "... all of 0-15 but PCI's 10 and 11");
-	is_int(pci_bus, 1, "a PCI bus, after the ISA bus");
-	is_int(pci_irqs, 31 * 4, "INTA#-INTD# of PCI slots 1-31");
-	is_int(pci_bad, 0, "... level, active high, on lines 10 and 11");
+	if (pci) {
+		is_int(irqs, 14, "14 ISA IRQs, each on its IOAPIC pin");
+		is_int(isa_mask, 0xf3ff, "... all of 0-15 but PCI's 10 and 11");
+		is_int(buses, 2, "two buses");
+		is_int(pci_bus, 1, "a PCI bus, after the ISA bus");
+		is_int(pci_irqs, 31 * 4, "INTA#-INTD# of PCI slots 1-31");
+		is_int(pci_bad, 0,
+		       "... level, active high, on lines 10 and 11");
+	} else {
+		is_int(irqs, 16, "16 ISA IRQs, each on its IOAPIC pin");
+		is_int(isa_mask, 0xffff, "... all of 0-15, 10 and 11 too");
+		is_int(buses, 1, "one bus, ISA");
+		is_int(pci_bus, 0xff, "no PCI bus");
+		is_int(pci_irqs, 0, "no PCI interrupt entries");
+	}
 	is_int(lints, 2, "LINT0 and LINT1");
 	ok(ioapic_id >= ncpus, "the IOAPIC ID is not a CPU's");
 	free(buf);
@@ -102,14 +118,18 @@ int main(void)
 {
 	uint8_t small[100];
 
-	check(1);
-	check(8);
-	check(254);
-	is_int(mptable__build(small, BASE, sizeof(small), 4), -ENOSPC,
+	check(1, true);
+	check(8, true);
+	check(254, true);
+	check(1, false);
+	check(254, false);
+	is_int(mptable__build(small, BASE, sizeof(small), 4, true), -ENOSPC,
 	       "too small a buffer: -ENOSPC");
-	is_int(mptable__build(small, BASE, sizeof(small), 0), -EINVAL,
+	is_int(mptable__build(small, BASE, sizeof(small), 4, false), -ENOSPC,
+	       "too small a buffer, without PCI: -ENOSPC");
+	is_int(mptable__build(small, BASE, sizeof(small), 0, true), -EINVAL,
 	       "no vCPUs: -EINVAL");
-	is_int(mptable__build(small, BASE, sizeof(small), 255), -EINVAL,
+	is_int(mptable__build(small, BASE, sizeof(small), 255, false), -EINVAL,
 	       "255 vCPUs: -EINVAL");
 	return tap_done();
 }

@@ -177,6 +177,37 @@ static void check_e820(void)
 	}
 }
 
+static bool same(const char *got, const char *want)
+{
+	return got && !strcmp(got, want);
+}
+
+/* vm_config__has_pci(): --pci on/off, and auto by the PCI devices. */
+static void check_has_pci(void)
+{
+	struct vm_config c = { 0 };
+
+	ok(!vm_config__has_pci(&c), "auto, no device: no PCI");
+	ok(vm_config__pci_user(&c) == NULL, "... no option adds a PCI device");
+	c.pci = PCI_ON;
+	ok(vm_config__has_pci(&c), "--pci on, no device: PCI");
+	c.pci = PCI_AUTO;
+	c.ndisks = 1;
+	ok(vm_config__has_pci(&c), "auto with --disk: PCI");
+	ok(same(vm_config__pci_user(&c), "--disk"), "... which --disk needs");
+	c.pci = PCI_OFF;
+	ok(!vm_config__has_pci(&c), "--pci off: no PCI, even with --disk");
+	c = (struct vm_config){ .console = CONSOLE_VIRTIO };
+	ok(vm_config__has_pci(&c), "auto with --console virtio: PCI");
+	c = (struct vm_config){ .has_pci_rom = true };
+	ok(vm_config__has_pci(&c), "auto with --pci-rom: PCI");
+	ok(same(vm_config__pci_user(&c), "--pci-rom"), "... named --pci-rom");
+	c.kernel = "bzImage";
+	ok(same(vm_config__pci_user(&c), "--rom"), "... and --rom for Linux");
+	c = (struct vm_config){ .nroms = 2 };
+	ok(!vm_config__has_pci(&c), "auto with ROM regions only: no PCI");
+}
+
 int main(void)
 {
 	static struct fake a, b, c, extra[PCI_MAX_SLOTS];
@@ -195,11 +226,25 @@ int main(void)
 	vm.pci_mmio_base = WIN;
 	vm.pci_mmio_end = WIN_END;
 
+	check_has_pci();
 	fake_init(&a, "a", 1);
 	is_int(pci__register(&vm, &a.pci), -ENODEV,
 	       "no bus before pci_device's init");
 
-	is_int(pci_device.init(&vm, &priv), 0, "host bridge init");
+	/* --pci auto without a PCI device: no bus, nothing registered. */
+	is_int(pci_device.init(&vm, &priv), 0, "no PCI device: init succeeds");
+	ok(vm.pci == NULL && priv == NULL, "... and leaves vm->pci NULL");
+	ok(!bus__find(&vm.pio, PCI_CONF1_ADDR_PORT, 4) &&
+		   !bus__find(&vm.pio, PCI_CONF1_DATA_PORT, 4) &&
+		   !bus__find(&vm.pio, PCI_IO_WINDOW, 1) &&
+		   !bus__find(&vm.mmio, WIN, 4),
+	   "... with no conf1 ports and no windows on the buses");
+	is_int(pci__register(&vm, &a.pci), -ENODEV,
+	       "... so a device finds no bus");
+	pci_device.exit(&vm, priv);
+
+	cfg.pci = PCI_ON;
+	is_int(pci_device.init(&vm, &priv), 0, "host bridge init (--pci on)");
 	ok(vm.pci != NULL, "vm->pci is set");
 
 	/* The host bridge and functions that do not exist. */
