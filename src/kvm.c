@@ -140,6 +140,14 @@ void kvm__mmu_info(struct mmu_info *info)
 				     MMU_TDP_NPT :
 				     MMU_SHADOW;
 	}
+	info->tdp_mmu = kvm__tdp_mmu_used(info->tdp_mmu, info->kind);
+}
+
+int kvm__tdp_mmu_used(int tdp_mmu_param, enum mmu_kind kind)
+{
+	if (tdp_mmu_param == 1 && kind != MMU_TDP_EPT && kind != MMU_TDP_NPT)
+		return 0;
+	return tdp_mmu_param;
 }
 
 const char *kvm__mmu_name(enum mmu_kind kind)

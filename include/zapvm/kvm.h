@@ -36,11 +36,23 @@ enum mmu_kind { MMU_UNKNOWN, MMU_TDP_EPT, MMU_TDP_NPT, MMU_SHADOW, MMU_PVM };
 /* Host MMU facts from /sys/module; reading them needs no privilege. */
 struct mmu_info {
 	enum mmu_kind kind;
-	int tdp_mmu; /* 1, 0, or -1 when kvm has no tdp_mmu parameter */
+	/*
+	 * 1 when new VMs get the TDP MMU: kvm.tdp_mmu is Y and EPT/NPT is on
+	 * (6.1's kvm.tdp_mmu stays Y with kvm_amd.npt=0, where every VM
+	 * shadows its guest's page tables); 0 otherwise; -1 when kvm has no
+	 * tdp_mmu parameter.
+	 */
+	int tdp_mmu;
 	const char *vendor_module; /* "kvm_intel", "kvm_amd", "kvm_pvm" or NULL */
 };
 
 void kvm__mmu_info(struct mmu_info *info);
+
+/*
+ * kvm__tdp_mmu_used - struct mmu_info's tdp_mmu from the kvm.tdp_mmu
+ * parameter (1, 0, -1 as there) and the MMU kind.
+ */
+int kvm__tdp_mmu_used(int tdp_mmu_param, enum mmu_kind kind);
 const char *kvm__mmu_name(enum mmu_kind kind);
 
 /*

@@ -341,8 +341,9 @@ t_run "bench vcpustall, a key the guest does not know: guest assert" 100 \
 
 # ---- zaplat: TDP MMU + the series' tdp_mmu_zap_4k + SCHED_FIFO ----
 knob4k=/sys/module/kvm/parameters/tdp_mmu_zap_4k
-if [ "$(cat /sys/module/kvm/parameters/tdp_mmu 2>/dev/null)" = Y ] &&
-	[ -e "$knob4k" ] && [ "$(id -u)" -eq 0 ]; then
+# New VMs get the TDP MMU (kvm.tdp_mmu=Y and NPT/EPT on: zapvm caps).
+tdp_mmu=$(sed -n 's/.*"tdp_mmu": *\(true\|false\|null\).*/\1/p' "$TMP/caps.json")
+if [ "$tdp_mmu" = true ] && [ -e "$knob4k" ] && [ "$(id -u)" -eq 0 ]; then
 	before=$(cat "$knob4k")
 	t_run "bench zaplat, 1 run, 64M" 0 "" -- bench zaplat --runs 1 \
 		--mem 64M --csv "$TMP/zl.csv" --json "$TMP/zl.json"
