@@ -13,7 +13,8 @@ int main(void)
 	ok(kvm__tdp_mmu_used(1, MMU_TDP_EPT) == 1, "tdp_mmu Y, EPT: TDP MMU");
 	ok(kvm__tdp_mmu_used(1, MMU_SHADOW) == 0,
 	   "tdp_mmu Y, npt=0/ept=0: shadow MMU, not the TDP MMU");
-	ok(kvm__tdp_mmu_used(1, MMU_PVM) == 0, "tdp_mmu Y, PVM: not the TDP MMU");
+	ok(kvm__tdp_mmu_used(1, MMU_PVM) == 0,
+	   "tdp_mmu Y, PVM: not the TDP MMU");
 	ok(kvm__tdp_mmu_used(1, MMU_UNKNOWN) == 0,
 	   "tdp_mmu Y, no vendor module: not claimed");
 	ok(kvm__tdp_mmu_used(0, MMU_TDP_NPT) == 0,
@@ -22,6 +23,7 @@ int main(void)
 	ok(kvm__tdp_mmu_used(0, MMU_SHADOW) == 0, "tdp_mmu N, shadow");
 	ok(kvm__tdp_mmu_used(-1, MMU_TDP_NPT) == -1,
 	   "no tdp_mmu parameter (32-bit, old kernel): absent");
-	ok(kvm__tdp_mmu_used(-1, MMU_SHADOW) == -1, "no parameter, shadow: absent");
+	ok(kvm__tdp_mmu_used(-1, MMU_SHADOW) == -1,
+	   "no parameter, shadow: absent");
 	return tap_done();
 }
