@@ -135,9 +135,12 @@ if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
 	done
 fi
 
-# As nobody, with the group of /dev/kvm (root could write anyway).
-kvm_gid=$(stat -c %g "${ZAPVM_KVM_DEV:-/dev/kvm}" 2>/dev/null)
-if [ "$(id -u)" -eq 0 ] && [ -n "$kvm_gid" ] &&
+# As nobody, with the group of /dev/kvm (root could write anyway); only
+# where that group may open /dev/kvm (some hosts make it 0600 root:root).
+kvm_dev=${ZAPVM_KVM_DEV:-/dev/kvm}
+kvm_gid=$(stat -c %g "$kvm_dev" 2>/dev/null)
+kvm_grw=$(find "$kvm_dev" -maxdepth 0 -perm -060 2>/dev/null)
+if [ "$(id -u)" -eq 0 ] && [ -n "$kvm_gid" ] && [ -n "$kvm_grw" ] &&
 	setpriv --help 2>&1 | grep -q -- --reuid; then
 	chmod 755 "$TMP"
 	cp "$TMP/d0.img" "$TMP/rofile.img"; chmod 444 "$TMP/rofile.img"
