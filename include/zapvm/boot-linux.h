@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Inside the Linux boot path: src/boot-linux.c reads the kernel and initrd,
+ * Inside the Linux boot path: src/boot/linux.c reads the kernel and initrd,
  * picks the entry (--boot) and calls one loader - the 64-bit boot protocol
- * (in boot-linux.c), PVH (boot-linux-pvh.c) or real mode
- * (boot-linux-real.c). Each loader fills guest memory in load() and sets
+ * (in boot/linux.c), PVH (boot/linux-pvh.c) or real mode
+ * (boot/linux-real.c). Each loader fills guest memory in load() and sets
  * the boot vCPU's registers in setup_bsp().
  */
 #ifndef ZAPVM_BOOT_LINUX_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Subcommands: one file each (src/builtin-*.c), one table in main.c. */
+/* Subcommands: one file each (src/cmd/*.c, src/bench/), one table in main.c. */
 #ifndef ZAPVM_CMD_H
 #define ZAPVM_CMD_H
 
@@ -15,7 +15,7 @@ int cmd_caps(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_guests(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
-/* src/builtin-ctl.c: clients of a running VM's control socket. */
+/* src/cmd/ctl.c: clients of a running VM's control socket. */
 int cmd_list(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_pause(int argc, char **argv);

@@ -131,7 +131,7 @@ struct zapvm_ucall {
 
 /*
  * The progress guest's control block, at /chosen zapvm,guest-base (the VM
- * hooks of src/zapper.c read and write it through the host mapping while
+ * hooks of src/core/zapper.c read and write it through the host mapping while
  * the vCPU runs). In round r = 1, 2, ... the guest touches its pages, sets
  * ready = r, then increments counter until go >= r; it returns once
  * stop != 0 or after its last round.

@@ -51,7 +51,7 @@ struct vm;
 #define PCI_IO_WINDOW 0xc000
 #define PCI_IO_WINDOW_END 0x10000
 
-/* The test-guest path's windows (boot-guest.c places the MMIO one). */
+/* The test-guest path's windows (boot/guest.c places the MMIO one). */
 #define PCI_GUEST_MMIO_SIZE 0x10000000ULL /* 256 MiB, below 4 GiB */
 
 /* The host bridge at 00:00.0: Intel 440FX, which Linux's conf1 check knows. */

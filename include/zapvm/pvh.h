@@ -5,7 +5,7 @@
  * mode with paging off and %ebx pointing at a struct hvm_start_info (Xen's
  * include/xen/interface/hvm/start_info.h, Linux's arch/x86/platform/pvh/).
  * Pure functions on buffers (libelf, no KVM) so that unit tests and the
- * fuzzer drive them; src/boot-linux-pvh.c puts the result into the guest.
+ * fuzzer drive them; src/boot/linux-pvh.c puts the result into the guest.
  */
 #ifndef ZAPVM_PVH_H
 #define ZAPVM_PVH_H

@@ -5,7 +5,7 @@
  * where bzimage__place() puts it, and the boot vCPU started in real mode at
  * LINUX_REAL_SEG + 0x20 : 0 (Documentation/x86/boot.rst, "Running the
  * kernel"). The setup code asks the BIOS for the memory map and a few other
- * things; zapvm's BIOS (src/bios.S) answers from the IVT, BDA and handlers
+ * things; zapvm's BIOS (src/boot/bios.S) answers from the IVT, BDA and handlers
  * realmode__bios() writes below 1 MiB. Pure functions on buffers: no KVM.
  *
  * The BIOS services (everything else returns with CF set or unchanged):
@@ -38,7 +38,7 @@
 #define BIOS_E820_MAX 32
 #define VIDEO_CURRENT_MODE 0x0f04 /* vid_mode: keep the mode, no probing */
 
-/* The start of src/bios.S: handler offsets, then data zapvm fills. */
+/* The start of src/boot/bios.S: handler offsets, then data zapvm fills. */
 struct bios_header {
 	char magic[4]; /* "ZBIO" */
 	uint16_t off_default, off_int10, off_int13, off_int15, off_int16,

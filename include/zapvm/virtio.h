@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Virtio 1.x (modern only, no legacy interface) for zapvm: split virtqueues
- * walked on the host side (src/virtqueue.c, pure logic: guest memory is
+ * walked on the host side (src/devices/virtqueue.c, pure logic: guest memory is
  * reached through a callback) and the PCI transport (src/devices/
  * virtio-pci.c) that virtio-blk and virtio-console sit on.
  *

@@ -48,7 +48,7 @@ struct rom_spec {
 struct vm;
 
 /*
- * A thread beside the vCPUs (src/zapper.c): fn(vm, opaque) starts once the
+ * A thread beside the vCPUs (src/core/zapper.c): fn(vm, opaque) starts once the
  * vCPUs run and is joined before teardown. While it runs the VM stays up
  * even when every vCPU is done (it may act on an idle VM, whose vCPU roots
  * stay loaded); it must return soon after vm__stopping(@vm). A non-zero

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The VM core seen from inside: what the boot paths (src/boot-guest.c,
- * src/boot-linux.c) and the devices (one file each in src/devices/) share
- * with src/vm.c. One core - memory and memslots, phases and stats, zap
+ * The VM core seen from inside: what the boot paths (src/boot/guest.c,
+ * src/boot/linux.c) and the devices (one file each in src/devices/) share
+ * with src/core/vm.c. One core - memory and memslots, phases and stats, zap
  * policy, trap buses, vCPU threads and exit dispatch - serves two boot
  * paths: the CPL3 test guests of guest_abi.h and Linux. vm.h is the outside
  * view (configuration, vm__run(), results).
@@ -82,8 +82,8 @@ struct boot_ops {
 	unsigned int max_cpus;
 };
 
-extern const struct boot_ops boot_guest_ops; /* src/boot-guest.c */
-extern const struct boot_ops boot_linux_ops; /* src/boot-linux.c */
+extern const struct boot_ops boot_guest_ops; /* src/boot/guest.c */
+extern const struct boot_ops boot_linux_ops; /* src/boot/linux.c */
 
 struct vm_ram {
 	uint64_t gpa, size;

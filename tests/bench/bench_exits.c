@@ -268,7 +268,7 @@ static int bare__ucall(struct bare_vm *b, uint32_t gpa)
 
 /*
  * The loop under comparison: KVM_RUN, check that the exit is an OUT to the
- * null port, go again. The raw ioctl (as in src/vm.c), not kvm_ioctl(),
+ * null port, go again. The raw ioctl (as in src/core/vm.c), not kvm_ioctl(),
  * so the baseline carries nothing zapvm's loop would not.
  */
 static int bare__loop(struct bare_vm *b, uint64_t *exits)

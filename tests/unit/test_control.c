@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control socket's request parser and names (src/control.c): every
+ * The control socket's request parser and names (src/control/control.c): every
  * request a client can write is either one of the six commands or an error
  * with a reason, never a crash.
  */

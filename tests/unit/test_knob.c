@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The series knobs' save and restore (src/knob.c) against plain files in a
+ * The series knobs' save and restore (src/core/knob.c) against plain files in a
  * temporary directory, reached the way the tests of `zapvm run` reach them:
  * through $ZAPVM_KNOB_DIR.
  */

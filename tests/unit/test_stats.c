@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for src/stats.c and src/phase.c, speaking TAP. Stats files are
+ * Unit tests for src/core/stats.c and src/core/phase.c, speaking TAP. Stats files are
  * built in memfds with the kernel's layout (header, id string, descriptors,
  * data), then changed between snapshots or corrupted.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What the real-mode path writes below 1 MiB: the IVT, the BIOS data area,
- * the BIOS of src/bios.S with its e820 table, and the loader's fields of
+ * the BIOS of src/boot/bios.S with its e820 table, and the loader's fields of
  * the setup header (boot.rst, "Details of header fields").
  */
 #include <errno.h>

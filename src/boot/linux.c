@@ -5,8 +5,8 @@
  * 64-bit boot protocol, as Firecracker does it - no firmware, no real-mode
  * setup code, the boot vCPU in long mode at ring 0 on identity page tables
  * with %rsi pointing at the zero page (here); a vmlinux entered at its PVH
- * entry (boot-linux-pvh.c); a bzImage entered at its real-mode setup code
- * with a tiny BIOS (boot-linux-real.c). The other vCPUs wait in the
+ * entry (boot/linux-pvh.c); a bzImage entered at its real-mode setup code
+ * with a tiny BIOS (boot/linux-real.c). The other vCPUs wait in the
  * in-kernel local APIC for the kernel's INIT/SIPI.
  */
 #include <errno.h>

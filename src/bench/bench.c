@@ -583,7 +583,7 @@ static int cow__check(const struct bench_host *h, const struct bench_opts *o,
 /*
  * zaplat and vcpustall: the progress guest (guests/progress) touches all
  * RAM after its control block, so that a zap of all roots has that much of
- * 4 KiB SPTEs to zap, then a VM hook (src/zapper.c) deletes and re-adds a
+ * 4 KiB SPTEs to zap, then a VM hook (src/core/zapper.c) deletes and re-adds a
  * memslot of its own that no guest uses, which under the "all" policy
  * zaps every root, while it measures.
  */
@@ -740,7 +740,7 @@ static const struct bench_scenario scenarios[] = {
 	  vcpustall__check, vcpustall__prepare, vcpustall__collect },
 };
 
-/* boot with --kernel: a Linux guest (src/boot-linux.c) instead of bootsim. */
+/* boot with --kernel: a Linux guest (src/boot/linux.c) instead of bootsim. */
 static const struct bench_scenario linux_boot_scenario = {
 	.name = "boot",
 	.seed = "004",
@@ -2869,7 +2869,7 @@ static int linux__preflight(struct bench *b)
 	} else {
 		json_object_object_add(env, "initrd", NULL);
 	}
-	/* The loader's default for a serial console (src/boot-linux.c). */
+	/* The loader's default for a serial console (src/boot/linux.c). */
 	json_object_object_add(env, "cmdline",
 			       json_object_new_string(o->cmdline ?
 							      o->cmdline :
