@@ -32,20 +32,6 @@ static const struct {
 	{ "help", cmd_help, "this list" },
 };
 
-int common_opt(int c)
-{
-	if (c == 'v') {
-		if (log_level < LOG_DEBUG)
-			log_level++;
-		return 1;
-	}
-	if (c == 'q') {
-		log_level = LOG_ERR;
-		return 1;
-	}
-	return 0;
-}
-
 static int cmd_version(int argc, char **argv)
 {
 	printf("zapvm %s\n", ZAPVM_VERSION);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Subcommands: one file each (src/cmd/*.c, src/bench/), one table in main.c. */
+/* Subcommands: one file each (src/cmd/, src/bench/), one table in main.c. */
 #ifndef ZAPVM_CMD_H
 #define ZAPVM_CMD_H
 
@@ -23,7 +23,10 @@ int cmd_resume(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 
-/* Common options: -v/-q adjust the log level; returns 1 if handled. */
+/*
+ * common_opt - the options every command takes (src/cmd/options.c): -v/-q
+ * adjust the log level; returns 1 if @c was one of them.
+ */
 int common_opt(int c);
 
 /*

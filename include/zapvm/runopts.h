@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Command-line handling shared by `run` and `demo`. */
+/*
+ * Command-line handling the commands share (src/cmd/options.c): the VM
+ * options of `run`, `demo` and `bench`, guest resolution, the ROM, disk,
+ * boot and root-zap parsers and the knob pair. common_opt() is in cmd.h.
+ * Each parser returns 0, or ZAPVM_EXIT_USAGE after one line on stderr for a
+ * bad value (ZAPVM_EXIT_SOFTWARE when out of memory).
+ */
 #ifndef ZAPVM_RUNOPTS_H
 #define ZAPVM_RUNOPTS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "zapvm/knob.h"
 #include "zapvm/vm.h"
 
 struct builtin_guest;
@@ -51,7 +58,63 @@ enum {
 int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 		   bool *mem_given);
 
-/* runopts__free - release the ROM specs of @cfg. */
+/* runopts__free - release the ROM specs and disk paths of @cfg. */
 void runopts__free(struct vm_config *cfg);
+
+/*
+ * runopts__add_rom - append ROM region @arg ("SRC[@GPA][,size=SIZE]", see
+ * rom_spec__parse()) to @cfg, at most VM_MAX_ROMS of them.
+ */
+int runopts__add_rom(struct vm_config *cfg, const char *arg);
+
+/* runopts__add_disk - append virtio-blk disk @arg ("FILE[,ro]") to @cfg. */
+int runopts__add_disk(struct vm_config *cfg, const char *arg);
+
+/*
+ * runopts__set_pci_rom - set @cfg's option-ROM device to @arg (a file or
+ * pattern:LEN, no @GPA or size=); @opt names the option in messages. A
+ * second one is refused.
+ */
+int runopts__set_pci_rom(struct vm_config *cfg, const char *opt,
+			 const char *arg);
+
+/*
+ * runopts__linux_roms - a Linux guest's --rom is its option ROM, not a ROM
+ * region: move @cfg's one ROM spec to its option-ROM device. More than one,
+ * or one with @GPA or size=, is refused.
+ */
+int runopts__linux_roms(struct vm_config *cfg);
+
+/* runopts__parse_boot - --boot @arg (64, pvh or real-mode) into *@out. */
+int runopts__parse_boot(const char *arg, enum linux_boot *out);
+
+/* runopts__parse_prefetch - --prefetch @arg: on is 1, off 0, in *@out. */
+int runopts__parse_prefetch(const char *arg, int *out);
+
+/* runopts__parse_root_zap - --root-zap @arg: 4k is 1, 1g 0, in *@out. */
+int runopts__parse_root_zap(const char *arg, int *out);
+
+/*
+ * The knob pair: the zapvm kernel series' knobs behind --prefetch and
+ * --root-zap, set before a VM starts and put back after it.
+ */
+struct knob_pair {
+	struct knob prefetch;
+	struct knob root_zap;
+};
+
+/*
+ * knob_pair__set - set the prefetch knob to @prefetch and the root-zap knob
+ * to @root_zap (1 or 0 each; -1 leaves one alone). On failure the first is
+ * put back and knob__set()'s exit status returned; on success the caller
+ * calls knob_pair__restore() however the VM ends.
+ */
+int knob_pair__set(struct knob_pair *kp, int prefetch, int root_zap);
+
+/*
+ * knob_pair__restore - put back what knob_pair__set() wrote: 0 or the
+ * first knob__restore() exit status.
+ */
+int knob_pair__restore(struct knob_pair *kp);
 
 #endif /* ZAPVM_RUNOPTS_H */

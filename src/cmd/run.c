@@ -10,17 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zapvm/builtin.h"
 #include "zapvm/cmd.h"
 #include "zapvm/control.h"
-#include "zapvm/knob.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
 #include "zapvm/zapper.h"
 
 #define DEFAULT_MEM (256ULL << 20)
-#define MAX_GUEST_FILE (256ULL << 20)
 
 static void run_usage(FILE *f)
 {
@@ -79,196 +76,6 @@ static void run_usage(FILE *f)
 		"  --name NAME           the control socket's name (default "
 		"zapvm-PID)\n"
 		"  -v, -q                more / less logging\n");
-}
-
-static int add_rom(struct vm_config *cfg, const char *arg)
-{
-	int ret;
-
-	if (cfg->nroms == VM_MAX_ROMS) {
-		log_err("--rom: at most %d ROM regions", VM_MAX_ROMS);
-		return ZAPVM_EXIT_USAGE;
-	}
-	ret = rom_spec__parse(arg, &cfg->roms[cfg->nroms]);
-	if (ret) {
-		log_err("--rom '%s': %s", arg,
-			ret == -EFBIG ? "pattern larger than size=" :
-					"expected SRC[@GPA][,size=SIZE] with a "
-					"4 KiB-aligned GPA and size");
-		return ZAPVM_EXIT_USAGE;
-	}
-	cfg->nroms++;
-	return 0;
-}
-
-static int add_disk(struct vm_config *cfg, const char *arg)
-{
-	const char *comma = strrchr(arg, ',');
-	struct disk_spec *d = &cfg->disks[cfg->ndisks];
-	size_t len = strlen(arg);
-
-	if (cfg->ndisks == VM_MAX_DISKS) {
-		log_err("--disk: at most %d disks", VM_MAX_DISKS);
-		return ZAPVM_EXIT_USAGE;
-	}
-	if (comma && !strcmp(comma, ",ro")) {
-		d->ro = true;
-		len = (size_t)(comma - arg);
-	}
-	if (!len) {
-		log_err("--disk '%s': expected FILE[,ro]", arg);
-		return ZAPVM_EXIT_USAGE;
-	}
-	d->path = strndup(arg, len);
-	if (!d->path)
-		return ZAPVM_EXIT_SOFTWARE;
-	cfg->ndisks++;
-	return 0;
-}
-
-/* The option-ROM device's contents (--pci-rom, or a Linux guest's --rom). */
-static int set_pci_rom(struct vm_config *cfg, const char *opt, const char *arg)
-{
-	struct rom_spec *r = &cfg->pci_rom;
-
-	if (cfg->has_pci_rom) {
-		log_err("%s '%s': one option ROM only, got two", opt, arg);
-		return ZAPVM_EXIT_USAGE;
-	}
-	if (rom_spec__parse(arg, r) || r->has_gpa || strstr(arg, ",size=")) {
-		log_err("%s '%s': expected a file or pattern:LEN (the guest "
-			"places the ROM BAR; no @GPA or size=)",
-			opt, arg);
-		rom_spec__free(r);
-		return ZAPVM_EXIT_USAGE;
-	}
-	cfg->has_pci_rom = true;
-	return 0;
-}
-
-/* A Linux guest's --rom is its option ROM, not a ROM region. */
-static int linux_roms(struct vm_config *cfg)
-{
-	if (!cfg->nroms)
-		return 0;
-	if (cfg->nroms > 1 || cfg->has_pci_rom) {
-		log_err("--rom: a Linux guest takes one option ROM, got %u",
-			cfg->nroms + cfg->has_pci_rom);
-		return ZAPVM_EXIT_USAGE;
-	}
-	if (cfg->roms[0].has_gpa || (cfg->roms[0].path && cfg->roms[0].size)) {
-		log_err("--rom: a Linux guest's option ROM has no @GPA or "
-			"size= (the guest places the ROM BAR)");
-		return ZAPVM_EXIT_USAGE;
-	}
-	/* The spec (and its path) moves over. */
-	cfg->pci_rom = cfg->roms[0];
-	cfg->has_pci_rom = true;
-	memset(&cfg->roms[0], 0, sizeof(cfg->roms[0]));
-	cfg->nroms = 0;
-	return 0;
-}
-
-int runopts__parse(int c, const char *arg, struct vm_config *cfg,
-		   bool *mem_given)
-{
-	uint64_t v;
-
-	switch (c) {
-	case RUNOPT_MEM:
-		*mem_given = true;
-		if (parse_size(arg, &cfg->mem_size) || !cfg->mem_size) {
-			log_err("--mem '%s': expected a size such as 512M or 2G",
-				arg);
-			return ZAPVM_EXIT_USAGE;
-		}
-		return 0;
-	case RUNOPT_CPUS:
-		if (parse_u64(arg, &v) || !v || v > 4096) {
-			log_err("--cpus '%s': expected a number from 1", arg);
-			return ZAPVM_EXIT_USAGE;
-		}
-		cfg->ncpus = (unsigned int)v;
-		return 0;
-	case RUNOPT_THP:
-		if (thp_mode__parse(arg, &cfg->thp)) {
-			log_err("--thp '%s': expected on or off", arg);
-			return ZAPVM_EXIT_USAGE;
-		}
-		return 0;
-	case RUNOPT_ARGS:
-		cfg->args = arg;
-		return 0;
-	case RUNOPT_ROM:
-		return add_rom(cfg, arg);
-	case RUNOPT_POLICY:
-		if (zap_policy__parse(arg, &cfg->policy)) {
-			log_err("--zap-policy '%s': expected default, all or slot",
-				arg);
-			return ZAPVM_EXIT_USAGE;
-		}
-		return 0;
-	default:
-		return common_opt(c) ? 0 : -1;
-	}
-}
-
-void runopts__free(struct vm_config *cfg)
-{
-	for (unsigned int i = 0; i < cfg->nroms; i++)
-		rom_spec__free(&cfg->roms[i]);
-	cfg->nroms = 0;
-	rom_spec__free(&cfg->pci_rom);
-	cfg->has_pci_rom = false;
-	for (unsigned int i = 0; i < cfg->ndisks; i++)
-		free(cfg->disks[i].path);
-	cfg->ndisks = 0;
-}
-
-int guest__resolve(const char *spec, struct vm_config *cfg, uint8_t **owned,
-		   bool mem_given)
-{
-	const struct builtin_guest *g;
-	uint64_t len;
-	int ret;
-
-	*owned = NULL;
-	cfg->guest_name = spec;
-	if (strncmp(spec, "builtin:", 8)) {
-		ret = read_file(spec, MAX_GUEST_FILE, owned, &len);
-		if (ret)
-			return errno_to_exit(ret);
-		cfg->elf = *owned;
-		cfg->elf_size = len;
-		return 0;
-	}
-	g = builtin__find(spec + 8);
-	if (!g) {
-		log_err("%s: no such builtin guest (see 'zapvm guests')", spec);
-		return ZAPVM_EXIT_USAGE;
-	}
-	cfg->elf = g->elf;
-	cfg->elf_size = g->size;
-	if (!cfg->args)
-		cfg->args = g->default_args;
-	if (!mem_given && cfg->mem_size < g->min_mem)
-		cfg->mem_size = g->min_mem;
-	if (!cfg->nroms && g->default_roms) {
-		char *list = strdup(g->default_roms), *save, *tok;
-
-		if (!list)
-			return ZAPVM_EXIT_SOFTWARE;
-		for (tok = strtok_r(list, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			ret = add_rom(cfg, tok);
-			if (ret)
-				break;
-		}
-		free(list);
-		if (ret)
-			return ret;
-	}
-	return 0;
 }
 
 /* The Linux boot's inputs and boot time, added to report__json_run()'s. */
@@ -356,32 +163,6 @@ static int run_control(const char *name, struct vm_config *cfg, sigset_t *old)
 	}
 }
 
-/*
- * --prefetch and --root-zap: set before the VM starts, put back after it
- * (knobs[] is restored by run_restore_knobs() whatever happened).
- */
-static int run_set_knobs(struct knob *knobs, int prefetch, int root_zap)
-{
-	int ret = 0;
-
-	knob__init(&knobs[0], "--prefetch", ZAPVM_KNOB_PREFETCH);
-	knob__init(&knobs[1], "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
-	if (prefetch >= 0)
-		ret = knob__set(&knobs[0], prefetch);
-	if (!ret && root_zap >= 0)
-		ret = knob__set(&knobs[1], root_zap);
-	if (ret)
-		knob__restore(&knobs[0]);
-	return ret;
-}
-
-static int run_restore_knobs(struct knob *knobs)
-{
-	int r0 = knob__restore(&knobs[0]), r1 = knob__restore(&knobs[1]);
-
-	return r0 ? r0 : r1;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	enum {
@@ -435,7 +216,7 @@ int cmd_run(int argc, char **argv)
 	bool on;
 	struct zap_churn churn = { 0 };
 	struct vm_hook churn_hook = { zap_churn__hook, &churn };
-	struct knob knobs[2];
+	struct knob_pair knobs;
 
 	optind = 1;
 	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -469,10 +250,10 @@ int cmd_run(int argc, char **argv)
 			cfg.cmdline = optarg;
 			break;
 		case OPT_DISK:
-			ret = add_disk(&cfg, optarg);
+			ret = runopts__add_disk(&cfg, optarg);
 			break;
 		case OPT_PCI_ROM:
-			ret = set_pci_rom(&cfg, "--pci-rom", optarg);
+			ret = runopts__set_pci_rom(&cfg, "--pci-rom", optarg);
 			break;
 		case OPT_COALESCED_PIO:
 			if (parse_on_off(optarg, &on)) {
@@ -504,12 +285,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_BOOT:
-			if (linux_boot__parse(optarg, &cfg.boot)) {
-				log_err("--boot '%s': expected 64, pvh or "
-					"real-mode",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
+			ret = runopts__parse_boot(optarg, &cfg.boot);
 			break;
 		case OPT_NAME:
 			name = optarg;
@@ -531,23 +307,10 @@ int cmd_run(int argc, char **argv)
 			cfg.hook = &churn_hook;
 			break;
 		case OPT_PREFETCH:
-			if (parse_on_off(optarg, &on)) {
-				log_err("--prefetch '%s': expected on or off",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			} else {
-				prefetch = on;
-			}
+			ret = runopts__parse_prefetch(optarg, &prefetch);
 			break;
 		case OPT_ROOT_ZAP:
-			root_zap = !strcmp(optarg, "4k") ? 1 :
-				   !strcmp(optarg, "1g") ? 0 :
-							   -2;
-			if (root_zap == -2) {
-				log_err("--root-zap '%s': expected 4k or 1g",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
+			ret = runopts__parse_root_zap(optarg, &root_zap);
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -577,7 +340,7 @@ int cmd_run(int argc, char **argv)
 		ret = ZAPVM_EXIT_USAGE;
 	}
 	if (!ret && cfg.kernel)
-		ret = linux_roms(&cfg);
+		ret = runopts__linux_roms(&cfg);
 	if (!ret && cfg.pci == PCI_OFF && vm_config__pci_user(&cfg)) {
 		log_err("--pci off: %s adds a PCI device, which needs the PCI "
 			"bus",
@@ -597,7 +360,7 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		goto out;
 	/* With the ending signals blocked: the knobs go back on every exit. */
-	ret = run_set_knobs(knobs, prefetch, root_zap);
+	ret = knob_pair__set(&knobs, prefetch, root_zap);
 	if (ret) {
 		control__close(cfg.control);
 		pthread_sigmask(SIG_SETMASK, &sigs, NULL);
@@ -605,7 +368,7 @@ int cmd_run(int argc, char **argv)
 	}
 	vm__run(&cfg, &res);
 	control__close(cfg.control);
-	kret = run_restore_knobs(knobs);
+	kret = knob_pair__restore(&knobs);
 	pthread_sigmask(SIG_SETMASK, &sigs, NULL);
 	ret = res.exit_code ? res.exit_code : kret;
 	zap_churn__free(&churn);
