@@ -163,235 +163,373 @@ static int run_control(const char *name, struct vm_config *cfg, sigset_t *old)
 	}
 }
 
-int cmd_run(int argc, char **argv)
+/* What `run`'s options fill in; the run step reads it. */
+struct run_args {
+	struct vm_config cfg;
+	bool mem_given; /* --mem: no raising it to a guest's minimum */
+	bool help;
+	bool stats, stats_all;
+	const char *json_path;
+	const char *name; /* --name, or NULL: zapvm-PID */
+	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
+	struct zap_churn churn;
+	struct vm_hook churn_hook;
+};
+
+/*
+ * One option of `run`, as kvmtool's OPT_CALLBACK: getopt_long()'s name and
+ * argument, a key, and the parser that applies it to struct run_args. The
+ * key is the RUNOPT_* value of a VM option runopts__parse() applies, or the
+ * letter of -v, -q and -h; 0 for run's own options. A parser returns 0, or
+ * an exit status after one line on stderr.
+ */
+struct run_opt {
+	const char *name;
+	int has_arg;
+	int key;
+	int (*parse)(struct run_args *a, int key, const char *arg);
+};
+
+static int opt_vm(struct run_args *a, int key, const char *arg)
 {
-	enum {
-		OPT_STATS = RUNOPT_NEXT,
-		OPT_JSON,
-		OPT_TIMEOUT,
-		OPT_KERNEL,
-		OPT_INITRD,
-		OPT_CMDLINE,
-		OPT_DISK,
-		OPT_CONSOLE,
-		OPT_BOOT,
-		OPT_NAME,
-		OPT_PCI_ROM,
-		OPT_ZAP_CHURN,
-		OPT_PREFETCH,
-		OPT_ROOT_ZAP,
-		OPT_COALESCED_PIO,
-		OPT_PCI,
-	};
-	static const struct option opts[] = {
-		RUNOPTS_VM,
-		{ "rom", required_argument, NULL, RUNOPT_ROM },
-		{ "zap-policy", required_argument, NULL, RUNOPT_POLICY },
-		{ "stats", optional_argument, NULL, OPT_STATS },
-		{ "json", required_argument, NULL, OPT_JSON },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "initrd", required_argument, NULL, OPT_INITRD },
-		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "console", required_argument, NULL, OPT_CONSOLE },
-		{ "coalesced-pio", required_argument, NULL, OPT_COALESCED_PIO },
-		{ "pci", required_argument, NULL, OPT_PCI },
-		{ "boot", required_argument, NULL, OPT_BOOT },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "pci-rom", required_argument, NULL, OPT_PCI_ROM },
-		{ "zap-churn", required_argument, NULL, OPT_ZAP_CHURN },
-		{ "prefetch", required_argument, NULL, OPT_PREFETCH },
-		{ "root-zap", required_argument, NULL, OPT_ROOT_ZAP },
-		{ 0 },
-	};
-	struct vm_config cfg = { .mem_size = DEFAULT_MEM, .ncpus = 1 };
-	const char *json_path = NULL, *name = NULL;
-	bool mem_given = false, stats = false, stats_all = false;
+	int ret = runopts__parse(key, arg, &a->cfg, &a->mem_given);
+
+	return ret < 0 ? ZAPVM_EXIT_USAGE : ret;
+}
+
+static int opt_help(struct run_args *a, int key, const char *arg)
+{
+	a->help = true;
+	return 0;
+}
+
+static int opt_stats(struct run_args *a, int key, const char *arg)
+{
+	a->stats = true;
+	if (arg && strcmp(arg, "all")) {
+		log_err("--stats=%s: only --stats=all", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->stats_all = arg != NULL;
+	return 0;
+}
+
+static int opt_json(struct run_args *a, int key, const char *arg)
+{
+	a->json_path = arg;
+	return 0;
+}
+
+static int opt_timeout(struct run_args *a, int key, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v) || !v || v > 86400 * 365) {
+		log_err("--timeout '%s': expected seconds", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->cfg.timeout_ms = v * 1000;
+	return 0;
+}
+
+static int opt_kernel(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.kernel = arg;
+	return 0;
+}
+
+static int opt_initrd(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.initrd = arg;
+	return 0;
+}
+
+static int opt_cmdline(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.cmdline = arg;
+	return 0;
+}
+
+static int opt_disk(struct run_args *a, int key, const char *arg)
+{
+	return runopts__add_disk(&a->cfg, arg);
+}
+
+static int opt_console(struct run_args *a, int key, const char *arg)
+{
+	if (!strcmp(arg, "serial")) {
+		a->cfg.console = CONSOLE_SERIAL;
+	} else if (!strcmp(arg, "virtio")) {
+		a->cfg.console = CONSOLE_VIRTIO;
+	} else {
+		log_err("--console '%s': expected serial or virtio", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int opt_coalesced_pio(struct run_args *a, int key, const char *arg)
+{
+	bool on;
+
+	if (parse_on_off(arg, &on)) {
+		log_err("--coalesced-pio '%s': expected on or off", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->cfg.no_coalesced_pio = !on;
+	return 0;
+}
+
+static int opt_pci(struct run_args *a, int key, const char *arg)
+{
+	if (pci_mode__parse(arg, &a->cfg.pci)) {
+		log_err("--pci '%s': expected auto, on or off", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int opt_boot(struct run_args *a, int key, const char *arg)
+{
+	return runopts__parse_boot(arg, &a->cfg.boot);
+}
+
+static int opt_name(struct run_args *a, int key, const char *arg)
+{
+	if (!control__valid_name(arg)) {
+		log_err("--name '%s': expected 1 to %d of A-Z a-z 0-9 . _ -",
+			arg, CONTROL_MAX_NAME);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->name = arg;
+	return 0;
+}
+
+static int opt_pci_rom(struct run_args *a, int key, const char *arg)
+{
+	return runopts__set_pci_rom(&a->cfg, "--pci-rom", arg);
+}
+
+static int opt_zap_churn(struct run_args *a, int key, const char *arg)
+{
+	if (parse_u64(arg, &a->churn.period_ms) || !a->churn.period_ms ||
+	    a->churn.period_ms > 3600000) {
+		log_err("--zap-churn '%s': expected a period in ms, 1 to "
+			"3600000",
+			arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->cfg.hook = &a->churn_hook;
+	return 0;
+}
+
+static int opt_prefetch(struct run_args *a, int key, const char *arg)
+{
+	return runopts__parse_prefetch(arg, &a->prefetch);
+}
+
+static int opt_root_zap(struct run_args *a, int key, const char *arg)
+{
+	return runopts__parse_root_zap(arg, &a->root_zap);
+}
+
+/*
+ * In the order getopt_long() had them before the table, which is the order
+ * it lists an ambiguous abbreviation's candidates in.
+ */
+static const struct run_opt run_opts[] = {
+	{ "mem", required_argument, RUNOPT_MEM, opt_vm },
+	{ "cpus", required_argument, RUNOPT_CPUS, opt_vm },
+	{ "thp", required_argument, RUNOPT_THP, opt_vm },
+	{ "args", required_argument, RUNOPT_ARGS, opt_vm },
+	{ "verbose", no_argument, 'v', opt_vm },
+	{ "quiet", no_argument, 'q', opt_vm },
+	{ "help", no_argument, 'h', opt_help },
+	{ "rom", required_argument, RUNOPT_ROM, opt_vm },
+	{ "zap-policy", required_argument, RUNOPT_POLICY, opt_vm },
+	{ "stats", optional_argument, 0, opt_stats },
+	{ "json", required_argument, 0, opt_json },
+	{ "timeout", required_argument, 0, opt_timeout },
+	{ "kernel", required_argument, 0, opt_kernel },
+	{ "initrd", required_argument, 0, opt_initrd },
+	{ "cmdline", required_argument, 0, opt_cmdline },
+	{ "disk", required_argument, 0, opt_disk },
+	{ "console", required_argument, 0, opt_console },
+	{ "coalesced-pio", required_argument, 0, opt_coalesced_pio },
+	{ "pci", required_argument, 0, opt_pci },
+	{ "boot", required_argument, 0, opt_boot },
+	{ "name", required_argument, 0, opt_name },
+	{ "pci-rom", required_argument, 0, opt_pci_rom },
+	{ "zap-churn", required_argument, 0, opt_zap_churn },
+	{ "prefetch", required_argument, 0, opt_prefetch },
+	{ "root-zap", required_argument, 0, opt_root_zap },
+};
+
+#define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))
+
+/* What getopt_long() returns for run_opts[@i]: its key, or past RUNOPT_*. */
+static int run_opt_val(size_t i)
+{
+	return run_opts[i].key ? run_opts[i].key : RUNOPT_NEXT + (int)i;
+}
+
+/*
+ * Apply the options of @argv to @a, stopping at the first bad one (its exit
+ * status) or at --help. getopt_long()'s tables come from run_opts[].
+ */
+static int run_parse(struct run_args *a, int argc, char **argv)
+{
+	struct option lopts[NR_RUN_OPTS + 1] = { { 0 } };
+	char shorts[2 * NR_RUN_OPTS + 1];
+	size_t ns = 0, i;
+	int c, ret = 0;
+
+	for (i = 0; i < NR_RUN_OPTS; i++) {
+		lopts[i].name = run_opts[i].name;
+		lopts[i].has_arg = run_opts[i].has_arg;
+		lopts[i].val = run_opt_val(i);
+		if (run_opts[i].key <= 0 || run_opts[i].key >= RUNOPT_MEM)
+			continue;
+		shorts[ns++] = (char)run_opts[i].key;
+		if (run_opts[i].has_arg == required_argument)
+			shorts[ns++] = ':';
+	}
+	shorts[ns] = '\0';
+	optind = 1;
+	while (!ret && !a->help &&
+	       (c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		/* Unknown options and missing arguments: getopt said why. */
+		ret = ZAPVM_EXIT_USAGE;
+		for (i = 0; i < NR_RUN_OPTS; i++) {
+			if (c == run_opt_val(i)) {
+				ret = run_opts[i].parse(a, run_opts[i].key,
+							optarg);
+				break;
+			}
+		}
+	}
+	return ret;
+}
+
+/* What only the whole command line can tell: @args are the operands. */
+static int run_check(struct run_args *a, int nargs, char **args)
+{
+	struct vm_config *cfg = &a->cfg;
+	int ret;
+
+	if (!cfg->kernel && (cfg->initrd || cfg->cmdline || cfg->boot)) {
+		log_err("run: --initrd, --cmdline and --boot go with --kernel");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->kernel && nargs) {
+		log_err("run: --kernel boots Linux; no GUEST goes with it, got "
+			"'%s'",
+			args[0]);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (!cfg->kernel && nargs != 1) {
+		log_err("run: expected exactly one GUEST (an ELF file or "
+			"builtin:NAME), got %d",
+			nargs);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->kernel) {
+		ret = runopts__linux_roms(cfg);
+		if (ret)
+			return ret;
+	}
+	if (cfg->pci == PCI_OFF && vm_config__pci_user(cfg)) {
+		log_err("--pci off: %s adds a PCI device, which needs the PCI "
+			"bus",
+			vm_config__pci_user(cfg));
+		return ZAPVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --stats and --json after the VM ran; @ret is the run's exit status. */
+static int run_report(const struct run_args *a, const struct vm_result *res,
+		      int ret)
+{
+	struct json_object *o;
+	int wret;
+
+	if (a->stats && res->phases) {
+		phase_log__print(res->phases, stdout, a->stats_all);
+		print_summary(&a->cfg, res);
+	}
+	if (!a->json_path || !res->ran)
+		return ret;
+	o = report__json_run(&a->cfg, res);
+	if (o)
+		json_add_linux(o, &a->cfg, res);
+	wret = o ? report__write_json(o, a->json_path) : ZAPVM_EXIT_SOFTWARE;
+	json_object_put(o);
+	return wret && !ret ? wret : ret;
+}
+
+/*
+ * The run step: the guest @guest (unused with --kernel), the control
+ * socket, the knobs, the VM and its report. Returns the exit status.
+ */
+static int run_step(struct run_args *a, const char *guest)
+{
+	struct knob_pair knobs;
 	struct vm_result res;
 	uint8_t *owned = NULL;
 	sigset_t sigs;
-	uint64_t v;
-	int c, ret = 0, kret, prefetch = -1, root_zap = -1;
-	bool on;
-	struct zap_churn churn = { 0 };
-	struct vm_hook churn_hook = { zap_churn__hook, &churn };
-	struct knob_pair knobs;
+	int ret = 0, kret;
 
-	optind = 1;
-	while (!ret && (c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_STATS:
-			stats = true;
-			if (optarg && strcmp(optarg, "all")) {
-				log_err("--stats=%s: only --stats=all", optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			stats_all = optarg != NULL;
-			break;
-		case OPT_JSON:
-			json_path = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_u64(optarg, &v) || !v || v > 86400 * 365) {
-				log_err("--timeout '%s': expected seconds",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			cfg.timeout_ms = v * 1000;
-			break;
-		case OPT_KERNEL:
-			cfg.kernel = optarg;
-			break;
-		case OPT_INITRD:
-			cfg.initrd = optarg;
-			break;
-		case OPT_CMDLINE:
-			cfg.cmdline = optarg;
-			break;
-		case OPT_DISK:
-			ret = runopts__add_disk(&cfg, optarg);
-			break;
-		case OPT_PCI_ROM:
-			ret = runopts__set_pci_rom(&cfg, "--pci-rom", optarg);
-			break;
-		case OPT_COALESCED_PIO:
-			if (parse_on_off(optarg, &on)) {
-				log_err("--coalesced-pio '%s': expected on or "
-					"off",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			} else {
-				cfg.no_coalesced_pio = !on;
-			}
-			break;
-		case OPT_PCI:
-			if (pci_mode__parse(optarg, &cfg.pci)) {
-				log_err("--pci '%s': expected auto, on or off",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			break;
-		case OPT_CONSOLE:
-			if (!strcmp(optarg, "serial")) {
-				cfg.console = CONSOLE_SERIAL;
-			} else if (!strcmp(optarg, "virtio")) {
-				cfg.console = CONSOLE_VIRTIO;
-			} else {
-				log_err("--console '%s': expected serial or "
-					"virtio",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			break;
-		case OPT_BOOT:
-			ret = runopts__parse_boot(optarg, &cfg.boot);
-			break;
-		case OPT_NAME:
-			name = optarg;
-			if (!control__valid_name(name)) {
-				log_err("--name '%s': expected 1 to %d of "
-					"A-Z a-z 0-9 . _ -",
-					name, CONTROL_MAX_NAME);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			break;
-		case OPT_ZAP_CHURN:
-			if (parse_u64(optarg, &churn.period_ms) ||
-			    !churn.period_ms || churn.period_ms > 3600000) {
-				log_err("--zap-churn '%s': expected a period in "
-					"ms, 1 to 3600000",
-					optarg);
-				ret = ZAPVM_EXIT_USAGE;
-			}
-			cfg.hook = &churn_hook;
-			break;
-		case OPT_PREFETCH:
-			ret = runopts__parse_prefetch(optarg, &prefetch);
-			break;
-		case OPT_ROOT_ZAP:
-			ret = runopts__parse_root_zap(optarg, &root_zap);
-			break;
-		case 'h':
-			run_usage(stdout);
-			runopts__free(&cfg);
-			return 0;
-		default:
-			ret = runopts__parse(c, optarg, &cfg, &mem_given);
-			if (ret < 0)
-				ret = ZAPVM_EXIT_USAGE;
-			break;
-		}
-	}
-	if (!ret && !cfg.kernel && (cfg.initrd || cfg.cmdline || cfg.boot)) {
-		log_err("run: --initrd, --cmdline and --boot go with --kernel");
-		ret = ZAPVM_EXIT_USAGE;
-	}
-	if (!ret && cfg.kernel && optind != argc) {
-		log_err("run: --kernel boots Linux; no GUEST goes with it, got "
-			"'%s'",
-			argv[optind]);
-		ret = ZAPVM_EXIT_USAGE;
-	}
-	if (!ret && !cfg.kernel && optind != argc - 1) {
-		log_err("run: expected exactly one GUEST (an ELF file or "
-			"builtin:NAME), got %d",
-			argc - optind);
-		ret = ZAPVM_EXIT_USAGE;
-	}
-	if (!ret && cfg.kernel)
-		ret = runopts__linux_roms(&cfg);
-	if (!ret && cfg.pci == PCI_OFF && vm_config__pci_user(&cfg)) {
-		log_err("--pci off: %s adds a PCI device, which needs the PCI "
-			"bus",
-			vm_config__pci_user(&cfg));
-		ret = ZAPVM_EXIT_USAGE;
-	}
-	if (ret)
-		goto out;
-	if (cfg.kernel)
-		cfg.guest_name = cfg.kernel;
+	if (a->cfg.kernel)
+		a->cfg.guest_name = a->cfg.kernel;
 	else
-		ret = guest__resolve(argv[optind], &cfg, &owned, mem_given);
+		ret = guest__resolve(guest, &a->cfg, &owned, a->mem_given);
 	if (ret)
 		goto out;
-
-	ret = run_control(name, &cfg, &sigs);
+	ret = run_control(a->name, &a->cfg, &sigs);
 	if (ret)
 		goto out;
 	/* With the ending signals blocked: the knobs go back on every exit. */
-	ret = knob_pair__set(&knobs, prefetch, root_zap);
+	ret = knob_pair__set(&knobs, a->prefetch, a->root_zap);
 	if (ret) {
-		control__close(cfg.control);
+		control__close(a->cfg.control);
 		pthread_sigmask(SIG_SETMASK, &sigs, NULL);
 		goto out;
 	}
-	vm__run(&cfg, &res);
-	control__close(cfg.control);
+	vm__run(&a->cfg, &res);
+	control__close(a->cfg.control);
 	kret = knob_pair__restore(&knobs);
 	pthread_sigmask(SIG_SETMASK, &sigs, NULL);
 	ret = res.exit_code ? res.exit_code : kret;
-	zap_churn__free(&churn);
-	if (stats && res.phases) {
-		phase_log__print(res.phases, stdout, stats_all);
-		print_summary(&cfg, &res);
-	}
-	if (json_path && res.ran) {
-		struct json_object *o = report__json_run(&cfg, &res);
-		int wret;
-
-		if (o)
-			json_add_linux(o, &cfg, &res);
-		wret = o ? report__write_json(o, json_path) :
-			   ZAPVM_EXIT_SOFTWARE;
-
-		json_object_put(o);
-		if (wret && !ret)
-			ret = wret;
-	}
+	zap_churn__free(&a->churn);
+	ret = run_report(a, &res, ret);
 	vm_result__free(&res);
 out:
 	free(owned);
-	runopts__free(&cfg);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {
+		.cfg = { .mem_size = DEFAULT_MEM, .ncpus = 1 },
+		.prefetch = -1,
+		.root_zap = -1,
+		.churn_hook = { zap_churn__hook, NULL },
+	};
+	int ret;
+
+	a.churn_hook.opaque = &a.churn;
+	ret = run_parse(&a, argc, argv);
+	if (!ret && a.help) {
+		run_usage(stdout);
+		goto out_free;
+	}
+	if (!ret)
+		ret = run_check(&a, argc - optind, argv + optind);
+	if (!ret)
+		ret = run_step(&a, argv[optind]);
+out_free:
+	runopts__free(&a.cfg);
 	return ret;
 }
