@@ -550,6 +550,50 @@ static void format_mem(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, b);
 }
 
+/*
+ * One running VM of `zapvm list`: its row, or with @arr (--json) its info
+ * reply added to @arr. 0, or ZAPVM_EXIT_IOERR when it does not answer.
+ */
+static int list_one(const char *name, struct json_object *arr)
+{
+	struct json_object *o = NULL, *v;
+	char mem[32];
+	int r = ctl_call(name, "{\"v\":1,\"cmd\":\"info\"}\n", &o, NULL, 1);
+
+	if (r == ZAPVM_EXIT_NOINPUT)
+		return 0; /* gone, or stale and removed */
+	if (r || !jbool(o, "ok")) {
+		if (!r)
+			reply_status(name, o);
+		json_object_put(o);
+		if (!arr)
+			printf("%-20s %8s %-9s %5s %6s  %s\n", name, "?",
+			       "no-reply", "?", "?", "?");
+		return ZAPVM_EXIT_IOERR;
+	}
+	if (arr) {
+		json_object_object_del(o, "v");
+		json_object_object_del(o, "ok");
+		json_object_array_add(arr, o);
+		return 0;
+	}
+	format_mem(json_object_object_get_ex(o, "mem", &v) ?
+			   json_object_get_uint64(v) :
+			   0,
+		   mem, sizeof(mem));
+	printf("%-20s %8d %-9s %5d %6s  %s\n", name,
+	       json_object_object_get_ex(o, "pid", &v) ?
+		       json_object_get_int(v) :
+		       0,
+	       jstr(o, "state") ? jstr(o, "state") : "?",
+	       json_object_object_get_ex(o, "vcpus", &v) ?
+		       json_object_get_int(v) :
+		       0,
+	       mem, jstr(o, "guest") ? jstr(o, "guest") : "?");
+	json_object_put(o);
+	return 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -594,43 +638,8 @@ int cmd_list(int argc, char **argv)
 		       "VCPUS", "MEM", "GUEST");
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = NULL, *v;
-		char mem[32];
-		int r = ctl_call(names[i], "{\"v\":1,\"cmd\":\"info\"}\n", &o,
-				 NULL, 1);
-
-		if (r == ZAPVM_EXIT_NOINPUT)
-			continue; /* gone, or stale and removed */
-		if (r || !jbool(o, "ok")) {
-			if (!r)
-				reply_status(names[i], o);
-			json_object_put(o);
+		if (list_one(names[i], arr))
 			ret = ZAPVM_EXIT_IOERR;
-			if (!json)
-				printf("%-20s %8s %-9s %5s %6s  %s\n", names[i],
-				       "?", "no-reply", "?", "?", "?");
-			continue;
-		}
-		if (json) {
-			json_object_object_del(o, "v");
-			json_object_object_del(o, "ok");
-			json_object_array_add(arr, o);
-			continue;
-		}
-		format_mem(json_object_object_get_ex(o, "mem", &v) ?
-				   json_object_get_uint64(v) :
-				   0,
-			   mem, sizeof(mem));
-		printf("%-20s %8d %-9s %5d %6s  %s\n", names[i],
-		       json_object_object_get_ex(o, "pid", &v) ?
-			       json_object_get_int(v) :
-			       0,
-		       jstr(o, "state") ? jstr(o, "state") : "?",
-		       json_object_object_get_ex(o, "vcpus", &v) ?
-			       json_object_get_int(v) :
-			       0,
-		       mem, jstr(o, "guest") ? jstr(o, "guest") : "?");
-		json_object_put(o);
 	}
 	if (json) {
 		printf("%s\n",
