@@ -39,11 +39,37 @@ t "--pci off --pci-rom" 64 run --pci off --pci-rom pattern:4K builtin:touch
 t "--pci off --rom (Linux)" 64 run --kernel /nonexistent --pci off \
 	--rom /nonexistent
 t "--boot without --kernel" 64 run --boot pvh builtin:touch
+t "run --bogus" 64 run --bogus builtin:touch
+t "run --mem without a value" 64 run --mem
+t "run --p (ambiguous)" 64 run --p on builtin:touch
+t "run -x" 64 run -x builtin:touch
+t "run --help after a bad option" 64 run --mem 1Z --help
+t "run --help before a bad option" 0 run --help --mem 1Z
+t "--cpus 0" 64 run --cpus 0 builtin:touch
+t "--timeout too long" 64 run --timeout 99999999999 builtin:touch
+t "--rom pattern larger than size=" 64 run --rom pattern:8K,size=4K \
+	builtin:touch
+t "--disk ''" 64 run --disk "" builtin:touch
+t "--disk ,ro" 64 run --disk ,ro builtin:touch
+t "--pci-rom twice" 64 run --pci-rom pattern:4K --pci-rom pattern:4K \
+	builtin:touch
+t "--pci-rom at a GPA" 64 run --pci-rom pattern:4K@0x1000 builtin:touch
+t "--console bogus" 64 run --console bogus builtin:touch
+t "--coalesced-pio maybe" 64 run --coalesced-pio maybe builtin:touch
+t "--zap-churn 0" 64 run --zap-churn 0 builtin:touch
+t "--prefetch maybe" 64 run --prefetch maybe builtin:touch
+t "--root-zap 2m" 64 run --root-zap 2m builtin:touch
+t "--kernel with a GUEST" 64 run --kernel /nonexistent builtin:touch
+t "--kernel with two --rom" 64 run --kernel /nonexistent --rom a --rom b
+t "--kernel --rom at a GPA" 64 run --kernel /nonexistent --rom a@0x1000
+t "--initrd without --kernel" 64 run --initrd x builtin:touch
 t "missing guest file" 66 run /nonexistent/guest.elf
 t "guest is a directory" 65 run /
 t "caps with an argument" 64 caps extra
 t "demo with an argument" 64 demo extra
 t "demo --mem bad" 64 demo --mem 1Z
+t "demo --bogus" 64 demo --bogus
+t "demo --help" 0 demo --help
 t "guests with an argument" 64 guests extra
 # The control-socket clients, against an empty private runtime directory.
 XDG_RUNTIME_DIR=$(mktemp -d) && export XDG_RUNTIME_DIR
