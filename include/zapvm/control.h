@@ -114,6 +114,13 @@ int control__start(struct control *c, struct vm *vm);
  */
 void control__stop(struct control *c);
 
+/*
+ * control__companion - @c as its VM's companion (vm.h): start() is
+ * control__start(), stop() control__stop(). The command puts it in
+ * vm_config, so the VM core never names the control socket.
+ */
+struct vm_companion control__companion(struct control *c);
+
 /* control__close - control__stop() and free @c; NULL is fine. */
 void control__close(struct control *c);
 

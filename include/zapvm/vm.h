@@ -21,8 +21,6 @@
 #define VM_MAX_ROMS 16
 #define VM_MAX_DISKS 8
 
-struct control;
-
 enum zap_policy { ZAP_DEFAULT, ZAP_ALL, ZAP_SLOT };
 /* --boot: auto is pvh for a vmlinux ELF, 64 for a bzImage. */
 enum linux_boot { BOOT_AUTO, BOOT_64, BOOT_PVH, BOOT_REAL };
@@ -59,6 +57,20 @@ struct vm_hook {
 	void *opaque;
 };
 
+/*
+ * A service beside the VM that the command sets up (`zapvm run` wires its
+ * control socket in here): start(vm, opaque) runs once the vCPUs and the
+ * hook are started, unless the VM is stopping by then; a non-zero return,
+ * after one line on stderr, stops the VM with ZAPVM_EXIT_SOFTWARE.
+ * stop(opaque) runs when every vCPU and the hook are done and before they
+ * are joined, whether start() ran or not.
+ */
+struct vm_companion {
+	int (*start)(struct vm *vm, void *opaque);
+	void (*stop)(void *opaque);
+	void *opaque;
+};
+
 /* A virtio-blk disk (--disk FILE[,ro]). */
 struct disk_spec {
 	char *path; /* owned */
@@ -81,7 +93,7 @@ struct vm_config {
 	const char *args; /* zapvm,args for the guest */
 	uint64_t timeout_ms; /* 0 = none */
 	bool quiet_guest; /* do not echo guest prints */
-	struct control *control; /* control socket (control.h) or NULL */
+	const struct vm_companion *companion; /* NULL: none */
 	/* A Linux guest (zapvm run --kernel) instead of the ELF above. */
 	const char *kernel; /* bzImage path; set: boot Linux */
 	const char *initrd; /* initrd path or NULL */

@@ -127,7 +127,7 @@ static void print_summary(const struct vm_config *cfg,
  * takes them, and one that comes earlier or later waits for the unlink.
  * Without --name a socket that cannot be made is only a warning.
  */
-static int run_control(const char *name, struct vm_config *cfg, sigset_t *old)
+static int run_control(const char *name, struct control **ctl, sigset_t *old)
 {
 	char def[32], dir[256];
 	sigset_t set;
@@ -145,10 +145,10 @@ static int run_control(const char *name, struct vm_config *cfg, sigset_t *old)
 			log_info(
 				"no control socket: XDG_RUNTIME_DIR is not set");
 		else
-			control__open(def, LOG_WARN, &cfg->control);
+			control__open(def, LOG_WARN, ctl);
 		return 0;
 	}
-	ret = control__open(name, LOG_ERR, &cfg->control);
+	ret = control__open(name, LOG_ERR, ctl);
 	if (!ret)
 		return 0;
 	pthread_sigmask(SIG_SETMASK, old, NULL);
@@ -476,6 +476,8 @@ static int run_step(struct run_args *a, const char *guest)
 {
 	struct knob_pair knobs;
 	struct vm_result res;
+	struct control *ctl = NULL;
+	struct vm_companion companion;
 	uint8_t *owned = NULL;
 	sigset_t sigs;
 	int ret = 0, kret;
@@ -486,18 +488,22 @@ static int run_step(struct run_args *a, const char *guest)
 		ret = guest__resolve(guest, &a->cfg, &owned, a->mem_given);
 	if (ret)
 		goto out;
-	ret = run_control(a->name, &a->cfg, &sigs);
+	ret = run_control(a->name, &ctl, &sigs);
 	if (ret)
 		goto out;
+	if (ctl) {
+		companion = control__companion(ctl);
+		a->cfg.companion = &companion;
+	}
 	/* With the ending signals blocked: the knobs go back on every exit. */
 	ret = knob_pair__set(&knobs, a->prefetch, a->root_zap);
 	if (ret) {
-		control__close(a->cfg.control);
+		control__close(ctl);
 		pthread_sigmask(SIG_SETMASK, &sigs, NULL);
 		goto out;
 	}
 	vm__run(&a->cfg, &res);
-	control__close(a->cfg.control);
+	control__close(ctl);
 	kret = knob_pair__restore(&knobs);
 	pthread_sigmask(SIG_SETMASK, &sigs, NULL);
 	ret = res.exit_code ? res.exit_code : kret;

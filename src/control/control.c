@@ -990,6 +990,23 @@ void control__stop(struct control *c)
 	control__unlink(c);
 }
 
+static int control__companion_start(struct vm *vm, void *opaque)
+{
+	return control__start(opaque, vm);
+}
+
+static void control__companion_stop(void *opaque)
+{
+	control__stop(opaque);
+}
+
+struct vm_companion control__companion(struct control *c)
+{
+	return (struct vm_companion){ .start = control__companion_start,
+				      .stop = control__companion_stop,
+				      .opaque = c };
+}
+
 void control__close(struct control *c)
 {
 	if (!c)

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "zapvm/control.h"
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
@@ -834,8 +833,8 @@ static void vm__run_vcpus(struct vm *vm)
 		}
 		hook_started = !err;
 	}
-	if (cfg->control && !vm__stopping(vm) &&
-	    control__start(cfg->control, vm))
+	if (cfg->companion && !vm__stopping(vm) &&
+	    cfg->companion->start(vm, cfg->companion->opaque))
 		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
 
 	for (;;) {
@@ -882,7 +881,8 @@ static void vm__run_vcpus(struct vm *vm)
 			vm__stop(vm, ZAPVM_EXIT_INTERRUPTED);
 		}
 	}
-	control__stop(cfg->control);
+	if (cfg->companion)
+		cfg->companion->stop(cfg->companion->opaque);
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
