@@ -2,10 +2,12 @@
 /*
  * The VM core seen from inside: what the boot paths (src/boot/guest.c,
  * src/boot/linux.c) and the devices (one file each in src/devices/) share
- * with src/core/vm.c. One core - memory and memslots, phases and stats, zap
- * policy, trap buses, vCPU threads and exit dispatch - serves two boot
- * paths: the CPL3 test guests of guest_abi.h and Linux. vm.h is the outside
- * view (configuration, vm__run(), results).
+ * with the core - src/core/vm.c (life cycle, memory, set-up and teardown),
+ * src/core/vcpu.c (vCPU threads, exit dispatch, stop and pause) and
+ * src/core/supervise.c (starting, waiting for and joining the threads) -
+ * and what those three files share with each other. One core serves two
+ * boot paths: the CPL3 test guests of guest_abi.h and Linux. vm.h is the
+ * outside view (configuration, vm__run(), results).
  */
 #ifndef ZAPVM_VMCORE_H
 #define ZAPVM_VMCORE_H
@@ -84,6 +86,14 @@ struct boot_ops {
 
 extern const struct boot_ops boot_guest_ops; /* src/boot/guest.c */
 extern const struct boot_ops boot_linux_ops; /* src/boot/linux.c */
+
+/*
+ * vm__run_boot - vm__run() on boot path @boot: the core never picks a boot
+ * path itself, so that it calls nothing in src/boot (which calls it).
+ * vm__run() (src/boot/boot.c) picks one from @cfg.
+ */
+void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
+		  struct vm_result *res);
 
 struct vm_ram {
 	uint64_t gpa, size;
@@ -205,5 +215,26 @@ uint64_t vcpu__rip(struct vcpu *v);
  * ROM when !@write): gpa_to_hva() on the VM's memslots.
  */
 void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write);
+
+/* ---- inside the core: what vm.c, vcpu.c and supervise.c share ---- */
+
+/*
+ * vm__run_vcpus - run the vCPUs of the set-up @vm (supervise.c) until all
+ * are done, a stop, the timeout or an ending signal; with them the hook
+ * and the companion of vm->cfg. Everything it started is joined on return.
+ */
+void vm__run_vcpus(struct vm *vm);
+
+/* vcpu__thread - the thread of vCPU @arg (a struct vcpu *): KVM_RUN and exits. */
+void *vcpu__thread(void *arg);
+
+/*
+ * vm__kick_all - take every started vCPU out of KVM_RUN (SIGUSR1 with
+ * immediate_exit set), so that it sees a stop or a pause request.
+ */
+void vm__kick_all(struct vm *vm);
+
+/* vm__paused_ns - time spent paused up to @now: --timeout counts running time. */
+uint64_t vm__paused_ns(struct vm *vm, uint64_t now);
 
 #endif /* ZAPVM_VMCORE_H */

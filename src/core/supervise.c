@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Supervising a running VM from the thread that called vm__run(): start the
+ * vCPU threads, the hook thread and the companion, wait for them to finish,
+ * a stop, the timeout or an ending signal, then join them.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zapvm/guest_abi.h"
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+#include "zapvm/vm.h"
+#include "zapvm/vmcore.h"
+
+static void sigusr1_noop(int sig)
+{
+}
+
+/* cfg->hook counts as running: the VM waits for it like for a vCPU. */
+static void *vm__hook_thread(void *arg)
+{
+	struct vm *vm = arg;
+	int ret = vm->cfg->hook->fn(vm, vm->cfg->hook->opaque);
+	bool last;
+
+	if (ret)
+		vm__stop(vm, ret);
+	pthread_mutex_lock(&vm->lock);
+	last = --vm->running == 0;
+	pthread_mutex_unlock(&vm->lock);
+	if (last)
+		pthread_kill(vm->main_thread, SIGUSR2);
+	return NULL;
+}
+
+/*
+ * Block the signals the wait loop takes (it reads them with sigtimedwait())
+ * and SIGUSR1, which only kicks vCPUs out of KVM_RUN. @wait gets the set
+ * vm__wait() waits for, @old the mask to put back.
+ */
+static void vm__block_signals(sigset_t *wait, sigset_t *old)
+{
+	struct sigaction sa = { .sa_handler = sigusr1_noop };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(wait);
+	sigaddset(wait, SIGINT);
+	sigaddset(wait, SIGTERM);
+	sigaddset(wait, SIGHUP);
+	sigaddset(wait, SIGQUIT);
+	sigaddset(wait, SIGUSR1);
+	sigaddset(wait, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, wait, old);
+	sigdelset(wait, SIGUSR1);
+}
+
+/* The run begins: memslot changes count as churn, the clocks start. */
+static void vm__mark_start(struct vm *vm)
+{
+	vm->main_thread = pthread_self();
+	if (vm->phases)
+		phase_log__mark(vm->phases, "start");
+	vm->changes_at_start = vm->slots.changes;
+	vm->update_ns_at_start = vm->slots.update_ns;
+	__atomic_store_n(&vm->started, true, __ATOMIC_RELEASE);
+	vm->res->setup_ns = now_ns() - vm->res->setup_ns;
+}
+
+/* Start the vCPU threads; the first that cannot start stops the VM. */
+static void vm__start_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->t_start = now_ns();
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		int err;
+
+		pthread_mutex_lock(&vm->lock);
+		vm->running++;
+		vm->live_vcpus++;
+		pthread_mutex_unlock(&vm->lock);
+		err = pthread_create(&v->thread, NULL, vcpu__thread, v);
+		if (err) {
+			pthread_mutex_lock(&vm->lock);
+			vm->running--;
+			vm->live_vcpus--;
+			pthread_mutex_unlock(&vm->lock);
+			log_err("cannot start vCPU %u: %s", i, strerror(err));
+			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+			break;
+		}
+		v->started = true;
+	}
+}
+
+/* Start cfg->hook's thread into @thread: true if it runs. */
+static bool vm__start_hook(struct vm *vm, pthread_t *thread)
+{
+	int err;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->running++;
+	pthread_mutex_unlock(&vm->lock);
+	err = pthread_create(thread, NULL, vm__hook_thread, vm);
+	if (err) {
+		pthread_mutex_lock(&vm->lock);
+		vm->running--;
+		pthread_mutex_unlock(&vm->lock);
+		log_err("cannot start the VM's hook thread: %s", strerror(err));
+		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+	}
+	return !err;
+}
+
+/*
+ * Wait until every vCPU and the hook are done, stopping the VM at
+ * @deadline (running time, CLOCK_MONOTONIC ns; 0: none) or on one of the
+ * ending signals of @wait.
+ */
+static void vm__wait(struct vm *vm, const sigset_t *wait, uint64_t deadline)
+{
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		bool all_done;
+		int sig;
+
+		pthread_mutex_lock(&vm->lock);
+		all_done = vm->running == 0;
+		pthread_mutex_unlock(&vm->lock);
+		if (all_done)
+			break;
+		/*
+		 * A guest that writes its last bytes and then never exits
+		 * again (it halts, it spins) still has them shown.
+		 */
+		coalesced__replay(vm, &vm->vcpus[0]);
+		/*
+		 * Kick again: vm__stop() skips a vCPU whose thread runs but is
+		 * not marked started yet, and an AP waiting for SIPI never
+		 * leaves KVM_RUN on its own.
+		 */
+		if (vm__stopping(vm))
+			vm__kick_all(vm);
+		if (deadline) {
+			uint64_t now = now_ns();
+
+			now -= vm__paused_ns(vm, now);
+			if (now >= deadline) {
+				log_err("timeout: the guest ran longer than %llu ms",
+					(unsigned long long)vm->cfg->timeout_ms);
+				vm__stop(vm, ZAPVM_EXIT_TIMEOUT);
+				deadline = 0;
+				continue;
+			}
+			if (deadline - now < 100 * 1000000ULL)
+				ts.tv_nsec = (long)(deadline - now);
+		}
+		sig = sigtimedwait(wait, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+		    sig == SIGQUIT) {
+			log_err("interrupted by signal %d: stopping the guest",
+				sig);
+			vm__stop(vm, ZAPVM_EXIT_INTERRUPTED);
+		}
+	}
+}
+
+/* Join the vCPU threads and @hook (NULL: none), sum up their exits. */
+static void vm__join(struct vm *vm, const pthread_t *hook)
+{
+	for (unsigned int i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		vm->res->exits += vm->vcpus[i].exits;
+	}
+	if (hook)
+		pthread_join(*hook, NULL);
+	vm->res->wall_ns = now_ns() - vm->t_start;
+}
+
+/* Drop a SIGUSR2 that raced with the last check, put @old back. */
+static void vm__restore_signals(const sigset_t *old)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t usr2;
+
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	while (sigtimedwait(&usr2, NULL, &zero) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+void vm__run_vcpus(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const struct vm_companion *comp = cfg->companion;
+	uint64_t deadline = 0;
+	pthread_t hook_thread;
+	bool hook_started = false;
+	sigset_t wait, old;
+
+	vm__block_signals(&wait, &old);
+	vm__mark_start(vm);
+	if (cfg->timeout_ms)
+		deadline = now_ns() + cfg->timeout_ms * 1000000ULL;
+	vm__start_vcpus(vm);
+	if (cfg->hook && !vm__stopping(vm))
+		hook_started = vm__start_hook(vm, &hook_thread);
+	if (comp && !vm__stopping(vm) && comp->start(vm, comp->opaque))
+		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+	vm__wait(vm, &wait, deadline);
+	if (comp)
+		comp->stop(comp->opaque);
+	vm__join(vm, hook_started ? &hook_thread : NULL);
+	vm__restore_signals(&old);
+}
