@@ -2,9 +2,11 @@
 /*
  * Inside the Linux boot path: src/boot/linux.c reads the kernel and initrd,
  * picks the entry (--boot) and calls one loader - the 64-bit boot protocol
- * (in boot/linux.c), PVH (boot/linux-pvh.c) or real mode
+ * (boot/linux-64.c), PVH (boot/linux-pvh.c) or real mode
  * (boot/linux-real.c). Each loader fills guest memory in load() and sets
- * the boot vCPU's registers in setup_bsp().
+ * the boot vCPU's registers in setup_bsp(), with the helpers of
+ * boot/linux-common.c (linux__*). The calls go one way: linux.c -> a
+ * loader -> linux-common.c.
  */
 #ifndef ZAPVM_BOOT_LINUX_H
 #define ZAPVM_BOOT_LINUX_H
@@ -71,15 +73,17 @@ int linux__enter(struct vcpu *v, struct kvm_sregs *sregs, struct kvm_segment cs,
 		 struct kvm_segment ds, struct kvm_regs *regs);
 
 /*
- * linux_pvh__load, linux_real__load - load @in for the PVH or real-mode
- * entry and set vm->entry. 0 or -errno after one line on stderr: -ENOEXEC
+ * linux_64__load, linux_pvh__load, linux_real__load - load @in for the
+ * 64-bit, PVH or real-mode entry and set vm->entry. 0 or -errno after one line on stderr: -ENOEXEC
  * for a kernel that cannot boot this way, -EFBIG when it does not fit,
  * -EINVAL for a command line that is too long.
  */
+int linux_64__load(struct vm *vm, const struct linux_input *in);
 int linux_pvh__load(struct vm *vm, const struct linux_input *in);
 int linux_real__load(struct vm *vm, const struct linux_input *in);
 
 /* The entry state of each path on the boot vCPU @v. 0 or -errno (logged). */
+int linux_64__setup_bsp(struct vcpu *v);
 int linux_pvh__setup_bsp(struct vcpu *v);
 int linux_real__setup_bsp(struct vcpu *v);
 

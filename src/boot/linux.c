@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The Linux boot path. It reads the kernel and initrd and hands them to one
- * of three loaders (--boot): a bzImage entered at startup_64 through the
- * 64-bit boot protocol, as Firecracker does it - no firmware, no real-mode
- * setup code, the boot vCPU in long mode at ring 0 on identity page tables
- * with %rsi pointing at the zero page (here); a vmlinux entered at its PVH
- * entry (boot/linux-pvh.c); a bzImage entered at its real-mode setup code
- * with a tiny BIOS (boot/linux-real.c). The other vCPUs wait in the
+ * The Linux boot path: check the configuration, plan guest memory, read
+ * the kernel and initrd and hand them to one of three loaders (--boot): a
+ * bzImage entered at startup_64 through the 64-bit boot protocol
+ * (boot/linux-64.c), a vmlinux entered at its PVH entry (boot/linux-pvh.c),
+ * a bzImage entered at its real-mode setup code with a tiny BIOS
+ * (boot/linux-real.c); what they share is in boot/linux-common.c. Every
+ * vCPU gets its CPUID and local APIC set here; the other vCPUs wait in the
  * in-kernel local APIC for the kernel's INIT/SIPI.
  */
 #include <errno.h>
@@ -33,20 +33,6 @@
 #define TSS_ADDR 0xfffbd000ULL
 #define IDENTITY_MAP_ADDR 0xfffbc000ULL
 
-#define PTE_P (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_PS (1ULL << 7)
-#define CR0_PE (1ULL << 0)
-#define CR0_ET (1ULL << 4)
-#define CR0_NE (1ULL << 5)
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-
-#define BOOT_CS 0x10
-#define BOOT_DS 0x18
-
 #define APIC_LVT0 0x350
 #define APIC_LVT1 0x360
 #define APIC_MODE_NMI 0x4
@@ -67,12 +53,6 @@ static int linux__check(const struct vm_config *cfg)
 		return ZAPVM_EXIT_USAGE;
 	}
 	return 0;
-}
-
-uint64_t linux__low_end(const struct vm *vm)
-{
-	return vm->cfg->mem_size < LINUX_LOW_RAM_MAX ? vm->cfg->mem_size :
-						       LINUX_LOW_RAM_MAX;
 }
 
 static int linux__plan_memory(struct vm *vm)
@@ -97,85 +77,6 @@ static int linux__plan_memory(struct vm *vm)
 	return 0;
 }
 
-int linux__copy(struct vm *vm, uint64_t gpa, const void *src, uint64_t len,
-		const char *what)
-{
-	void *dst = vm__guest_mem(vm, gpa, len, true);
-
-	if (!dst) {
-		log_err("%s: [0x%llx, +0x%llx) is not in guest RAM", what,
-			(unsigned long long)gpa, (unsigned long long)len);
-		return -EFAULT;
-	}
-	memcpy(dst, src, len);
-	return 0;
-}
-
-int linux__copy_inputs(struct vm *vm, const struct linux_input *in,
-		       uint64_t initrd_gpa)
-{
-	int ret = 0;
-
-	if (in->initrd_len)
-		ret = linux__copy(vm, initrd_gpa, in->initrd, in->initrd_len,
-				  "initrd");
-	if (!ret)
-		ret = linux__copy(vm, LINUX_CMDLINE, in->cmdline,
-				  strlen(in->cmdline) + 1, "command line");
-	return ret;
-}
-
-void linux__log_inputs(const struct linux_input *in, uint64_t initrd_gpa)
-{
-	if (in->initrd_len)
-		log_info("%s: %llu bytes at 0x%llx", in->initrd_path,
-			 (unsigned long long)in->initrd_len,
-			 (unsigned long long)initrd_gpa);
-	log_info("command line: %s", in->cmdline);
-}
-
-int linux__place_bzimage(struct vm *vm, const struct linux_input *in,
-			 const struct bzimage *bz, struct linux_layout *l)
-{
-	char why[256];
-	int ret = bzimage__place(bz, linux__low_end(vm), in->initrd_len,
-				 strlen(in->cmdline), l, why, sizeof(why));
-
-	if (ret)
-		log_err("%s: %s",
-			ret == -EFBIG && in->initrd_len && l->kernel_gpa ?
-				in->initrd_path :
-				in->kernel_path,
-			why);
-	return ret;
-}
-
-/* GDT and identity page tables for [0, 4 GiB) with 2 MiB pages. */
-static int linux__build_boot_area(struct vm *vm)
-{
-	uint64_t gdt[4] = {
-		[BOOT_CS / 8] = 0x00af9b000000ffffULL, /* 64-bit code, DPL 0 */
-		[BOOT_DS / 8] = 0x00cf93000000ffffULL, /* 4 GiB flat data */
-	};
-	uint64_t *pml4 = vm__guest_mem(vm, LINUX_BOOT_PML4, 4096, true);
-	uint64_t *pdpt = vm__guest_mem(vm, LINUX_BOOT_PDPT, 4096, true);
-	uint64_t *pd = vm__guest_mem(vm, LINUX_BOOT_PD, 4 * 4096, true);
-
-	if (!pml4 || !pdpt || !pd ||
-	    linux__copy(vm, LINUX_BOOT_GDT, gdt, sizeof(gdt), "GDT"))
-		return -EFAULT;
-	memset(pml4, 0, 4096);
-	memset(pdpt, 0, 4096);
-	pml4[0] = LINUX_BOOT_PDPT | PTE_P | PTE_RW;
-	for (uint64_t g = 0; g < 4; g++) {
-		pdpt[g] = (LINUX_BOOT_PD + g * 4096) | PTE_P | PTE_RW;
-		for (uint64_t i = 0; i < 512; i++)
-			pd[g * 512 + i] = ((g << 30) | (i << 21)) | PTE_P |
-					  PTE_RW | PTE_PS;
-	}
-	return 0;
-}
-
 /* The VMX real-mode helpers; harmless elsewhere, so failures only warn. */
 static void linux__vmx_areas(struct vm *vm)
 {
@@ -189,55 +90,6 @@ static void linux__vmx_areas(struct vm *vm)
 	if (kvm__check(vm->kvm_fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
 	    kvm_ioctl_quiet(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap))
 		log_warn("KVM_SET_IDENTITY_MAP_ADDR failed");
-}
-
-/* The 64-bit boot protocol: zero page, GDT and page tables, startup_64. */
-static int linux__load_64(struct vm *vm, const struct linux_input *in)
-{
-	const struct vm_config *cfg = vm->cfg;
-	struct linux_layout l;
-	struct boot_params *bp;
-	struct bzimage bz;
-	char why[256];
-	int ret;
-
-	ret = bzimage__parse(in->kernel, in->kernel_len, &bz, why, sizeof(why));
-	if (ret) {
-		log_err("%s: %s", in->kernel_path, why);
-		return ret;
-	}
-	ret = linux__place_bzimage(vm, in, &bz, &l);
-	if (ret)
-		return ret;
-	log_info("%s: boot protocol %u.%02u, %llu-byte kernel at 0x%llx "
-		 "(%s, init_size %u MiB), entry 0x%llx",
-		 in->kernel_path, bz.version >> 8, bz.version & 0xff,
-		 (unsigned long long)bz.kernel_size,
-		 (unsigned long long)l.kernel_gpa,
-		 bz.relocatable ? "relocatable" : "fixed", bz.init_size >> 20,
-		 (unsigned long long)l.entry);
-	linux__log_inputs(in, l.initrd_gpa);
-
-	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
-			  "kernel");
-	if (!ret)
-		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
-	if (ret)
-		return ret;
-	bp = vm__guest_mem(vm, LINUX_ZERO_PAGE, sizeof(*bp), true);
-	if (!bp)
-		return -EFAULT;
-	ret = bzimage__zero_page(&bz, &l, cfg->mem_size, LINUX_CMDLINE,
-				 LINUX_ACPI_BASE, bp);
-	if (ret) {
-		log_err("zero page: %s", strerror(-ret));
-		return ret;
-	}
-	ret = linux__build_boot_area(vm);
-	if (ret)
-		return ret;
-	vm->entry = l.entry;
-	return 0;
 }
 
 /* The resolved --boot of the VM, pointed to by vm->boot_priv. */
@@ -294,7 +146,7 @@ static int linux__load(struct vm *vm)
 	case BOOT_AUTO:
 	case BOOT_64:
 	default:
-		ret = linux__load_64(vm, &in);
+		ret = linux_64__load(vm, &in);
 		break;
 	}
 	if (ret)
@@ -328,64 +180,6 @@ int linux_boot__parse(const char *s, enum linux_boot *out)
 const char *linux_boot__name(enum linux_boot b)
 {
 	return (unsigned int)b <= BOOT_REAL ? boot_names[b] : "?";
-}
-
-struct kvm_segment linux__flat_seg(uint16_t sel, uint8_t type, bool code64)
-{
-	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = !code64,
-		.s = 1,
-		.l = code64,
-		.g = 1,
-	};
-}
-
-int linux__enter(struct vcpu *v, struct kvm_sregs *sregs, struct kvm_segment cs,
-		 struct kvm_segment ds, struct kvm_regs *regs)
-{
-	int ret;
-
-	sregs->cs = cs;
-	sregs->ds = ds;
-	sregs->es = ds;
-	sregs->fs = ds;
-	sregs->gs = ds;
-	sregs->ss = ds;
-	ret = kvm_ioctl(v->fd, KVM_SET_SREGS, sregs);
-	if (ret)
-		return ret;
-	regs->rflags = 0x2; /* interrupts off */
-	return kvm_ioctl(v->fd, KVM_SET_REGS, regs);
-}
-
-/* boot.rst's 64-bit entry state, on the boot vCPU only. */
-static int linux__setup_bsp(struct vcpu *v)
-{
-	struct kvm_regs regs = { .rip = v->vm->entry,
-				 .rsi = LINUX_ZERO_PAGE,
-				 .rsp = LINUX_BOOT_STACK };
-	struct kvm_sregs sregs;
-	int ret = kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs);
-
-	if (ret)
-		return ret;
-	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
-	sregs.cr3 = LINUX_BOOT_PML4;
-	sregs.cr4 = CR4_PAE;
-	sregs.efer = EFER_LME | EFER_LMA;
-	sregs.gdt.base = LINUX_BOOT_GDT;
-	sregs.gdt.limit = 4 * 8 - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
-	/* CS execute/read, the data segments read/write; both accessed. */
-	return linux__enter(v, &sregs, linux__flat_seg(BOOT_CS, 0xb, true),
-			    linux__flat_seg(BOOT_DS, 0x3, false), &regs);
 }
 
 /*
@@ -458,7 +252,7 @@ static int linux__setup_vcpu(struct vcpu *v, const struct kvm_cpuid2 *cpuid)
 	case BOOT_AUTO:
 	case BOOT_64:
 	default:
-		return linux__setup_bsp(v);
+		return linux_64__setup_bsp(v);
 	}
 }
 
