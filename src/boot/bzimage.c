@@ -29,15 +29,12 @@ static uint64_t rd(const uint8_t *p, size_t off, unsigned int bytes)
 }
 
 /* @real: the real-mode path (2.10+, no 64-bit entry, setup <= 32 KiB). */
-static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
-		 char *why, size_t why_len)
+/* The boot sector and setup header: magic, version, flags. */
+static int parse_header(const uint8_t *p, size_t size, struct bzimage *bz,
+			bool real, char *why, size_t why_len)
 {
-	const uint8_t *p = img;
-	unsigned int setup_sects;
-	uint64_t syssize, poff, plen, end;
 	size_t hdr_end;
 
-	memset(bz, 0, sizeof(*bz));
 	if (size < HDR(version) + 2)
 		return set_why(
 			why, why_len,
@@ -97,6 +94,15 @@ static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
 		return set_why(why, why_len,
 			       "a zImage (loadflags lacks LOADED_HIGH): only "
 			       "bzImages are supported");
+	return 0;
+}
+
+/* Where the setup code, the kernel and its payload lie; what it asks for. */
+static int parse_layout(const uint8_t *p, size_t size, struct bzimage *bz,
+			bool real, char *why, size_t why_len)
+{
+	unsigned int setup_sects;
+	uint64_t syssize, poff, plen, end;
 
 	setup_sects = p[HDR(setup_sects)] ? p[HDR(setup_sects)] : 4;
 	bz->setup_size = (setup_sects + 1) * 512;
@@ -155,6 +161,18 @@ static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
 	bz->initrd_addr_max = (uint32_t)rd(p, HDR(initrd_addr_max), 4);
 	bz->cmdline_size = (uint32_t)rd(p, HDR(cmdline_size), 4);
 	return 0;
+}
+
+static int parse(const void *img, size_t size, struct bzimage *bz, bool real,
+		 char *why, size_t why_len)
+{
+	int ret;
+
+	memset(bz, 0, sizeof(*bz));
+	ret = parse_header(img, size, bz, real, why, why_len);
+	if (ret)
+		return ret;
+	return parse_layout(img, size, bz, real, why, why_len);
 }
 
 int bzimage__parse(const void *img, size_t size, struct bzimage *bz, char *why,

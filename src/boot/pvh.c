@@ -81,6 +81,49 @@ static int find_note(Elf *e, const GElf_Phdr *ph, size_t size, uint32_t *entry,
 	return 0;
 }
 
+/*
+ * Check PT_LOAD segment @i, @ph, of the @size-byte image @p and add it to
+ * @out unless it is empty. 0 or -ENOEXEC with @why.
+ */
+static int add_seg(struct pvh_image *out, size_t i, const GElf_Phdr *ph,
+		   size_t size, const uint8_t *p, char *why, size_t why_len)
+{
+	uint64_t fend, mend;
+
+	if (ph->p_filesz > ph->p_memsz) {
+		set_why(why, why_len,
+			"segment %zu: p_filesz 0x%llx > p_memsz 0x%llx", i,
+			(unsigned long long)ph->p_filesz,
+			(unsigned long long)ph->p_memsz);
+		return -ENOEXEC;
+	}
+	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) ||
+	    fend > size) {
+		set_why(why, why_len,
+			"segment %zu: file data past the end of the %zu-byte "
+			"file (truncated?)",
+			i, size);
+		return -ENOEXEC;
+	}
+	if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend)) {
+		set_why(why, why_len,
+			"segment %zu: p_paddr 0x%llx + p_memsz wraps", i,
+			(unsigned long long)ph->p_paddr);
+		return -ENOEXEC;
+	}
+	if (!ph->p_memsz)
+		return 0;
+	if (out->nsegs == PVH_MAX_SEGS) {
+		set_why(why, why_len, "more than %d loadable segments",
+			PVH_MAX_SEGS);
+		return -ENOEXEC;
+	}
+	out->seg[out->nsegs++] = (struct pvh_segment){ ph->p_paddr, ph->p_memsz,
+						       ph->p_filesz,
+						       p + ph->p_offset };
+	return 0;
+}
+
 static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 		 char *why, size_t why_len)
 {
@@ -107,9 +150,7 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 		return -ENOEXEC;
 	}
 	for (size_t i = 0; i < phnum; i++) {
-		struct pvh_segment *s;
 		GElf_Phdr ph;
-		uint64_t fend, mend;
 
 		if (!gelf_getphdr(e, (int)i, &ph)) {
 			set_why(why, why_len,
@@ -126,37 +167,9 @@ static int parse(Elf *e, size_t size, const uint8_t *p, struct pvh_image *out,
 		}
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_filesz > ph.p_memsz) {
-			set_why(why, why_len,
-				"segment %zu: p_filesz 0x%llx > p_memsz 0x%llx",
-				i, (unsigned long long)ph.p_filesz,
-				(unsigned long long)ph.p_memsz);
-			return -ENOEXEC;
-		}
-		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
-		    fend > size) {
-			set_why(why, why_len,
-				"segment %zu: file data past the end of the %zu-byte "
-				"file (truncated?)",
-				i, size);
-			return -ENOEXEC;
-		}
-		if (__builtin_add_overflow(ph.p_paddr, ph.p_memsz, &mend)) {
-			set_why(why, why_len,
-				"segment %zu: p_paddr 0x%llx + p_memsz wraps",
-				i, (unsigned long long)ph.p_paddr);
-			return -ENOEXEC;
-		}
-		if (!ph.p_memsz)
-			continue;
-		if (out->nsegs == PVH_MAX_SEGS) {
-			set_why(why, why_len, "more than %d loadable segments",
-				PVH_MAX_SEGS);
-			return -ENOEXEC;
-		}
-		s = &out->seg[out->nsegs++];
-		*s = (struct pvh_segment){ ph.p_paddr, ph.p_memsz, ph.p_filesz,
-					   p + ph.p_offset };
+		ret = add_seg(out, i, &ph, size, p, why, why_len);
+		if (ret)
+			return ret;
 	}
 	if (!have_entry) {
 		set_why(why, why_len,

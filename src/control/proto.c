@@ -51,6 +51,35 @@ bool control__valid_name(const char *name)
 
 /* ---- the protocol ---------------------------------------------------- */
 
+/*
+ * The keys of request @o: "v" into @v (when there), "cmd" and "policy" into
+ * @cmd and @pol. 0, or -EINVAL with @why for another key or a "v" that is
+ * not a number.
+ */
+static int parse_keys(struct json_object *o, int64_t *v,
+		      struct json_object **cmd, struct json_object **pol,
+		      char *why, size_t whylen)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		if (!strcmp(key, "v")) {
+			if (!json_object_is_type(val, json_type_int)) {
+				snprintf(why, whylen, "\"v\" is not a number");
+				return -EINVAL;
+			}
+			*v = json_object_get_int64(val);
+		} else if (!strcmp(key, "cmd")) {
+			*cmd = val;
+		} else if (!strcmp(key, "policy")) {
+			*pol = val;
+		} else {
+			snprintf(why, whylen, "unknown key \"%.32s\"", key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int control__parse_request(const char *line, size_t len,
 			   struct control_req *req, char *why, size_t whylen)
 {
@@ -94,23 +123,8 @@ int control__parse_request(const char *line, size_t len,
 		snprintf(why, whylen, "a request is a JSON object");
 		goto out;
 	}
-	json_object_object_foreach(o, key, val)
-	{
-		if (!strcmp(key, "v")) {
-			if (!json_object_is_type(val, json_type_int)) {
-				snprintf(why, whylen, "\"v\" is not a number");
-				goto out;
-			}
-			v = json_object_get_int64(val);
-		} else if (!strcmp(key, "cmd")) {
-			cmd = val;
-		} else if (!strcmp(key, "policy")) {
-			pol = val;
-		} else {
-			snprintf(why, whylen, "unknown key \"%.32s\"", key);
-			goto out;
-		}
-	}
+	if (parse_keys(o, &v, &cmd, &pol, why, whylen))
+		goto out;
 	if (v != CONTROL_VERSION) {
 		snprintf(why, whylen,
 			 "protocol version %lld not supported (this VM speaks "
