@@ -3,8 +3,8 @@
  * Linux bzImage loading through the 64-bit boot protocol
  * (Documentation/x86/boot.rst): header checks, placement of the kernel,
  * initrd and command line, the e820 map. Pure functions on buffers - no KVM -
- * so that unit tests and the fuzzer drive them directly; src/boot/linux.c
- * puts the result into guest memory.
+ * so that unit tests and the fuzzer drive them directly; src/boot/linux-64.c
+ * and src/boot/linux-real.c put the result into guest memory.
  */
 #ifndef ZAPVM_BZIMAGE_H
 #define ZAPVM_BZIMAGE_H

@@ -180,7 +180,9 @@ const char *linux_boot__name(enum linux_boot b);
  * vm__run - create a VM from @cfg, load and start the guest, wait for it to
  * finish, tear everything down. On return @res holds the exit code zapvm
  * should use (guest status, or a ZAPVM_EXIT_* code after one line on stderr)
- * and the run's phase log. Release @res with vm_result__free().
+ * and the run's phase log. Release @res with vm_result__free(). It lives in
+ * src/boot/boot.c, which picks the boot path (Linux for cfg->kernel, else
+ * a test guest) and runs the core's vm__run_boot() (vmcore.h).
  */
 void vm__run(const struct vm_config *cfg, struct vm_result *res);
 void vm_result__free(struct vm_result *res);

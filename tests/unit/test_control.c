@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The control socket's request parser and names (src/control/control.c): every
+ * The control socket's request parser and names (src/control/proto.c): every
  * request a client can write is either one of the six commands or an error
- * with a reason, never a crash.
+ * with a reason, never a crash. Also the socket's directory, stale sockets
+ * and the companion wrapper (src/control/server.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +69,29 @@ static int bound(const char *path, bool listening)
  * remove a socket as stale only under the lock a starting VM holds from
  * bind() to listen(), while its socket refuses connections.
  */
+/* The VM core sees the control socket only as a struct vm_companion. */
+static void test_companion(const char *dir)
+{
+	struct vm_companion comp = { 0 };
+	struct control *c = NULL;
+	char path[160];
+	struct stat st;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/comp.sock", dir);
+	ret = control__open("comp", LOG_WARN, &c);
+	if (!ret)
+		comp = control__companion(c);
+	ok(!ret && comp.start && comp.stop && comp.opaque == c,
+	   "control__companion wraps its control (%d)", ret);
+	if (ret)
+		return;
+	comp.stop(comp.opaque);
+	ok(lstat(path, &st) && errno == ENOENT,
+	   "its stop() removes the socket of a control never started");
+	control__close(c);
+}
+
 static void test_runtime_dir(void)
 {
 	char tmpl[] = "/tmp/zapvm-test-control-XXXXXX", dir[128], path[160];
@@ -146,6 +170,7 @@ static void test_runtime_dir(void)
 	close(done[0]);
 	close(done[1]);
 	unlink(path);
+	test_companion(dir);
 	rmdir(dir);
 	rmdir(tmpl);
 }
