@@ -36,13 +36,16 @@ int errno_to_exit(int err);
 
 /*
  * parse_size - parse "123", "4K", "512M", "2G", "1T" (binary units, also
- * "KiB" etc.) or a 0x-prefixed hex number into bytes. Rejects empty strings,
- * trailing junk, unknown suffixes, negative numbers and overflow (-EINVAL or
- * -ERANGE).
+ * "KiB" etc.) or a 0x-prefixed hex number into bytes. Decimal unless "0x":
+ * "0100M" is 100 MiB, not octal. Rejects empty strings, trailing junk,
+ * unknown suffixes, negative numbers and overflow (-EINVAL or -ERANGE).
  */
 int parse_size(const char *s, uint64_t *out);
 
-/* parse_u64 - a decimal or 0x hex number, the whole string. 0 or -errno. */
+/*
+ * parse_u64 - a decimal or 0x hex number, the whole string; a leading zero
+ * is decimal ("010" is 10, "08" is 8). 0 or -errno.
+ */
 int parse_u64(const char *s, uint64_t *out);
 
 /* parse_on_off - "on" (true) or "off" (false); -EINVAL otherwise. */

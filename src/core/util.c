@@ -37,19 +37,31 @@ int errno_to_exit(int err)
 	}
 }
 
-/* The leading unsigned number of @s; *@end points past it. 0 or -errno. */
+/*
+ * The leading unsigned number of @s; *@end points past it. 0 or -errno.
+ * Decimal unless "0x"/"0X": a leading zero is not octal (strtoull's base 0
+ * made --cpus 010 eight vCPUs and refused --cpus 08).
+ */
 static int parse_number(const char *s, uint64_t *v, char **end)
 {
 	unsigned long long n;
+	const char *digits = s;
+	int base = 10;
 
-	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	/* strtoull would skip blanks and take a sign: digits only. */
+	if (base == 16 ? !isxdigit((unsigned char)*digits) :
+			 !isdigit((unsigned char)*digits))
 		return -EINVAL;
 	errno = 0;
-	n = strtoull(s, end, 0);
+	n = strtoull(digits, end, base);
 	if (errno == ERANGE)
 		return -ERANGE;
-	if (*end == s)
-		return -EINVAL;
 	*v = n;
 	return 0;
 }

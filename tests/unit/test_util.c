@@ -33,6 +33,16 @@ static void test_sizes(void)
 		{ "99999999999999999999", -ERANGE, 0 },
 		{ "17179869184G", -ERANGE, 0 }, /* 2^34 GiB = 2^64 */
 		{ "16777215T", 0, 16777215ULL << 40 },
+		/* Decimal unless 0x: a leading zero is not octal. */
+		{ "0100M", 0, 100ULL << 20 },
+		{ "010", 0, 10 },
+		{ "08", 0, 8 },
+		{ "0x10", 0, 16 },
+		{ "0X10K", 0, 16ULL << 10 },
+		{ "0x", -EINVAL, 0 },
+		{ "0x-1", -EINVAL, 0 },
+		{ "0x 1", -EINVAL, 0 },
+		{ "+5", -EINVAL, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -57,6 +67,14 @@ static void test_u64(void)
 	is_int(parse_u64("-3", &v), -EINVAL, "negative refused");
 	is_int(parse_u64("0x10000000000000000", &v), -ERANGE,
 	       "overflow refused");
+	ok(!parse_u64("010", &v) && v == 10, "010 is decimal ten");
+	ok(!parse_u64("08", &v) && v == 8, "08 is eight, not a bad octal");
+	ok(!parse_u64("0x10", &v) && v == 16, "0x10 is hex");
+	ok(!parse_u64("0X1f", &v) && v == 31, "0X1f is hex");
+	ok(!parse_u64("0", &v) && v == 0, "0 alone");
+	is_int(parse_u64("0x", &v), -EINVAL, "0x without digits refused");
+	is_int(parse_u64("0x+1", &v), -EINVAL, "sign after 0x refused");
+	is_int(parse_u64("0b1", &v), -EINVAL, "0b is not a prefix");
 }
 
 static void test_rom_specs(void)
