@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /*
  * zapvm's exit status (documented in zapvm(1)). 0-63 is the guest's own DONE
@@ -66,9 +67,23 @@ __attribute__((format(printf, 3, 4))) int set_why(char *why, size_t why_len,
 						  const char *fmt, ...);
 
 /*
+ * open_input - open input file @path with @flags (O_RDONLY or O_RDWR) when
+ * it is a regular file, or also a block device when @blk_ok, and fill @st.
+ * Never blocks in open() and never opens anything else: a FIFO, socket,
+ * character device or directory is refused before open() (and checked
+ * again with fstat after it); the descriptor is O_CLOEXEC and blocking.
+ * Returns the descriptor, or -errno without logging: what stat() or open()
+ * said (-ENOENT, -EACCES, -EROFS...) or -EINVAL for the wrong kind of file.
+ */
+int open_input(const char *path, int flags, bool blk_ok, struct stat *st);
+
+/*
  * read_file - read all of regular file @path (at most @max bytes) into a
- * malloc'ed buffer. Returns 0, or -errno after logging one line: -ENOENT,
- * -EACCES, -EINVAL (not a regular file, empty), -EFBIG (over @max), -EIO.
+ * malloc'ed buffer; opened with open_input(), so a FIFO or device is
+ * refused, never waited on. A file whose size reads 0 but that has
+ * contents (procfs, sysfs) is read to its end. Returns 0, or -errno after
+ * logging one line: -ENOENT, -EACCES, -EINVAL (not a regular file, empty),
+ * -EFBIG (over @max), -EIO (short read), -ENOMEM.
  */
 int read_file(const char *path, uint64_t max, uint8_t **buf, uint64_t *len);
 

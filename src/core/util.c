@@ -148,46 +148,146 @@ int set_why(char *why, size_t why_len, const char *fmt, ...)
 	return -ENOEXEC;
 }
 
+int open_input(const char *path, int flags, bool blk_ok, struct stat *st)
+{
+	int fd, fl;
+
+	/*
+	 * stat first so that a device is never opened (opening some, a
+	 * watchdog or a tape, does something), then open without blocking
+	 * (a FIFO with no writer would sleep in open() for ever) and check
+	 * again what was opened: the path may have changed in between.
+	 */
+	if (stat(path, st))
+		return -errno;
+	if (!S_ISREG(st->st_mode) && !(blk_ok && S_ISBLK(st->st_mode)))
+		return -EINVAL;
+	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) ||
+	    (!S_ISREG(st->st_mode) && !(blk_ok && S_ISBLK(st->st_mode)))) {
+		close(fd);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
+
+/* Read exactly @len bytes of @fd into a new *@buf; 0 or -errno. */
+static int read_sized(int fd, uint64_t len, uint8_t **buf)
+{
+	uint64_t n = 0;
+	ssize_t r;
+
+	*buf = malloc(len);
+	if (!*buf)
+		return -ENOMEM;
+	while (n < len) {
+		r = read(fd, *buf + n, len - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			r = r < 0 ? -errno : -ENODATA; /* the file shrank */
+			free(*buf);
+			*buf = NULL;
+			return (int)r;
+		}
+		n += (uint64_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Read @fd to its end into a new *@buf, for files whose size says 0 but
+ * that have contents (procfs, sysfs). 0, -EFBIG past @max, or -errno.
+ */
+static int read_to_eof(int fd, uint64_t max, uint8_t **buf, uint64_t *len)
+{
+	uint64_t n = 0, cap = 0;
+	uint8_t *b = NULL, *nb;
+	ssize_t r;
+
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(b);
+				return -EFBIG;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if (cap > max + 1)
+				cap = max +
+				      1; /* one byte over tells "too big" */
+			nb = realloc(b, cap);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			r = -errno;
+			free(b);
+			return (int)r;
+		}
+		if (!r)
+			break;
+		n += (uint64_t)r;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
 int read_file(const char *path, uint64_t max, uint8_t **buf, uint64_t *len)
 {
 	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t size;
+	int fd = open_input(path, O_RDONLY, false, &st);
 	int ret;
 
 	if (fd < 0) {
-		ret = -errno;
-		log_err("%s: %s", path, strerror(errno));
-		return ret;
+		if (fd == -EINVAL)
+			log_err("%s: not a regular file", path);
+		else
+			log_err("%s: %s", path, strerror(-fd));
+		return fd;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		log_err("%s: not a regular file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max) {
-		log_err("%s: %lld bytes, more than the %llu bytes allowed",
-			path, (long long)st.st_size, (unsigned long long)max);
-		close(fd);
-		return -EFBIG;
-	}
-	if (!st.st_size) {
-		log_err("%s: empty file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	*buf = malloc(st.st_size);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = pread(fd, *buf, st.st_size, 0);
+	size = (uint64_t)st.st_size;
+	if (size > max)
+		ret = -EFBIG;
+	else if (size)
+		ret = read_sized(fd, size, buf);
+	else
+		ret = read_to_eof(fd, max, buf, &size);
 	close(fd);
-	if (n != st.st_size) {
-		log_err("%s: short read", path);
+	if (!ret && !size) {
 		free(*buf);
-		return -EIO;
+		*buf = NULL; /* callers free what they own on error too */
+		log_err("%s: empty file", path);
+		return -EINVAL;
 	}
-	*len = (uint64_t)st.st_size;
+	if (ret == -EFBIG && size > max)
+		log_err("%s: %llu bytes, more than the %llu bytes allowed",
+			path, (unsigned long long)size,
+			(unsigned long long)max);
+	else if (ret == -EFBIG)
+		log_err("%s: more than the %llu bytes allowed", path,
+			(unsigned long long)max);
+	else if (ret == -ENODATA)
+		log_err("%s: short read", path);
+	else if (ret)
+		log_err("%s: %s", path, strerror(-ret));
+	if (ret)
+		return ret == -ENODATA ? -EIO : ret;
+	*len = size;
 	return 0;
 }

@@ -24,6 +24,7 @@
 
 #include "zapvm/devices.h"
 #include "zapvm/log.h"
+#include "zapvm/util.h"
 #include "zapvm/virtio.h"
 #include "zapvm/vmcore.h"
 
@@ -195,11 +196,18 @@ static int blk__open(struct blk_disk *d, const struct disk_spec *spec)
 
 	d->path = spec->path;
 	d->ro = spec->ro;
-	d->fd = open(spec->path, (spec->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	d->fd = open_input(spec->path, spec->ro ? O_RDONLY : O_RDWR, true, &st);
 	if (d->fd < 0) {
-		err = errno;
-		if (err == EISDIR) {
+		err = -d->fd;
+		d->fd = -1;
+		/* As open(O_RDWR) said it; ,ro gets the general line. */
+		if (err == EINVAL && S_ISDIR(st.st_mode) && !spec->ro) {
 			log_err("--disk %s: is a directory", spec->path);
+			return -EINVAL;
+		}
+		if (err == EINVAL) {
+			log_err("--disk %s: not a regular file or block device",
+				spec->path);
 			return -EINVAL;
 		}
 		if (!spec->ro &&
@@ -212,24 +220,15 @@ static int blk__open(struct blk_disk *d, const struct disk_spec *spec)
 		log_err("--disk %s: %s", spec->path, strerror(err));
 		return -err;
 	}
-	if (fstat(d->fd, &st)) {
-		err = errno;
-		log_err("--disk %s: %s", spec->path, strerror(err));
-		return -err;
-	}
 	if (S_ISREG(st.st_mode)) {
 		size = (uint64_t)st.st_size;
-	} else if (S_ISBLK(st.st_mode)) {
+	} else { /* open_input let only a block device through */
 		if (ioctl(d->fd, BLKGETSIZE64, &size)) {
 			err = errno;
 			log_err("--disk %s: BLKGETSIZE64: %s", spec->path,
 				strerror(err));
 			return -err;
 		}
-	} else {
-		log_err("--disk %s: not a regular file or block device",
-			spec->path);
-		return -EINVAL;
 	}
 	if (size % SECTOR)
 		log_warn("--disk %s: %llu bytes, not a multiple of 512: the "

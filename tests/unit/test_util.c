@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Size and number parsing, ROM specs, zap-policy names, exit mapping. */
+/*
+ * Size and number parsing, ROM specs, zap-policy names, exit mapping,
+ * reading input files.
+ */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "zapvm/log.h"
@@ -134,6 +141,66 @@ static void test_exit_codes(void)
 	is_int(errno_to_exit(-EIO), ZAPVM_EXIT_SOFTWARE, "EIO -> 70");
 }
 
+/* Inputs that are not regular files are refused at once, never waited on. */
+static void test_inputs(void)
+{
+	char dir[] = "/tmp/zapvm-util.XXXXXX", path[64];
+	struct stat st;
+	uint8_t *buf = NULL;
+	uint64_t len = 0;
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	if (mkfifo(path, 0600)) {
+		ok(0, "mkfifo: %s", strerror(errno));
+	} else {
+		/* Before the fix these opens slept for ever (no writer). */
+		is_int(open_input(path, O_RDONLY, false, &st), -EINVAL,
+		       "open_input refuses a FIFO");
+		is_int(open_input(path, O_RDONLY, true, &st), -EINVAL,
+		       "open_input refuses a FIFO where a disk may go");
+		is_int(read_file(path, 1 << 20, &buf, &len), -EINVAL,
+		       "read_file refuses a FIFO");
+		unlink(path);
+	}
+	is_int(open_input("/dev/null", O_RDONLY, true, &st), -EINVAL,
+	       "open_input refuses a character device");
+	is_int(open_input(dir, O_RDONLY, false, &st), -EINVAL,
+	       "open_input refuses a directory");
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	is_int(open_input(path, O_RDONLY, false, &st), -ENOENT,
+	       "open_input: a missing file is -ENOENT");
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	close(fd);
+	fd = open_input(path, O_RDONLY, false, &st);
+	ok(fd >= 0 && S_ISREG(st.st_mode) && !(fcntl(fd, F_GETFL) & O_NONBLOCK),
+	   "open_input opens a regular file, blocking again");
+	if (fd >= 0)
+		close(fd);
+	buf = (uint8_t *)"untouched";
+	is_int(read_file(path, 1 << 20, &buf, &len), -EINVAL,
+	       "read_file: an empty file is refused");
+	ok(!buf || !strcmp((char *)buf, "untouched"),
+	   "read_file: no freed buffer handed back on error");
+	buf = NULL;
+	unlink(path);
+	rmdir(dir);
+
+	/* procfs says size 0 but has contents: read to the end. */
+	ok(!read_file("/proc/version", 1 << 20, &buf, &len) && len > 8 &&
+		   !memcmp(buf, "Linux", 5),
+	   "read_file reads /proc/version (size 0 in stat) to its end");
+	free(buf);
+	buf = NULL;
+	is_int(read_file("/proc/version", 4, &buf, &len), -EFBIG,
+	       "read_file: a size-0 file longer than the limit is -EFBIG");
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -142,5 +209,6 @@ int main(void)
 	test_rom_specs();
 	test_names();
 	test_exit_codes();
+	test_inputs();
 	return tap_done();
 }
