@@ -10,6 +10,7 @@
 #include "zapvm/cmd.h"
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 
@@ -225,35 +226,20 @@ int report__write_json(struct json_object *obj, const char *path)
 	const char *text = json_object_to_json_string_ext(
 		obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			     JSON_C_TO_STRING_NOSLASHESCAPE);
-	FILE *f;
-	char tmp[4096];
+	struct outfile of;
+	int ret = outfile__open(&of, "--json", path);
 
-	if (!strcmp(path, "-")) {
-		puts(text);
-		return fflush(stdout) ? ZAPVM_EXIT_IOERR : 0;
+	if (ret)
+		goto out;
+	if (fputs(text, of.f) < 0 || fputc('\n', of.f) < 0) {
+		ret = -errno; /* a flush inside fputs failed: ENOSPC... */
+		log_err("--json %s: write failed: %s", path, strerror(-ret));
+		outfile__abort(&of);
+		goto out;
 	}
-	/* Write beside the target and rename: no half-written file is left. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-	    (int)sizeof(tmp)) {
-		log_err("--json %s: path too long", path);
+	ret = outfile__commit(&of);
+out:
+	if (ret == -ENAMETOOLONG)
 		return ZAPVM_EXIT_USAGE;
-	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		log_err("--json %s: %s", path, strerror(errno));
-		return ZAPVM_EXIT_IOERR;
-	}
-	bool bad = fputs(text, f) < 0 || fputc('\n', f) < 0;
-
-	if (fclose(f) || bad) {
-		log_err("--json %s: write failed: %s", path, strerror(errno));
-		unlink(tmp);
-		return ZAPVM_EXIT_IOERR;
-	}
-	if (rename(tmp, path)) {
-		log_err("--json %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return ZAPVM_EXIT_IOERR;
-	}
-	return 0;
+	return ret ? ZAPVM_EXIT_IOERR : 0;
 }
