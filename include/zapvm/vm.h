@@ -219,4 +219,35 @@ int zap_policy__change(int vm_fd, const struct zap_support *zs,
 		       enum zap_policy want, enum zap_iface *used,
 		       const char **why);
 
+/*
+ * What a VM hook (struct vm_hook) may ask of its running VM
+ * (src/core/vm-query.c), so that hooks outside the core need no vmcore.h.
+ * All are safe from the hook's thread while the vCPUs run.
+ *
+ * vm__progress - *@boot_done: a boot-done mark was set; *@idle: no vCPU
+ * thread is left.
+ */
+void vm__progress(struct vm *vm, bool *boot_done, bool *idle);
+
+/* vm__vcpus_running - whether a vCPU still runs (asked by a hook). */
+bool vm__vcpus_running(struct vm *vm);
+
+/*
+ * vm__stat - the VM stat @name now into *@val: 0, -ENOENT when the kernel
+ * has no such stat (or no binary stats), or -errno.
+ */
+int vm__stat(struct vm *vm, const char *name, uint64_t *val);
+
+/* vm__tsc_khz - the VM's TSC rate (KVM_GET_TSC_KHZ on the VM), or -errno. */
+int vm__tsc_khz(struct vm *vm);
+
+/*
+ * Also declared in vmcore.h, for the core; repeated here for the hooks
+ * (the contracts are there): stop the VM, whether it stops, and a host
+ * address in guest memory.
+ */
+void vm__stop(struct vm *vm, int code);
+bool vm__stopping(struct vm *vm);
+void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write);
+
 #endif /* ZAPVM_VM_H */

@@ -39,7 +39,6 @@
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
-#include "zapvm/vmcore.h"
 #include "zapvm/zapper.h"
 
 #define MAX_VALUES 8
@@ -1385,10 +1384,7 @@ static int boot_watch__hook(struct vm *vm, void *opaque)
 	while (!vm__stopping(vm)) {
 		bool done, idle;
 
-		pthread_mutex_lock(&vm->lock);
-		done = vm->boot_done;
-		idle = vm->live_vcpus == 0;
-		pthread_mutex_unlock(&vm->lock);
+		vm__progress(vm, &done, &idle);
 		if (done) {
 			log_info("bench: boot-done: stopping the VM");
 			vm__stop(vm, ZAPVM_EXIT_OK);

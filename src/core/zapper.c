@@ -93,17 +93,6 @@ void zapper__free(struct zapper *z)
 	z->mem = NULL;
 }
 
-/* The hook counts in vm->running: more than one means a vCPU runs. */
-static bool vcpus_running(struct vm *vm)
-{
-	unsigned int n;
-
-	pthread_mutex_lock(&vm->lock);
-	n = vm->running;
-	pthread_mutex_unlock(&vm->lock);
-	return n > 1;
-}
-
 static void sleep_until(uint64_t t)
 {
 	struct timespec ts = { (time_t)(t / 1000000000ULL),
@@ -125,7 +114,7 @@ int zap_churn__hook(struct vm *vm, void *opaque)
 	if (ret)
 		return ret;
 	next = now_ns() + c->period_ms * NS_PER_MS;
-	while (!vm__stopping(vm) && vcpus_running(vm)) {
+	while (!vm__stopping(vm) && vm__vcpus_running(vm)) {
 		/* Sleep in slices so a stop is seen within 10 ms. */
 		uint64_t t = now_ns(), slice = t + 10 * NS_PER_MS;
 
@@ -162,21 +151,9 @@ void zap_churn__free(struct zap_churn *c)
 /* A VM stat now, NAN if the kernel has no such stat. */
 static double vm_stat(struct vm *vm, const char *name)
 {
-	const struct stats_set *s = vm->res->stats;
-	uint64_t *vals;
-	double v = NAN;
-	int i;
+	uint64_t v;
 
-	if (!s || s->fd < 0)
-		return NAN;
-	i = stats__find(s, name);
-	if (i < 0)
-		return NAN;
-	vals = calloc(s->nvalues, sizeof(*vals));
-	if (vals && !stats__snapshot(s, vals))
-		v = (double)vals[s->desc[i].first];
-	free(vals);
-	return v;
+	return vm__stat(vm, name, &v) ? NAN : (double)v;
 }
 
 /* Wait until the guest has finished touching for round @r. */
@@ -188,7 +165,7 @@ static int wait_ready(struct vm *vm, volatile struct zapvm_progress *ctl,
 			return -EINTR;
 		if (__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) >= r)
 			return 0;
-		if (!vcpus_running(vm)) {
+		if (!vm__vcpus_running(vm)) {
 			if (__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) >= r)
 				return 0;
 			log_err("zap probe: the guest ended before round %llu "
@@ -552,7 +529,7 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 		 * The VM's TSC rate (KVM_CAP_VM_TSC_CONTROL, 5.16): a vCPU
 		 * ioctl would wait for the vCPU's KVM_RUN to return.
 		 */
-		ret = kvm_ioctl_quiet(vm->vm_fd, KVM_GET_TSC_KHZ, NULL);
+		ret = vm__tsc_khz(vm);
 		if (ret > 0)
 			zp->tsc_khz = ret;
 		else
