@@ -7,9 +7,9 @@
  * (on 6.1 kvm_mmu_zap_all_fast(): every root is invalidated and zapped);
  * under "slot" it zaps nothing, which makes a control.
  *
- * And the VM hooks (struct vm_hook) built on it: periodic churn for
- * `zapvm run --zap-churn`, and the probes of `zapvm bench zaplat` and
- * `zapvm bench vcpustall`.
+ * And the VM hook (struct vm_hook) built on it: periodic churn for
+ * `zapvm run --zap-churn`. The probes of `zapvm bench zaplat` and
+ * `vcpustall` are bench's own (src/bench/probe.h).
  */
 #ifndef ZAPVM_ZAPPER_H
 #define ZAPVM_ZAPPER_H
@@ -57,58 +57,5 @@ struct zap_churn {
 
 int zap_churn__hook(struct vm *vm, void *opaque);
 void zap_churn__free(struct zap_churn *c);
-
-/*
- * zap_probe__hook - a vm_hook with a struct zap_probe as opaque, for the
- * progress guest (guests/progress) whose control block is at ctl_gpa. For
- * each of @rounds rounds it waits until the guest has touched its pages,
- * then zaps all roots while
- *  - ZAP_PROBE_STALL (vcpustall): this thread samples the guest's progress
- *    counter every period_ns through the host mapping, and records each
- *    stretch of samples that saw no progress; the guest also reports the
- *    longest gap between its own increments, timed with its TSC, which
- *    stays right when this thread is preempted;
- *  - ZAP_PROBE_LATENCY (zaplat): a SCHED_FIFO thread, pinned to the CPU
- *    the zapping thread is pinned to (the highest one zapvm may use),
- *    wakes every period_ns (absolute deadlines) and records how late it
- *    woke. The guest should be idle (progress idle=1).
- * Times are ms; NAN where not measured (e.g. a stat the kernel lacks).
- */
-enum zap_probe_kind { ZAP_PROBE_STALL, ZAP_PROBE_LATENCY };
-
-struct zap_probe {
-	enum zap_probe_kind kind;
-	uint64_t ctl_gpa;
-	unsigned int rounds;
-	uint64_t period_ns;
-	/* Results, over all rounds */
-	double delete_ms, readd_ms; /* mean per zap */
-	double sptes_4k; /* VM stat pages_4k before the first zap */
-	double root_zap_passes, root_zap_yields; /* zapvm series, per run */
-	/* ZAP_PROBE_STALL: no-progress stretches (a lower bound each) */
-	double max_gap_ms; /* longest one from a zap's start on */
-	double gaps_over_1ms; /* how many from a zap's start on were > 1 ms */
-	double quiet_gap_ms; /* longest one before any zap started */
-	double sampler_max_ms; /* longest interval between two samples */
-	/* the guest's own TSC timing of its loop: longest gap, NAN if none */
-	double guest_gap_ms; /* from a zap's start on */
-	double guest_quiet_ms; /* in the lead-in before a zap */
-	double tsc_khz; /* the VM's KVM_GET_TSC_KHZ */
-	/* ZAP_PROBE_LATENCY */
-	double max_late_ms; /* latest wake-up from a zap's start on */
-	double max_interval_ms; /* longest interval between two wake-ups */
-	double quiet_late_ms; /* latest wake-up before the zap */
-	int cpu; /* the CPU of the probe and the zapping thread */
-	struct zapper z;
-};
-
-int zap_probe__hook(struct vm *vm, void *opaque);
-void zap_probe__free(struct zap_probe *p);
-
-/*
- * zap_probe__fifo_ok - whether this process may create a SCHED_FIFO
- * thread; false with the reason in @why.
- */
-bool zap_probe__fifo_ok(char *why, size_t len);
 
 #endif /* ZAPVM_ZAPPER_H */

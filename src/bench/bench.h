@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * zapvm bench, private: the scenario contract and the types its runner,
+ * writers and scenarios share. One scenario over the cross product of VM
+ * shapes and zap policies; each run is a fresh VM in a child process that
+ * sends its figures back over a pipe (runner.c says why).
+ */
+#ifndef ZAPVM_BENCH_H
+#define ZAPVM_BENCH_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zapvm/benchstat.h"
+#include "zapvm/builtin.h"
+#include "zapvm/knob.h"
+#include "zapvm/kvm.h"
+#include "zapvm/vm.h"
+
+#define MAX_VALUES 8
+#define MAX_METRICS 16
+#define MAX_FLOORS 6
+#define MAX_RUNS 1000
+#define MAX_JOBS 64
+#define MAX_CELLS 4096
+#define MAX_RESULT (1U << 20)
+#define PAGE_4K 4096ULL
+#define PAGE_2M (2ULL << 20)
+#define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
+
+struct zap_probe;
+
+/* ---- the scenario contract ---------------------------------------------- */
+
+enum {
+	M_TABLE = 1 << 0, /* a column of the terminal table */
+	M_RATIO = 1 << 1, /* its policy ratio is printed on the terminal */
+	M_PLOT = 1 << 2, /* a panel of --plot */
+};
+
+struct bench_metric {
+	const char *name;
+	const char *unit; /* "" for counts */
+	const char *title; /* column heading */
+	unsigned int flags;
+};
+
+/* The minimum a policy could reach, from the guest's parameters. */
+struct bench_floor {
+	const char *name;
+	const char *metric; /* the metric it bounds */
+	double v4k, v2m; /* with 4 KiB mappings; with 2 MiB (THP) mappings */
+};
+
+/* A list option's value when the command line does not give one. */
+struct bench_default {
+	const char *opt; /* "policy", "prefetch", "root-zap", ... */
+	const char *value; /* as on the command line: "on,off" */
+};
+
+struct bench_cell;
+struct bench_host;
+struct bench_opts;
+
+/*
+ * A scenario fills this in, in its own scenario-NAME.c, and gets a row in
+ * scenarios.c. The runner, the option parser and the writers read only
+ * these fields: nothing recognises a scenario otherwise.
+ */
+struct bench_scenario {
+	const char *name; /* on the command line; unique with @kernel */
+	const char *seed; /* the reference patch it reproduces */
+	const char *what;
+	const char *guest; /* builtin guest; NULL with @kernel */
+	bool kernel; /* the variant `--kernel` selects: a Linux guest */
+	bool sample_us; /* takes --sample-us */
+	/* List options' defaults over the command's; NULL-terminated. */
+	const struct bench_default *defaults;
+	const struct bench_metric *metrics;
+	unsigned int nmetrics;
+	/* 0, or ZAPVM_EXIT_UNAVAILABLE after "not supported ..." in @why;
+	 * NULL: the scenario runs wherever KVM does. */
+	int (*check)(const struct bench_host *h, const struct bench_opts *o,
+		     char *why, size_t len);
+	/* The guest's args and floors for @c (base = first free GPA). */
+	void (*prepare)(struct bench_cell *c, uint64_t guest_base,
+			const char *user_args);
+	/*
+	 * The run's VM hook, NULL for none: set @zp's ops and period (the
+	 * runner sets its control block and rounds).
+	 */
+	void (*probe_setup)(struct zap_probe *zp, const struct bench_opts *o);
+	/* @zp: the VM hook's results, NULL without a probe. */
+	void (*collect)(const struct bench_cell *c, const struct vm_result *res,
+			const struct zap_probe *zp, double *v);
+};
+
+/* scenarios.c: every scenario, in the order usage lists them. */
+extern const struct bench_scenario *const bench_scenarios[];
+extern const unsigned int bench_nscenarios;
+
+/*
+ * scenario__find - the scenario called @name, its Linux variant if
+ * @kernel; NULL if none.
+ */
+const struct bench_scenario *scenario__find(const char *name, bool kernel);
+
+/* scenario__names - "boot, memslot, ...": @last joins the last two. */
+void scenario__names(char *buf, size_t len, const char *last);
+
+#define NMETRICS(m) (sizeof(m) / sizeof(m[0]))
+
+/* ---- cells, host, options ------------------------------------------------ */
+
+struct bench_cell {
+	enum zap_policy policy;
+	enum thp_mode thp;
+	uint64_t mem;
+	unsigned int cpus;
+	int prefetch; /* -1: left alone, else 0/1 */
+	int root_zap; /* -1: left alone, else 1 = 4k, 0 = 1g */
+	char args[256];
+	uint64_t guest_param; /* pages touched etc., for per-page metrics */
+	uint64_t ctl_gpa; /* the progress guest's control block */
+	struct bench_floor floors[MAX_FLOORS];
+	unsigned int nfloors;
+	bool floor_2m; /* the 2 MiB floor applies (THP on) */
+
+	unsigned int nok, nfailed, ninterrupted;
+	int first_error;
+	enum zap_iface iface;
+	double *values[MAX_METRICS]; /* [metric][successful run] */
+	double ms_sum, vm_run_ms_sum, job_ms_sum; /* bench overhead */
+	struct json_object *runs;
+	struct bstat stat[MAX_METRICS];
+};
+
+struct bench_host {
+	struct json_object *json; /* report__host() */
+	char kernel[128];
+	char mmu[32];
+	struct mmu_info mmu_info;
+	char thp_enabled[32]; /* the bracketed word, or "unknown" */
+	bool slot_ok;
+	bool knob_prefetch, knob_root_zap;
+	struct knob prefetch, root_zap; /* set per cell group, restored */
+};
+
+struct bench_opts {
+	const struct bench_scenario *sc;
+	enum zap_policy policy[MAX_VALUES];
+	enum thp_mode thp[MAX_VALUES];
+	uint64_t mem[MAX_VALUES];
+	unsigned int cpus[MAX_VALUES];
+	int prefetch[MAX_VALUES], root_zap[MAX_VALUES];
+	unsigned int npolicy, nthp, nmem, ncpus, nprefetch, nroot_zap;
+	unsigned int given; /* list options given, one bit each (main.c) */
+	unsigned int runs, jobs;
+	uint64_t timeout_s;
+	unsigned int sample_us; /* vcpustall's VMM sampler; 0: none */
+	bool sample_given;
+	const char *args;
+	const char *csv, *json, *plot;
+	/* boot --kernel: a Linux guest instead of bootsim */
+	const char *kernel, *initrd, *cmdline, *rom, *guest_log;
+	enum linux_boot boot;
+	bool until_poweroff; /* --until poweroff; else stop at boot-done */
+};
+
+struct bench {
+	struct bench_opts o;
+	struct bench_host host;
+	const struct builtin_guest *guest;
+	struct bench_cell *cells;
+	unsigned int ncells;
+	unsigned int done, total; /* runs */
+	bool interrupted;
+	int first_error;
+	uint64_t t0;
+	double tiny_vm_ms; /* -v: create-to-destroy of a tiny guest */
+	char cmdline[4096];
+	char **argv; /* as given, before getopt_long() permuted it */
+	int argc;
+	char date[32];
+	/* boot --kernel */
+	enum linux_boot boot_mode; /* --boot, auto resolved */
+	struct json_object *linux_env; /* in the environment record */
+	char log_dir[4096]; /* the runs' console logs */
+	bool keep_logs; /* --guest-log: all; else only failed runs' */
+};
+
+/* ---- main.c --------------------------------------------------------------- */
+
+/*
+ * bench__parse - the command line into @o (@o zeroed by the caller): 0,
+ * -1 after --help, or ZAPVM_EXIT_USAGE after one line on stderr.
+ */
+int bench__parse(int argc, char **argv, struct bench_opts *o);
+
+/* ---- host.c: the host probe and the checks before any run ------------------ */
+
+/* bench__host - probe the host into @h: 0 or an exit status. */
+int bench__host(struct bench_host *h);
+
+/* bench__check - 0, or one line on stderr and 69 if the host cannot do @o. */
+int bench__check(const struct bench_host *h, const struct bench_opts *o);
+
+/*
+ * host__need_tdp - for a scenario's check: 0 on the TDP MMU, else 69 with
+ * "@scenario: not supported on this host: ..." in @why.
+ */
+int host__need_tdp(const struct bench_host *h, const char *scenario, char *why,
+		   size_t len);
+
+/*
+ * linux__preflight - bench boot --kernel: check the inputs (66 missing,
+ * 65 malformed, 64 a bad --rom), record them for the environment block,
+ * make the console logs' directory. 0 or that exit status.
+ */
+int linux__preflight(struct bench *b);
+
+/* ---- cells.c: the policy x shape matrix ------------------------------------ */
+
+/*
+ * bench__cells - expand @b->o into @b->cells, policy innermost, and let
+ * the scenario prepare each; 0 or an exit status after one line.
+ */
+int bench__cells(struct bench *b);
+
+const char *cell__thp_name(enum thp_mode t);
+const char *cell__onoff(int v); /* "-" for -1 */
+const char *cell__root_zap_name(int v); /* "-" for -1 */
+/* cell__label - "policy=all thp=off mem=512M cpus=1 ..." */
+void cell__label(const struct bench_cell *c, char *buf, size_t len);
+void cell__add_floor(struct bench_cell *c, const char *name, const char *metric,
+		     double v4k, double v2m);
+/* cell__floor - @c's floor of @metric, or NULL. */
+const struct bench_floor *cell__floor(const struct bench_cell *c,
+				      const char *metric);
+/* floor__value - the floor that applies to @c (4 KiB or 2 MiB). */
+double floor__value(const struct bench_cell *c, const struct bench_floor *f);
+
+/* ---- metrics.c: a run's phase log, guest args, statistics ------------------ */
+
+/* phase__index - the index of phase @name in @res's log, or -1. */
+int phase__index(const struct vm_result *res, const char *name);
+/* phase__val - stat @stat of @scope in phase @phase; NAN if none. */
+double phase__val(const struct vm_result *res, int phase,
+		  enum phase_scope scope, const char *stat);
+/* phase__sum_from - @stat summed over the phases from @from on; NAN. */
+double phase__sum_from(const struct vm_result *res, unsigned int from,
+		       enum phase_scope scope, const char *stat);
+/* phase__stat_at_end - an instant VM stat (pages_4k, ...) at the end. */
+double phase__stat_at_end(const struct vm_result *res, const char *stat);
+/* args__u64 - the value of "key=N" in a zapvm,args string, or @def. */
+uint64_t args__u64(const char *args, const char *key, uint64_t def);
+uint64_t bench__div_up(uint64_t n, uint64_t d);
+
+/* Distinct 2 MiB regions of a set of ranges, with a bitmap over RAM. */
+struct regions {
+	uint8_t *bits;
+	uint64_t n, count;
+};
+
+int regions__init(struct regions *r, uint64_t mem);
+void regions__add(struct regions *r, uint64_t gpa, uint64_t len);
+
+/* bench__summarise - each cell's statistics from its runs' values. */
+void bench__summarise(struct bench *b);
+
+/*
+ * bench__pairs - call @fn for every metric of every pair of policies of
+ * every cell shape: the later-listed policy over the earlier one.
+ */
+typedef void (*pair_fn)(const struct bench *b, const struct bench_cell *num,
+			const struct bench_cell *den, unsigned int metric,
+			const struct bratio *r, void *ctx);
+void bench__pairs(const struct bench *b, pair_fn fn, void *ctx);
+
+/* ---- runner.c -------------------------------------------------------------- */
+
+/*
+ * bench__run_all - every run of every cell, @b->o.jobs at once, until done
+ * or a signal (bench__on_signal); 0 or an exit status.
+ */
+int bench__run_all(struct bench *b);
+void bench__on_signal(int sig);
+/* bench__tiny - -v: VM create-to-destroy of the smallest guest. */
+void bench__tiny(struct bench *b);
+
+/* ---- spawn.c --------------------------------------------------------------- */
+
+/* spawn__in_path - whether a directory in $PATH holds an executable @name. */
+bool spawn__in_path(const char *name);
+
+/*
+ * spawn__run - run @argv[0] (found in $PATH) with @argv, its stdout on
+ * @out_fd or /dev/null when @out_fd < 0; with @quiet its stdin and stderr
+ * are /dev/null too. The child's pid, or -1 if fork() failed.
+ */
+pid_t spawn__run(char *const argv[], int out_fd, bool quiet);
+
+/* spawn__wait - wait for @pid: its exit status, or -1 if it did not exit. */
+int spawn__wait(pid_t pid);
+
+/* ---- writers ----------------------------------------------------------------- */
+
+/* out-table.c: the terminal table (-v: every metric and the overhead). */
+void bench__print(const struct bench *b, FILE *f);
+/* The guest in one phrase, for the headers. */
+void bench__guest_desc(const struct bench *b, char *buf, size_t len);
+/* boot --kernel: the inputs of the environment record, as text lines. */
+void bench__linux_env(const struct bench *b, FILE *f, const char *pfx);
+
+/* out-csv.c: --csv, written beside @path and renamed; 0 or 74. */
+int bench__csv(const struct bench *b, const char *path);
+
+/* out-json.c: --json's document. */
+struct json_object *bench__json(const struct bench *b);
+/* json__num - a JSON number, or NULL (null) for NAN and infinities. */
+struct json_object *json__num(double v);
+/* json__cell_shape - the cell's shape (all but the policy) as members. */
+void json__cell_shape(struct json_object *x, const struct bench_cell *c);
+
+/* out-plot.c: --plot through gnuplot; 0 (also without gnuplot) or 74. */
+int bench__plot(const struct bench *b, const char *path);
+
+#endif /* ZAPVM_BENCH_H */

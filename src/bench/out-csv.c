@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * zapvm bench --csv: a comment block on the run, then one row per metric of
+ * each cell and per policy ratio.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zapvm/log.h"
+#include "zapvm/util.h"
+
+#include "bench.h"
+
+/* Write beside @path and rename, so no half-written file is left. */
+static FILE *out__open(const char *opt, const char *path, char *tmp, size_t len)
+{
+	FILE *f;
+
+	if (snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid()) >= (int)len) {
+		log_err("--%s %s: path too long", opt, path);
+		return NULL;
+	}
+	f = fopen(tmp, "we");
+	if (!f)
+		log_err("--%s %s: %s", opt, path, strerror(errno));
+	return f;
+}
+
+static int out__close(const char *opt, const char *path, const char *tmp,
+		      FILE *f)
+{
+	bool bad = ferror(f);
+
+	if (fclose(f) || bad) {
+		log_err("--%s %s: write failed: %s", opt, path,
+			strerror(errno));
+		unlink(tmp);
+		return ZAPVM_EXIT_IOERR;
+	}
+	if (rename(tmp, path)) {
+		log_err("--%s %s: %s", opt, path, strerror(errno));
+		unlink(tmp);
+		return ZAPVM_EXIT_IOERR;
+	}
+	return 0;
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, ",%.6g", v);
+	else
+		fputc(',', f);
+}
+
+static void csv_ratio(const struct bench *b, const struct bench_cell *num,
+		      const struct bench_cell *den, unsigned int m,
+		      const struct bratio *r, void *ctx)
+{
+	FILE *f = ctx;
+
+	fprintf(f, "ratio,%s,%s/%s,%s,%llu,%u,%s,%s,,%s,", b->o.sc->name,
+		zap_policy__name(num->policy), zap_policy__name(den->policy),
+		cell__thp_name(num->thp), (unsigned long long)(num->mem >> 20),
+		num->cpus, cell__onoff(num->prefetch),
+		cell__root_zap_name(num->root_zap), b->o.sc->metrics[m].name);
+	csv_num(f, r->ratio);
+	fputs(",,,", f);
+	csv_num(f, r->lo);
+	csv_num(f, r->hi);
+	fputs(",\n", f);
+}
+
+/* boot --kernel: a comment line per failed run, with why. */
+static void bench__csv_failed(const struct bench *b, FILE *f)
+{
+	for (unsigned int k = 0; b->o.kernel && k < b->ncells; k++) {
+		const struct bench_cell *c = &b->cells[k];
+		char label[160];
+
+		cell__label(c, label, sizeof(label));
+		for (size_t i = 0; i < json_object_array_length(c->runs); i++) {
+			struct json_object *r =
+				json_object_array_get_idx(c->runs, i);
+			struct json_object *ok;
+
+			if (!json_object_object_get_ex(r, "ok", &ok) ||
+			    json_object_get_boolean(ok))
+				continue;
+			fprintf(f,
+				"# failed run: %s run %d: exit status %d: %s; "
+				"console log %s\n",
+				label,
+				json_object_get_int(
+					json_object_object_get(r, "run")),
+				json_object_get_int(
+					json_object_object_get(r, "exit")),
+				json_object_get_string(
+					json_object_object_get(r, "error")),
+				json_object_get_string(json_object_object_get(
+					r, "console_log")));
+		}
+	}
+}
+
+int bench__csv(const struct bench *b, const char *path)
+{
+	const struct bench_scenario *sc = b->o.sc;
+	char tmp[4096];
+	FILE *f = out__open("csv", path, tmp, sizeof(tmp));
+
+	if (!f)
+		return ZAPVM_EXIT_IOERR;
+	char guest[512];
+
+	bench__guest_desc(b, guest, sizeof(guest));
+	fprintf(f, "# zapvm %s bench %s (seed %s), %s\n", ZAPVM_VERSION,
+		sc->name, sc->seed, guest);
+	fprintf(f, "# command: %s\n", b->cmdline);
+	fprintf(f, "# date: %s\n", b->date);
+	fprintf(f,
+		"# host_kernel: %s; mmu: %s; tdp_mmu: %s; thp_enabled: %s; "
+		"slot_zap: %s\n",
+		b->host.kernel, b->host.mmu,
+		b->host.mmu_info.tdp_mmu < 0 ? "absent" :
+		b->host.mmu_info.tdp_mmu     ? "Y" :
+					       "N",
+		b->host.thp_enabled, b->host.slot_ok ? "yes" : "no");
+	bench__linux_env(b, f, "# ");
+	bench__csv_failed(b, f);
+	if (b->interrupted)
+		fprintf(f, "# interrupted: finished runs only\n");
+	fprintf(f, "kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,"
+		   "zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,"
+		   "floor\n");
+	for (unsigned int k = 0; k < b->ncells; k++) {
+		const struct bench_cell *c = &b->cells[k];
+
+		for (unsigned int i = 0; i < sc->nmetrics; i++) {
+			const struct bstat *s = &c->stat[i];
+			const struct bench_floor *fl =
+				cell__floor(c, sc->metrics[i].name);
+
+			fprintf(f, "cell,%s,%s,%s,%llu,%u,%s,%s,%s,%s,%u",
+				sc->name, zap_policy__name(c->policy),
+				cell__thp_name(c->thp),
+				(unsigned long long)(c->mem >> 20), c->cpus,
+				cell__onoff(c->prefetch),
+				cell__root_zap_name(c->root_zap),
+				zap_iface__name(c->iface), sc->metrics[i].name,
+				s->n);
+			csv_num(f, s->mean);
+			csv_num(f, s->sd);
+			csv_num(f, s->min);
+			csv_num(f, s->max);
+			csv_num(f, s->ci_lo);
+			csv_num(f, s->ci_hi);
+			csv_num(f, fl ? floor__value(c, fl) : NAN);
+			fputc('\n', f);
+		}
+	}
+	bench__pairs(b, csv_ratio, f);
+	return out__close("csv", path, tmp, f);
+}
