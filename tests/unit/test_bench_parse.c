@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * zapvm bench's command line: good values land in the options, bad ones
+ * and options that do not go together are usage errors (64), --help is -1.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "test_bench.h"
+
+/* --help with its usage text out of the TAP stream. */
+static int help(struct bench_opts *o)
+{
+	int saved, null, ret;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null = open("/dev/null", O_WRONLY);
+	dup2(null, STDOUT_FILENO);
+	ret = parse_args(o, "--help", NULL);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	return ret;
+}
+
+static void test_good(void)
+{
+	struct bench_opts o;
+
+	is_int(parse_args(&o, "--policy", "slot,all,default", "--thp",
+			  "on,default", "--mem", "16M,2G", "--cpus", "1,32",
+			  "memslot", NULL),
+	       0, "lists parse");
+	ok(o.npolicy == 3 && o.policy[0] == ZAP_SLOT &&
+		   o.policy[1] == ZAP_ALL && o.policy[2] == ZAP_DEFAULT,
+	   "--policy slot,all,default in order");
+	ok(o.nthp == 2 && o.thp[0] == THP_ON && o.thp[1] == THP_DEFAULT,
+	   "--thp on,default");
+	ok(o.nmem == 2 && o.mem[0] == 16ULL << 20 && o.mem[1] == 2ULL << 30,
+	   "--mem 16M,2G");
+	ok(o.ncpus == 2 && o.cpus[0] == 1 && o.cpus[1] == 32, "--cpus 1,32");
+
+	is_int(parse_args(&o, "cow", "--prefetch", "off", "--root-zap", "1g",
+			  "--runs", "1000", "--jobs", "64", "--timeout",
+			  "86400", NULL),
+	       0, "counts at their maximum parse");
+	ok(o.nprefetch == 1 && o.prefetch[0] == 0,
+	   "cow --prefetch off replaces the scenario's on,off");
+	ok(o.nroot_zap == 1 && o.root_zap[0] == 0, "--root-zap 1g");
+	ok(o.runs == 1000 && o.jobs == 64 && o.timeout_s == 86400,
+	   "--runs 1000 --jobs 64 --timeout 86400");
+
+	is_int(parse_args(&o, "zaplat", "--policy", "all,slot", NULL), 0,
+	       "zaplat --policy all,slot");
+	ok(o.npolicy == 2 && o.nroot_zap == 2,
+	   "a given --policy is kept; --root-zap still defaults to 4k,1g");
+
+	is_int(parse_args(&o, "vcpustall", "--sample-us", "0", "--args",
+			  "rounds=3", "--csv", "a.csv", "--json", "a.json",
+			  "--plot", "a.svg", NULL),
+	       0, "vcpustall --sample-us 0 and the outputs");
+	ok(o.sample_us == 0 && o.sample_given && !strcmp(o.args, "rounds=3") &&
+		   !strcmp(o.csv, "a.csv") && !strcmp(o.json, "a.json") &&
+		   !strcmp(o.plot, "a.svg"),
+	   "kept as given");
+
+	is_int(parse_args(&o, "boot", "--kernel", "bz", "--initrd", "i",
+			  "--cmdline", "c", "--boot", "pvh", "--rom", "r",
+			  "--until", "poweroff", "--guest-log", "d", NULL),
+	       0, "boot --kernel with all its options");
+	ok(!strcmp(o.kernel, "bz") && !strcmp(o.initrd, "i") &&
+		   !strcmp(o.cmdline, "c") && o.boot == BOOT_PVH &&
+		   !strcmp(o.rom, "r") && o.until_poweroff &&
+		   !strcmp(o.guest_log, "d") && o.sc->kernel,
+	   "the Linux guest's options");
+	is_int(help(&o), -1, "--help: -1 (exit 0)");
+}
+
+static void test_bad(void)
+{
+	static const char *const bad[][4] = {
+		{ NULL },
+		{ "boot", "memslot" },
+		{ "nope" },
+		{ "boot", "--policy", "foo" },
+		{ "boot", "--policy",
+		  "all,slot,all,slot,all,slot,all,slot,all" },
+		{ "boot", "--policy", "" },
+		{ "boot", "--thp", "always" },
+		{ "boot", "--mem", "15M" },
+		{ "boot", "--mem", "512K" },
+		{ "boot", "--mem", "1536K" },
+		{ "boot", "--cpus", "0" },
+		{ "boot", "--cpus", "33" },
+		{ "boot", "--prefetch", "maybe" },
+		{ "boot", "--root-zap", "2m" },
+		{ "boot", "--runs", "0" },
+		{ "boot", "--runs", "1001" },
+		{ "boot", "--jobs", "65" },
+		{ "boot", "--timeout", "0" },
+		{ "boot", "--timeout", "86401" },
+		{ "vcpustall", "--sample-us", "100001" },
+		{ "vcpustall", "--sample-us", "x" },
+		{ "boot", "--sample-us", "5" },
+		{ "boot", "--initrd", "x" },
+		{ "boot", "--until", "poweroff" },
+		{ "memslot", "--kernel", "bz" },
+		{ "boot", "--kernel", "bz", "--args=x=1" },
+		{ "boot", "--kernel", "bz", "--boot=x" },
+		{ "boot", "--kernel", "bz", "--until=never" },
+		{ "boot", "--bogus" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bench_opts o;
+		char line[160] = "";
+
+		for (int k = 0; k < 4 && bad[i][k]; k++) {
+			strcat(line, " ");
+			strcat(line, bad[i][k]);
+		}
+		is_int(parse_args(&o, bad[i][0], bad[i][1], bad[i][2],
+				  bad[i][3], NULL),
+		       64, "bench%s: usage error", line);
+	}
+}
+
+int main(void)
+{
+	test_good();
+	test_bad();
+	return tap_done();
+}
