@@ -242,12 +242,19 @@ int vm__stat(struct vm *vm, const char *name, uint64_t *val);
 int vm__tsc_khz(struct vm *vm);
 
 /*
- * Also declared in vmcore.h, for the core; repeated here for the hooks
- * (the contracts are there): stop the VM, whether it stops, and a host
- * address in guest memory.
+ * vm__stop - end the VM with exit status @code: the first stop decides the
+ * status, later ones only agree that the VM stops. Every vCPU is kicked out
+ * of KVM_RUN. Safe from any thread.
  */
 void vm__stop(struct vm *vm, int code);
+
+/* vm__stopping - true once vm__stop() was called. */
 bool vm__stopping(struct vm *vm);
+
+/*
+ * vm__guest_mem - the host address of [@gpa, @gpa + @len) in guest RAM (or
+ * ROM when !@write): gpa_to_hva() on the VM's memslots.
+ */
 void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write);
 
 #endif /* ZAPVM_VM_H */

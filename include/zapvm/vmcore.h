@@ -159,16 +159,6 @@ struct vm {
 };
 
 /*
- * vm__stop - end the VM with exit status @code: the first stop decides the
- * status, later ones only agree that the VM stops. Every vCPU is kicked out
- * of KVM_RUN. Safe from any thread.
- */
-void vm__stop(struct vm *vm, int code);
-
-/* vm__stopping - true once vm__stop() was called. */
-bool vm__stopping(struct vm *vm);
-
-/*
  * vm__pause - take every vCPU out of KVM_RUN and hold it there, waiting at
  * most @timeout_ms for all of them. 0, -EALREADY when paused, -ESHUTDOWN
  * when the VM is stopping, -ETIMEDOUT (the VM runs on). vm__resume() lets
@@ -209,12 +199,6 @@ int vm__signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 
 /* vcpu__rip - the vCPU's RIP for messages; 0 if it cannot be read. */
 uint64_t vcpu__rip(struct vcpu *v);
-
-/*
- * vm__guest_mem - the host address of [@gpa, @gpa + @len) in guest RAM (or
- * ROM when !@write): gpa_to_hva() on the VM's memslots.
- */
-void *vm__guest_mem(struct vm *vm, uint64_t gpa, uint64_t len, bool write);
 
 /* ---- inside the core: what vm.c, vcpu.c and supervise.c share ---- */
 

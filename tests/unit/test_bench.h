@@ -11,25 +11,6 @@
 
 #include "../../src/bench/bench.h"
 
-/*
- * common_opt() is defined beside main() (src/main.c), which the tests do
- * not link; weak, so that a definition in the zapvm-cmd library wins once
- * it moves there.
- */
-__attribute__((weak)) int common_opt(int c)
-{
-	if (c == 'v') {
-		if (log_level < LOG_DEBUG)
-			log_level++;
-		return 1;
-	}
-	if (c == 'q') {
-		log_level = LOG_ERR;
-		return 1;
-	}
-	return 0;
-}
-
 /* bench__parse() on "bench ARGS..." (NULL-terminated) into a zeroed @o. */
 static inline int parse_args(struct bench_opts *o, ...)
 {
