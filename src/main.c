@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 
 #include "zapvm/cmd.h"
@@ -32,14 +35,30 @@ static const struct {
 	{ "help", cmd_help, "this list" },
 };
 
+/* version and help take no arguments, as caps and guests. */
+static int no_args(int argc, char **argv)
+{
+	if (argc <= 1)
+		return 0;
+	log_err("%s: unexpected argument '%s'", argv[0], argv[1]);
+	return ZAPVM_EXIT_USAGE;
+}
+
 static int cmd_version(int argc, char **argv)
 {
-	printf("zapvm %s\n", ZAPVM_VERSION);
-	return 0;
+	int ret = no_args(argc, argv);
+
+	if (!ret)
+		printf("zapvm %s\n", ZAPVM_VERSION);
+	return ret;
 }
 
 static int cmd_help(int argc, char **argv)
 {
+	int ret = no_args(argc, argv);
+
+	if (ret)
+		return ret;
 	printf("usage: zapvm COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s %s\n", commands[i].name, commands[i].help);
@@ -48,20 +67,54 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/*
+ * What coreutils' close_stdout() does: output that never reached stdout
+ * (ENOSPC on /dev/full, EIO, EPIPE with SIGPIPE ignored) is an error, one
+ * line and exit 74 unless the command failed already, which keeps its
+ * status. A stdout closed before zapvm started (EBADF, nothing written) is
+ * no error. Returns the exit status.
+ */
+static int close_stdout(int status)
+{
+	bool pending = __fpending(stdout) != 0;
+	bool failed_before = ferror(stdout) != 0;
+	int err = 0;
+
+	errno = 0;
+	if (fclose(stdout)) {
+		err = errno;
+		if (!failed_before && !pending && err == EBADF)
+			return status;
+	} else if (!failed_before) {
+		return status;
+	}
+	/* Without a failing fclose() the error's errno is long gone. */
+	if (err)
+		log_err("write error on standard output: %s", strerror(err));
+	else
+		log_err("write error on standard output");
+	return status ? status : ZAPVM_EXIT_IOERR;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		cmd_help(0, NULL);
 		return ZAPVM_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(0, NULL);
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--version"))
-		return cmd_version(0, NULL);
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	}
 	log_err("unknown command '%s' (try 'zapvm help')", argv[1]);
 	return ZAPVM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

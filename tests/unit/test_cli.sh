@@ -12,6 +12,36 @@ t() { # DESC WANT ARGS...
 	else failed=$((failed + 1)); echo "not ok $n - $desc (exit $got, want $want)"
 		echo "$err" | sed 's/^/# /'; fi
 }
+# tm DESC WANT REGEX ARGS...: as t, and stderr is one line matching REGEX.
+tm() {
+	desc=$1 want=$2 pat=$3
+	shift 3
+	err=$("$ZAPVM" "$@" 2>&1 >/dev/null)
+	got=$?
+	lines=$(printf '%s\n' "$err" | wc -l)
+	n=$((n + 1))
+	if [ "$got" -eq "$want" ] && [ "$lines" -eq 1 ] &&
+		printf '%s\n' "$err" | grep -Eq -- "$pat"; then
+		echo "ok $n - $desc"
+	else failed=$((failed + 1))
+		echo "not ok $n - $desc (exit $got, want $want and /$pat/)"
+		echo "$err" | sed 's/^/# /'; fi
+}
+# full DESC WANT ARGS...: zapvm ARGS with stdout on /dev/full exits WANT
+# with one line saying so.
+full() {
+	desc=$1 want=$2
+	shift 2
+	err=$("$ZAPVM" "$@" 2>&1 >/dev/full)
+	got=$?
+	n=$((n + 1))
+	if [ "$got" -eq "$want" ] &&
+		[ "$err" = "zapvm: error: write error on standard output: No space left on device" ]; then
+		echo "ok $n - $desc"
+	else failed=$((failed + 1))
+		echo "not ok $n - $desc (exit $got, want $want and one line)"
+		echo "$err" | sed 's/^/# /'; fi
+}
 t "no command" 64
 t "unknown command" 64 frobnicate
 t "help" 0 help
@@ -71,6 +101,15 @@ t "demo --mem bad" 64 demo --mem 1Z
 t "demo --bogus" 64 demo --bogus
 t "demo --help" 0 demo --help
 t "guests with an argument" 64 guests extra
+tm "version with an argument" 64 "version: unexpected argument 'foo'" \
+	version foo
+tm "help with an argument" 64 "help: unexpected argument 'foo'" help foo
+tm "--version with an argument" 64 "unexpected argument 'foo'" --version foo
+full "guests >/dev/full" 74 guests
+full "version >/dev/full" 74 version
+full "--version >/dev/full" 74 --version
+full "help >/dev/full" 74 help
+full "run --help >/dev/full" 74 run --help
 # The control-socket clients, against an empty private runtime directory.
 XDG_RUNTIME_DIR=$(mktemp -d) && export XDG_RUNTIME_DIR
 t "run --name a/b" 64 run --name a/b builtin:touch
@@ -89,6 +128,8 @@ t "policy without --zap-policy" 64 policy nosuch
 t "policy --zap-policy default" 64 policy nosuch --zap-policy default
 t "policy of no VM" 66 policy nosuch --zap-policy slot
 t "stop --help" 0 stop --help
+full "list >/dev/full" 74 list
+full "list --json >/dev/full" 74 list --json
 rm -rf "$XDG_RUNTIME_DIR"
 echo "1..$n"
 [ "$failed" -eq 0 ]
