@@ -27,6 +27,20 @@ struct builtin_guest;
 int guest__resolve(const char *spec, struct vm_config *cfg, uint8_t **owned,
 		   bool mem_given);
 
+/*
+ * Limits checked when the command line is read. --cpus: KVM's own bound
+ * (the boot path then says its own: 32 for test guests, 254 for Linux).
+ * --args: the boot FDT (ZAPVM_BOOT_FDT_MAX, 64 KiB) also holds up to 16
+ * ROM nodes; half of it for the string leaves them room. Linux RAM: what
+ * is above LINUX_LOW_RAM_MAX goes into one memslot at 4 GiB, and KVM takes
+ * at most KVM_MEM_MAX_NR_PAGES (2^31 - 1) pages in one; 8 TiB in all keeps
+ * that slot below the bound (and the guest-physical top near 8 TiB, below
+ * the 46 bits a 4-level x86-64 Linux addresses).
+ */
+#define RUNOPTS_MAX_CPUS 4096
+#define RUNOPTS_MAX_ARGS 32768
+#define RUNOPTS_LINUX_MAX_MEM (8ULL << 40)
+
 /* getopt_long() values of the VM options `run` and `demo` share. */
 enum {
 	RUNOPT_MEM = 256,
@@ -69,6 +83,21 @@ int runopts__add_rom(struct vm_config *cfg, const char *arg);
 
 /* runopts__add_disk - append virtio-blk disk @arg ("FILE[,ro]") to @cfg. */
 int runopts__add_disk(struct vm_config *cfg, const char *arg);
+
+/*
+ * runopts__check_disks - refuse two --disk that are one file (same device
+ * and inode, or the same block device) when either is writable: the guest
+ * would see one disk change under the other. Both read-only is fine;
+ * paths that cannot be stat()ed are left to the disk's open.
+ */
+int runopts__check_disks(const struct vm_config *cfg);
+
+/*
+ * runopts__check_linux_mem - refuse a Linux guest's mem_size over
+ * RUNOPTS_LINUX_MAX_MEM; @arg is the --mem text for the message (NULL:
+ * none given).
+ */
+int runopts__check_linux_mem(const struct vm_config *cfg, const char *arg);
 
 /*
  * runopts__set_pci_rom - set @cfg's option-ROM device to @arg (a file or

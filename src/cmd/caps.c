@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* zapvm caps: the host facts a user needs before measuring anything. */
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zapvm/cmd.h"
+#include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
 
@@ -38,7 +41,7 @@ int cmd_caps(int argc, char **argv)
 	};
 	struct json_object *host, *z, *k, *stats;
 	bool json = false;
-	int c;
+	int c, kfd;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
@@ -55,6 +58,15 @@ int cmd_caps(int argc, char **argv)
 		log_err("caps: unexpected argument '%s'", argv[optind]);
 		return ZAPVM_EXIT_USAGE;
 	}
+	/*
+	 * The status run has for the same /dev/kvm: 69 when there is none,
+	 * 77 when it may not be opened (kvm__open() said which, one line).
+	 */
+	kfd = kvm__open();
+	if (kfd < 0)
+		return kfd == -ENOENT ? ZAPVM_EXIT_UNAVAILABLE :
+					errno_to_exit(kfd);
+	close(kfd);
 	host = report__host();
 	if (!host)
 		return ZAPVM_EXIT_UNAVAILABLE;

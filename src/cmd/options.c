@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "zapvm/builtin.h"
 #include "zapvm/cmd.h"
@@ -75,6 +76,48 @@ int runopts__add_disk(struct vm_config *cfg, const char *arg)
 		return ZAPVM_EXIT_SOFTWARE;
 	cfg->ndisks++;
 	return 0;
+}
+
+/* Two disks whose stat() gave @sa and @sb are one file or block device. */
+static bool same_image(const struct stat *sa, const struct stat *sb)
+{
+	if (S_ISBLK(sa->st_mode) && S_ISBLK(sb->st_mode))
+		return sa->st_rdev == sb->st_rdev;
+	return sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino;
+}
+
+int runopts__check_disks(const struct vm_config *cfg)
+{
+	struct stat st[VM_MAX_DISKS];
+	bool known[VM_MAX_DISKS];
+
+	/* stat() opens nothing: a FIFO cannot hold us up here. */
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		known[i] = !stat(cfg->disks[i].path, &st[i]);
+	for (unsigned int i = 0; i < cfg->ndisks; i++) {
+		for (unsigned int j = i + 1; j < cfg->ndisks; j++) {
+			if (!known[i] || !known[j] ||
+			    (cfg->disks[i].ro && cfg->disks[j].ro) ||
+			    !same_image(&st[i], &st[j]))
+				continue;
+			log_err("--disk %s and --disk %s are the same file, "
+				"and one is writable: a guest writing through "
+				"one would change the other under it",
+				cfg->disks[i].path, cfg->disks[j].path);
+			return ZAPVM_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+int runopts__check_linux_mem(const struct vm_config *cfg, const char *arg)
+{
+	if (cfg->mem_size <= RUNOPTS_LINUX_MAX_MEM)
+		return 0;
+	log_err("--mem '%s': a Linux guest takes at most 8T (its RAM above "
+		"4 GiB is one KVM memslot, at most 8 TiB - 4 KiB)",
+		arg ? arg : "");
+	return ZAPVM_EXIT_USAGE;
 }
 
 int runopts__set_pci_rom(struct vm_config *cfg, const char *opt,
@@ -191,8 +234,9 @@ int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 		}
 		return 0;
 	case RUNOPT_CPUS:
-		if (parse_u64(arg, &v) || !v || v > 4096) {
-			log_err("--cpus '%s': expected a number from 1", arg);
+		if (parse_u64(arg, &v) || !v || v > RUNOPTS_MAX_CPUS) {
+			log_err("--cpus '%s': expected a number from 1 to %d",
+				arg, RUNOPTS_MAX_CPUS);
 			return ZAPVM_EXIT_USAGE;
 		}
 		cfg->ncpus = (unsigned int)v;
@@ -204,6 +248,12 @@ int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 		}
 		return 0;
 	case RUNOPT_ARGS:
+		if (strlen(arg) > RUNOPTS_MAX_ARGS) {
+			log_err("--args: %zu bytes, at most %d (they travel in "
+				"the boot FDT)",
+				strlen(arg), RUNOPTS_MAX_ARGS);
+			return ZAPVM_EXIT_USAGE;
+		}
 		cfg->args = arg;
 		return 0;
 	case RUNOPT_ROM:

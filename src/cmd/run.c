@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "zapvm/cmd.h"
@@ -122,6 +123,24 @@ static void print_summary(const struct vm_config *cfg,
 }
 
 /*
+ * Whether the directory that holds @dir is missing; its path in @parent.
+ * An unset XDG_RUNTIME_DIR is normal (cron, sudo) and worth an info line;
+ * one naming a directory that is not there is a broken session, said at
+ * the normal level, where control__open() would tell it only at -v.
+ */
+static bool parent_missing(const char *dir, char *parent, size_t len)
+{
+	const char *slash = strrchr(dir, '/');
+	struct stat st;
+
+	if (!slash || slash == dir || (size_t)(slash - dir) >= len)
+		return false;
+	memcpy(parent, dir, (size_t)(slash - dir));
+	parent[slash - dir] = '\0';
+	return stat(parent, &st) && errno == ENOENT;
+}
+
+/*
  * Open the control socket of `run --name` (or zapvm-PID). The signals that
  * end a run stay blocked until the socket is gone again: the VM's wait loop
  * takes them, and one that comes earlier or later waits for the unlink.
@@ -129,7 +148,7 @@ static void print_summary(const struct vm_config *cfg,
  */
 static int run_control(const char *name, struct control **ctl, sigset_t *old)
 {
-	char def[32], dir[256];
+	char def[32], dir[256], parent[256];
 	sigset_t set;
 	int ret;
 
@@ -144,6 +163,13 @@ static int run_control(const char *name, struct control **ctl, sigset_t *old)
 		if (control__dir(dir, sizeof(dir)) == -ENOENT)
 			log_info(
 				"no control socket: XDG_RUNTIME_DIR is not set");
+		else if (parent_missing(dir, parent, sizeof(parent)))
+			log_warn("no control socket: the directory %s%s does "
+				 "not exist",
+				 parent,
+				 getenv("XDG_RUNTIME_DIR") ?
+					 " (XDG_RUNTIME_DIR)" :
+					 "");
 		else
 			control__open(def, LOG_WARN, ctl);
 		return 0;
@@ -167,6 +193,7 @@ static int run_control(const char *name, struct control **ctl, sigset_t *old)
 struct run_args {
 	struct vm_config cfg;
 	bool mem_given; /* --mem: no raising it to a guest's minimum */
+	const char *mem_arg; /* its text, for messages */
 	bool help;
 	bool stats, stats_all;
 	const char *json_path;
@@ -194,6 +221,8 @@ static int opt_vm(struct run_args *a, int key, const char *arg)
 {
 	int ret = runopts__parse(key, arg, &a->cfg, &a->mem_given);
 
+	if (key == RUNOPT_MEM)
+		a->mem_arg = arg;
 	return ret < 0 ? ZAPVM_EXIT_USAGE : ret;
 }
 
@@ -435,9 +464,14 @@ static int run_check(struct run_args *a, int nargs, char **args)
 	}
 	if (cfg->kernel) {
 		ret = runopts__linux_roms(cfg);
+		if (!ret)
+			ret = runopts__check_linux_mem(cfg, a->mem_arg);
 		if (ret)
 			return ret;
 	}
+	ret = runopts__check_disks(cfg);
+	if (ret)
+		return ret;
 	if (cfg->pci == PCI_OFF && vm_config__pci_user(cfg)) {
 		log_err("--pci off: %s adds a PCI device, which needs the PCI "
 			"bus",

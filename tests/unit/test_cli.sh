@@ -105,6 +105,24 @@ tm "version with an argument" 64 "version: unexpected argument 'foo'" \
 	version foo
 tm "help with an argument" 64 "help: unexpected argument 'foo'" help foo
 tm "--version with an argument" 64 "unexpected argument 'foo'" --version foo
+tm "--cpus '': the whole range" 64 "--cpus '': expected a number from 1 to 4096" \
+	run --cpus "" builtin:touch
+tm "--cpus 4097: the whole range" 64 "from 1 to 4096" \
+	run --cpus 4097 builtin:touch
+args=$(head -c 40000 /dev/zero | tr '\0' x)
+tm "--args of 40000 bytes: a usage error" 64 \
+	"--args: 40000 bytes, at most 32768" run --args "$args" builtin:touch
+t "demo --args of 40000 bytes" 64 demo --args "$args"
+tm "Linux --mem 16T: the limit at parse time" 64 \
+	"--mem '16T': a Linux guest takes at most 8T" \
+	run --kernel /nonexistent --mem 16T
+tm "Linux --mem 100T" 64 "at most 8T" run --kernel /nonexistent --mem 100T
+disk=$(mktemp) && ln -s "$disk" "$disk.link"
+tm "the same disk rw and ro" 64 "--disk .*same file" \
+	run --disk "$disk" --disk "$disk.link,ro" builtin:touch
+tm "the same disk rw twice" 64 "same file" \
+	run --disk "$disk" --disk "$disk" builtin:touch
+rm -f "$disk" "$disk.link"
 full "guests >/dev/full" 74 guests
 full "version >/dev/full" 74 version
 full "--version >/dev/full" 74 --version
