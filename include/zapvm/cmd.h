@@ -3,7 +3,11 @@
 #ifndef ZAPVM_CMD_H
 #define ZAPVM_CMD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+#include <json-c/json.h>
 
 struct json_object;
 struct vm_result;
@@ -53,5 +57,55 @@ const char *report__fault_kind(const char *mmu);
 
 /* Faults (vCPU pf_taken) of a run: all, and from the first churn phase on. */
 unsigned long long report__faults(const struct vm_result *res, int after_churn);
+
+/* src/cmd/ctl-answer.c: reading the answers of a VM's control socket. */
+
+/* A field an answer must have, of JSON type @type. */
+struct answer_field {
+	const char *key;
+	enum json_type type;
+	bool nullable; /* may also be null or missing */
+};
+
+/*
+ * answer__parse - answer line @line as a JSON object (UTF-8 checked where
+ * json-c can); NULL with *@why set (a phrase) when it is not one.
+ */
+struct json_object *answer__parse(const char *line, const char **why);
+
+/*
+ * answer__check_fields - check fields @f (ended by a NULL key) of answer
+ * @o from VM @name: 0, or ZAPVM_EXIT_IOERR after one line naming the first
+ * missing or mistyped one. Clients read no field not checked first.
+ */
+int answer__check_fields(const char *name, struct json_object *o,
+			 const struct answer_field *f);
+
+/*
+ * answer__check_set - @set, the stats set at @path of a stats answer ("vm",
+ * "vcpus[1]"), is an object of integers and arrays of integers
+ * (histograms). 0 or ZAPVM_EXIT_IOERR after one line.
+ */
+int answer__check_set(const char *name, const char *path,
+		      struct json_object *set);
+
+/*
+ * answer__malformed - "NAME: malformed answer from the VM: WHY" as one
+ * error line; returns ZAPVM_EXIT_IOERR.
+ */
+__attribute__((format(printf, 2, 3))) int
+answer__malformed(const char *name, const char *fmt, ...);
+
+/* answer__type_name - "an array", "a string", ... for messages. */
+const char *answer__type_name(enum json_type t);
+
+/*
+ * answer__printable - @s as it may reach a terminal, into @buf of @len
+ * bytes: control characters (below 0x20, 0x7f, U+0080 to U+009F), bytes
+ * that are not UTF-8 and the backslash become \xNN, so a VM's answer can
+ * neither move the cursor nor pass for an escape zapvm wrote. Cut short at
+ * a character if @buf is too small; NULL is "?". Returns @buf.
+ */
+const char *answer__printable(const char *s, char *buf, size_t len);
 
 #endif /* ZAPVM_CMD_H */

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,13 +96,45 @@ static int recv_line(int fd, char **out)
 	return 0;
 }
 
-/* Remove the socket at @path if it is stale: its VM is gone. */
-static void remove_stale(const char *path)
+/*
+ * Remove the socket at @path, which refused a connection, if it is stale
+ * (its VM is gone); 0 when it is gone, else control__remove_stale()'s
+ * -errno: -EEXIST is something other than a socket, left alone.
+ */
+static int remove_stale(const char *path)
 {
 	int ret = control__remove_stale(path);
 
-	if (ret)
+	if (ret && ret != -EEXIST && ret != -EADDRINUSE)
 		log_debug("cannot remove %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+/*
+ * Nothing answers at @path (@fd: -ENOENT or -ECONNREFUSED): say so, and
+ * say only what was done about it. Returns ZAPVM_EXIT_NOINPUT.
+ */
+static int no_vm(const char *name, const char *path, int fd, int quiet_missing)
+{
+	int ret = fd == -ECONNREFUSED ? remove_stale(path) : -ENOENT;
+	const char *what = "";
+
+	if (ret == -EEXIST)
+		what = " (its .sock is not a socket: left alone)";
+	else if (!ret)
+		what = "; removed its stale socket";
+	if (!quiet_missing)
+		log_err("no VM named '%s' is running%s (see 'zapvm list')",
+			name, what);
+	else if (ret == -EEXIST)
+		log_warn("%s: %s is not a socket: left alone", name, path);
+	else if (!ret)
+		log_warn("%s: removed a stale control socket (its VM is gone)",
+			 name);
+	else if (ret != -ENOENT && ret != -EADDRINUSE)
+		log_warn("%s: cannot remove the stale control socket %s: %s",
+			 name, path, strerror(-ret));
+	return ZAPVM_EXIT_NOINPUT;
 }
 
 /*
@@ -112,8 +145,14 @@ static void remove_stale(const char *path)
 static int ctl_call(const char *name, const char *req,
 		    struct json_object **reply, int *fdp, int quiet_missing)
 {
+	static const struct answer_field header[] = {
+		{ "v", json_type_int },
+		{ "ok", json_type_boolean },
+		{ 0 },
+	};
 	char path[256], *line = NULL;
-	struct json_object *o, *ok, *v;
+	struct json_object *o, *v;
+	const char *why;
 	int fd, ret;
 
 	*reply = NULL;
@@ -134,21 +173,8 @@ static int ctl_call(const char *name, const char *req,
 		return ZAPVM_EXIT_USAGE;
 	}
 	fd = control__connect(path, CTL_TIMEOUT_MS);
-	if (fd == -ENOENT || fd == -ECONNREFUSED) {
-		if (fd == -ECONNREFUSED)
-			remove_stale(path);
-		if (quiet_missing && fd == -ECONNREFUSED)
-			log_warn("%s: removed a stale control socket (its VM "
-				 "is gone)",
-				 name);
-		else if (!quiet_missing)
-			log_err("no VM named '%s' is running%s (see 'zapvm list')",
-				name,
-				fd == -ECONNREFUSED ?
-					"; removed its stale socket" :
-					"");
-		return ZAPVM_EXIT_NOINPUT;
-	}
+	if (fd == -ENOENT || fd == -ECONNREFUSED)
+		return no_vm(name, path, fd, quiet_missing);
 	if (fd == -EACCES || fd == -EPERM) {
 		log_err("%s: %s: permission denied", name, path);
 		return ZAPVM_EXIT_NOPERM;
@@ -167,16 +193,22 @@ static int ctl_call(const char *name, const char *req,
 		close(fd);
 		return ZAPVM_EXIT_IOERR;
 	}
-	o = json_tokener_parse(line);
+	o = answer__parse(line, &why);
 	free(line);
-	if (!o || !json_object_object_get_ex(o, "ok", &ok) ||
-	    !json_object_is_type(ok, json_type_boolean) ||
-	    !json_object_object_get_ex(o, "v", &v) ||
-	    json_object_get_int(v) != CONTROL_VERSION) {
-		log_err("%s: malformed answer from the VM", name);
+	ret = o ? answer__check_fields(name, o, header) :
+		  answer__malformed(name, "%s", why);
+	if (!ret) {
+		json_object_object_get_ex(o, "v", &v);
+		if (json_object_get_int64(v) != CONTROL_VERSION)
+			ret = answer__malformed(
+				name, "\"v\" is %lld, not %d",
+				(long long)json_object_get_int64(v),
+				CONTROL_VERSION);
+	}
+	if (ret) {
 		json_object_put(o);
 		close(fd);
-		return ZAPVM_EXIT_IOERR;
+		return ret;
 	}
 	*reply = o;
 	if (fdp)
@@ -204,15 +236,31 @@ static bool jbool(struct json_object *o, const char *key)
 	       json_object_get_boolean(v);
 }
 
-/* An error answer: one line and its exit status; 0 for "ok": true. */
-static int reply_status(const char *name, struct json_object *o)
+/*
+ * An error answer: one line and its exit status; 0 for "ok": true, whose
+ * fields @f must then have (NULL: none).
+ */
+static int reply_status(const char *name, struct json_object *o,
+			const struct answer_field *f)
 {
+	static const struct answer_field error[] = {
+		{ "error", json_type_string, true },
+		{ "code", json_type_string, true },
+		{ 0 },
+	};
+	char buf[1024];
 	const char *err;
+	int ret;
 
 	if (jbool(o, "ok"))
-		return 0;
+		return f ? answer__check_fields(name, o, f) : 0;
+	ret = answer__check_fields(name, o, error);
+	if (ret)
+		return ret;
 	err = jstr(o, "error");
-	log_err("%s: %s", name, err ? err : "request failed");
+	log_err("%s: %s", name,
+		err ? answer__printable(err, buf, sizeof(buf)) :
+		      "request failed");
 	return code_to_exit(jstr(o, "code"));
 }
 
@@ -276,6 +324,11 @@ static int name_args(int argc, char **argv, const char *usage,
 static int pause_resume(int argc, char **argv, bool pause)
 {
 	static const struct option opts[] = { BASE_OPTS, { 0 } };
+	static const struct answer_field pause_fields[] = {
+		{ "state", json_type_string },
+		{ "changed", json_type_boolean },
+		{ 0 },
+	};
 	struct json_object *o;
 	const char *name;
 	int ret = name_args(argc, argv, pause ? "pause NAME" : "resume NAME",
@@ -286,7 +339,7 @@ static int pause_resume(int argc, char **argv, bool pause)
 	ret = request(name, pause ? "pause" : "resume", NULL, &o, NULL);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o);
+	ret = reply_status(name, o, pause_fields);
 	if (!ret)
 		printf("%s: %s%s\n", name,
 		       jbool(o, "changed") ? "" : "already ",
@@ -321,7 +374,7 @@ int cmd_stop(int argc, char **argv)
 	ret = request(name, "stop", NULL, &o, &fd);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o);
+	ret = reply_status(name, o, NULL);
 	json_object_put(o);
 	/* The VM closes the connection once its vCPUs are done. */
 	deadline = now_ns() + CTL_STOP_WAIT_MS * 1000000ULL;
@@ -360,25 +413,66 @@ static int stats_opt(int c, const char *arg, void *ctx)
 	return 0;
 }
 
+/* The stats answer @o: its sets and units typed as print_stats() reads. */
+static int check_stats(const char *name, struct json_object *o)
+{
+	static const struct answer_field stats_fields[] = {
+		{ "vm", json_type_object },
+		{ "vcpu", json_type_object },
+		{ "vcpus", json_type_array },
+		{ "units", json_type_object },
+		{ 0 },
+	};
+	struct json_object *v;
+	char path[32], k[128];
+	int ret = reply_status(name, o, stats_fields);
+
+	if (!ret && json_object_object_get_ex(o, "vm", &v))
+		ret = answer__check_set(name, "vm", v);
+	if (!ret && json_object_object_get_ex(o, "vcpu", &v))
+		ret = answer__check_set(name, "vcpu", v);
+	if (!ret && json_object_object_get_ex(o, "vcpus", &v)) {
+		for (size_t i = 0; !ret && i < json_object_array_length(v);
+		     i++) {
+			snprintf(path, sizeof(path), "vcpus[%zu]", i);
+			ret = answer__check_set(
+				name, path, json_object_array_get_idx(v, i));
+		}
+	}
+	if (ret || !json_object_object_get_ex(o, "units", &v))
+		return ret;
+	json_object_object_foreach(v, key, unit)
+	{
+		if (!json_object_is_type(unit, json_type_string))
+			return answer__malformed(
+				name, "\"units\".\"%s\" is %s, not a string",
+				answer__printable(key, k, sizeof(k)),
+				answer__type_name(json_object_get_type(unit)));
+	}
+	return 0;
+}
+
+/* One checked set (check_stats()); names and units printed escaped. */
 static void print_scope(const char *scope, struct json_object *set,
 			struct json_object *units, bool all)
 {
-	if (!set || !json_object_is_type(set, json_type_object))
-		return;
 	json_object_object_foreach(set, key, val)
 	{
 		const char *unit = jstr(units, key);
 		bool hist = json_object_is_type(val, json_type_array);
 		size_t nb = hist ? json_object_array_length(val) : 0;
 		uint64_t sum = hist ? 0 : json_object_get_uint64(val);
+		char k[256], u[64];
 
 		for (size_t j = 0; j < nb; j++)
 			sum += json_object_get_uint64(
 				json_object_array_get_idx(val, j));
 		if (!sum && !all)
 			continue;
-		printf("  %-6s %-32s %20" PRIu64 "%s%s", scope, key, sum,
-		       unit ? " " : "", unit ? unit : "");
+		printf("  %-6s %-32s %20" PRIu64 "%s%s", scope,
+		       answer__printable(key, k, sizeof(k)), sum,
+		       unit ? " " : "",
+		       unit ? answer__printable(unit, u, sizeof(u)) : "");
 		for (size_t j = 0; j < nb; j++) {
 			uint64_t b = json_object_get_uint64(
 				json_object_array_get_idx(val, j));
@@ -410,7 +504,7 @@ int cmd_stats(int argc, char **argv)
 	ret = request(name, "stats", NULL, &o, NULL);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o);
+	ret = check_stats(name, o);
 	if (ret)
 		goto out;
 	if (so.json) {
@@ -430,7 +524,7 @@ int cmd_stats(int argc, char **argv)
 	       name);
 	print_scope("vm", vm, units, so.all);
 	print_scope("vcpu", vcpu, units, so.all);
-	if (vcpus && json_object_array_length(vcpus) > 1) {
+	if (json_object_array_length(vcpus) > 1) {
 		for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
 			char scope[32];
 
@@ -465,9 +559,16 @@ int cmd_policy(int argc, char **argv)
 		{ "zap-policy", required_argument, NULL, 256 },
 		{ 0 },
 	};
+	static const struct answer_field policy_fields[] = {
+		{ "policy", json_type_string },
+		{ "interface", json_type_string },
+		{ "changed", json_type_boolean },
+		{ 0 },
+	};
 	const char *usage = "policy NAME --zap-policy all|slot";
 	const char *policy = NULL, *name;
 	struct json_object *o;
+	char pol[64], iface[256];
 	int ret =
 		name_args(argc, argv, usage, opts, policy_opt, &policy, &name);
 
@@ -480,11 +581,13 @@ int cmd_policy(int argc, char **argv)
 	ret = request(name, "policy", policy, &o, NULL);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o);
+	ret = reply_status(name, o, policy_fields);
 	if (!ret)
 		printf("%s: zap policy %s%s (%s)\n", name,
-		       jbool(o, "changed") ? "" : "already ", jstr(o, "policy"),
-		       jstr(o, "interface"));
+		       jbool(o, "changed") ? "" : "already ",
+		       answer__printable(jstr(o, "policy"), pol, sizeof(pol)),
+		       answer__printable(jstr(o, "interface"), iface,
+					 sizeof(iface)));
 	json_object_put(o);
 	return ret;
 }
@@ -556,15 +659,23 @@ static void format_mem(uint64_t b, char *buf, size_t len)
  */
 static int list_one(const char *name, struct json_object *arr)
 {
+	static const struct answer_field info_fields[] = {
+		{ "pid", json_type_int },
+		{ "state", json_type_string },
+		{ "vcpus", json_type_int },
+		{ "mem", json_type_int },
+		{ "guest", json_type_string, true },
+		{ 0 },
+	};
 	struct json_object *o = NULL, *v;
-	char mem[32];
+	char mem[32], state[64], guest[1024];
 	int r = ctl_call(name, "{\"v\":1,\"cmd\":\"info\"}\n", &o, NULL, 1);
 
 	if (r == ZAPVM_EXIT_NOINPUT)
 		return 0; /* gone, or stale and removed */
-	if (r || !jbool(o, "ok")) {
-		if (!r)
-			reply_status(name, o);
+	if (!r)
+		r = reply_status(name, o, info_fields);
+	if (r) {
 		json_object_put(o);
 		if (!arr)
 			printf("%-20s %8s %-9s %5s %6s  %s\n", name, "?",
@@ -577,19 +688,14 @@ static int list_one(const char *name, struct json_object *arr)
 		json_object_array_add(arr, o);
 		return 0;
 	}
-	format_mem(json_object_object_get_ex(o, "mem", &v) ?
-			   json_object_get_uint64(v) :
-			   0,
-		   mem, sizeof(mem));
-	printf("%-20s %8d %-9s %5d %6s  %s\n", name,
-	       json_object_object_get_ex(o, "pid", &v) ?
-		       json_object_get_int(v) :
-		       0,
-	       jstr(o, "state") ? jstr(o, "state") : "?",
-	       json_object_object_get_ex(o, "vcpus", &v) ?
-		       json_object_get_int(v) :
-		       0,
-	       mem, jstr(o, "guest") ? jstr(o, "guest") : "?");
+	json_object_object_get_ex(o, "mem", &v);
+	format_mem(json_object_get_uint64(v), mem, sizeof(mem));
+	json_object_object_get_ex(o, "pid", &v);
+	printf("%-20s %8d %-9s ", name, json_object_get_int(v),
+	       answer__printable(jstr(o, "state"), state, sizeof(state)));
+	json_object_object_get_ex(o, "vcpus", &v);
+	printf("%5d %6s  %s\n", json_object_get_int(v), mem,
+	       answer__printable(jstr(o, "guest"), guest, sizeof(guest)));
 	json_object_put(o);
 	return 0;
 }

@@ -390,6 +390,97 @@ static void test_guest_files(void)
 	unlink(path);
 }
 
+/* Two --disk on one file where either is writable are refused. */
+static void test_disk_twice(void)
+{
+	struct vm_config cfg = { 0 };
+	char a[64], b[64], link[80];
+	FILE *f;
+
+	snprintf(a, sizeof(a), "%s/a.img", dir);
+	snprintf(b, sizeof(b), "%s/b.img", dir);
+	snprintf(link, sizeof(link), "%s/a.link", dir);
+	f = fopen(a, "w");
+	if (f)
+		fclose(f);
+	f = fopen(b, "w");
+	if (f)
+		fclose(f);
+	ok(!symlink(a, link), "a symlink to a disk image");
+	cfg.disks[0] = (struct disk_spec){ .path = a, .ro = true };
+	cfg.disks[1] = (struct disk_spec){ .path = link, .ro = true };
+	cfg.ndisks = 2;
+	QUIET_OK(runopts__check_disks(&cfg), "one image read-only twice");
+	cfg.disks[1].ro = false;
+	FAILS(runopts__check_disks(&cfg), 64, "one image ro and rw");
+	ok(strstr(err_first, "same file") != NULL, "  ...says why (%s)",
+	   err_first);
+	cfg.disks[0].ro = false;
+	FAILS(runopts__check_disks(&cfg), 64, "one image rw twice");
+	cfg.disks[1].path = b;
+	QUIET_OK(runopts__check_disks(&cfg), "two images");
+	cfg.disks[1].path = "/nonexistent/disk.img";
+	QUIET_OK(runopts__check_disks(&cfg), "a missing one is left to open");
+	unlink(link);
+	unlink(a);
+	unlink(b);
+}
+
+/* --args, --cpus and a Linux guest's --mem: the limit in the message. */
+static void test_limits(void)
+{
+	struct vm_config cfg = { .mem_size = 8ULL << 40 };
+	static char big[RUNOPTS_MAX_ARGS + 2];
+	bool mem_given = false;
+
+	memset(big, 'x', RUNOPTS_MAX_ARGS);
+	QUIET_OK(runopts__parse(RUNOPT_ARGS, big, &cfg, &mem_given),
+		 "--args of RUNOPTS_MAX_ARGS bytes");
+	big[RUNOPTS_MAX_ARGS] = 'x';
+	FAILS(runopts__parse(RUNOPT_ARGS, big, &cfg, &mem_given), 64,
+	      "--args one byte longer");
+	ok(strstr(err_first, "at most 32768") != NULL, "  ...says the limit");
+	FAILS(runopts__parse(RUNOPT_CPUS, "", &cfg, &mem_given), 64,
+	      "--cpus ''");
+	ok(strstr(err_first, "from 1 to 4096") != NULL,
+	   "  ...says the whole range (%s)", err_first);
+	QUIET_OK(runopts__check_linux_mem(&cfg, "8T"), "Linux --mem 8T");
+	cfg.mem_size++;
+	FAILS(runopts__check_linux_mem(&cfg, "8T+1"), 64, "Linux --mem 8T + 1");
+	ok(strstr(err_first, "at most 8T") != NULL, "  ...says the limit");
+}
+
+/* What reaches the terminal from a VM's answer. */
+static void test_printable(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "running", "running" },
+		{ "\x1b[31mred", "\\x1b[31mred" },
+		{ "a\\b", "a\\x5cb" },
+		{ "t\x7f\x07", "t\\x7f\\x07" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "c1\xc2\x9b", "c1\\xc2\\x9b" },
+		{ "bad\xff\xc3", "bad\\xff\\xc3" },
+		{ "long\xc0\xaf", "long\\xc0\\xaf" },
+		{ "sur\xed\xa0\x80", "sur\\xed\\xa0\\x80" },
+	};
+	char buf[64], small[8];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(!strcmp(answer__printable(cases[i].in, buf, sizeof(buf)),
+			   cases[i].out),
+		   "printable case %zu: %s", i, buf);
+	ok(!strcmp(answer__printable(NULL, buf, sizeof(buf)), "?"),
+	   "printable(NULL) is ?");
+	ok(!strcmp(answer__printable("ab\x1b", small, 6), "ab"),
+	   "cut short before an escape that does not fit");
+	ok(!strcmp(answer__printable("abcdefghij", small, sizeof(small)),
+		   "abcdefg"),
+	   "cut short at the buffer");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -401,6 +492,9 @@ int main(void)
 	test_runopts_bad();
 	test_rom();
 	test_disk();
+	test_disk_twice();
+	test_limits();
+	test_printable();
 	test_pci_rom();
 	test_linux_roms();
 	test_boot_knob_values();
