@@ -70,30 +70,29 @@ static int cmd_help(int argc, char **argv)
 /*
  * What coreutils' close_stdout() does: output that never reached stdout
  * (ENOSPC on /dev/full, EIO, EPIPE with SIGPIPE ignored) is an error, one
- * line and exit 74 unless the command failed already, which keeps its
- * status. A stdout closed before zapvm started (EBADF, nothing written) is
- * no error. Returns the exit status.
+ * line and exit 74 unless the command failed already: then it keeps its
+ * status and its own line (a --json - that hit ENOSPC said so itself). A
+ * stdout closed before zapvm started (EBADF, nothing written) is no error.
+ * Returns the exit status.
  */
 static int close_stdout(int status)
 {
 	bool pending = __fpending(stdout) != 0;
 	bool failed_before = ferror(stdout) != 0;
-	int err = 0;
+	int err = fclose(stdout) ? errno : 0;
 
-	errno = 0;
-	if (fclose(stdout)) {
-		err = errno;
-		if (!failed_before && !pending && err == EBADF)
-			return status;
-	} else if (!failed_before) {
+	if (status)
 		return status;
-	}
+	if (!err && !failed_before)
+		return 0;
+	if (err == EBADF && !failed_before && !pending)
+		return 0;
 	/* Without a failing fclose() the error's errno is long gone. */
 	if (err)
 		log_err("write error on standard output: %s", strerror(err));
 	else
 		log_err("write error on standard output");
-	return status ? status : ZAPVM_EXIT_IOERR;
+	return ZAPVM_EXIT_IOERR;
 }
 
 static int dispatch(int argc, char **argv)
