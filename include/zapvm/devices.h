@@ -97,7 +97,7 @@ bool console__pending(struct console *c);
 /*
  * console__write - guest output: to stdout (unless the config is quiet)
  * and through the line scanner, which sets the boot-done mark on "Run ...
- * as init process" and stops the VM (exit ZAPVM_EXIT_GUEST_PANIC) after a
+ * as init process" and stops the VM (VM_END_PANIC, exit 103) after a
  * "Kernel panic - not syncing" line.
  */
 void console__write(struct console *c, const uint8_t *buf, size_t len);

@@ -70,7 +70,7 @@ enum zapvm_ucall_cmd {
 	 * A failed guest assertion: args[0]/[1] = GPA/length of the file name,
 	 * args[2]/[3] = GPA/length of the expression text, args[4] = line,
 	 * args[5] and args[6] = two values worth printing. The VMM prints
-	 * "file:line: expr (a, b)" and exits with ZAPVM_EXIT_GUEST_ASSERT.
+	 * "file:line: expr (a, b)" and exits with status 100.
 	 */
 	ZAPVM_UCALL_ASSERT = 3,
 	/* args[0] = exit status (0-63); the vCPU stops; the VM ends once every

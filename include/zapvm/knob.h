@@ -30,17 +30,16 @@ int knob__read(const char *path);
 
 /*
  * knob__set - write @on (Y or N) to @k; the first call saves the value it
- * replaces. Returns 0, or after one line on stderr an exit status: 69
- * (ZAPVM_EXIT_UNAVAILABLE) when the file is missing (not the zapvm kernel
- * series) or refuses the value, 77 (ZAPVM_EXIT_NOPERM) when it may not be
- * written (not root).
+ * replaces. Returns 0, or -errno after one line on stderr: -EOPNOTSUPP
+ * when the file is missing (not the zapvm kernel series) or refuses the
+ * value (exit 69), -EACCES when it may not be written (not root; 77).
  */
 int knob__set(struct knob *k, int on);
 
 /*
  * knob__restore - write back the value knob__set() replaced, if it wrote
- * one; a no-op otherwise, and idempotent. 0 or an exit status after one
- * line on stderr, as knob__set().
+ * one; a no-op otherwise, and idempotent. 0 or -errno after one line on
+ * stderr, as knob__set().
  */
 int knob__restore(struct knob *k);
 

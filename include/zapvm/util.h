@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Small helpers: exit codes, number parsing, clocks. */
+/* Small helpers: number parsing, clocks, input files. */
 #ifndef ZAPVM_UTIL_H
 #define ZAPVM_UTIL_H
 
@@ -9,31 +9,11 @@
 #include <sys/stat.h>
 
 /*
- * zapvm's exit status (documented in zapvm(1)). 0-63 is the guest's own DONE
- * status; the rest are zapvm's.
+ * The exit statuses (enum zapvm_exit, errno_to_exit()) for the command
+ * layer's files that name them through this header; the VMM library must
+ * not (tests/unit/test_layers.sh).
  */
-enum zapvm_exit {
-	ZAPVM_EXIT_OK = 0,
-	ZAPVM_EXIT_GUEST_MAX = 63, /* guest statuses above are clamped */
-	ZAPVM_EXIT_USAGE = 64, /* bad command line */
-	ZAPVM_EXIT_DATAERR = 65, /* malformed input file */
-	ZAPVM_EXIT_NOINPUT = 66, /* input file missing or unreadable */
-	ZAPVM_EXIT_UNAVAILABLE =
-		69, /* /dev/kvm or a needed capability missing */
-	ZAPVM_EXIT_SOFTWARE = 70, /* internal or KVM error */
-	ZAPVM_EXIT_IOERR = 74, /* writing an output file failed */
-	ZAPVM_EXIT_NOPERM = 77, /* /dev/kvm or a knob not permitted */
-	ZAPVM_EXIT_GUEST_ASSERT = 100, /* a guest assertion failed */
-	ZAPVM_EXIT_GUEST_CRASH =
-		101, /* triple fault, internal error, bad access */
-	ZAPVM_EXIT_GUEST_REBOOT = 102, /* the guest reset the machine */
-	ZAPVM_EXIT_GUEST_PANIC = 103, /* the guest kernel panicked */
-	ZAPVM_EXIT_TIMEOUT = 124, /* --timeout expired */
-	ZAPVM_EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM */
-};
-
-/* errno_to_exit - the exit status for a set-up failure with -errno @err. */
-int errno_to_exit(int err);
+#include "zapvm/exit.h"
 
 /*
  * parse_size - parse "123", "4K", "512M", "2G", "1T" (binary units, also

@@ -50,7 +50,9 @@ struct vm;
  * vCPUs run and is joined before teardown. While it runs the VM stays up
  * even when every vCPU is done (it may act on an idle VM, whose vCPU roots
  * stay loaded); it must return soon after vm__stopping(@vm). A non-zero
- * return, an exit status after one line on stderr, stops the VM with it.
+ * return after one line on stderr ends the VM as VM_END_ERROR with it:
+ * -errno, or (a hook of the command layer: bench's probes) an exit status
+ * > 0 that the core carries to exit__from_vm() unread.
  */
 struct vm_hook {
 	int (*fn)(struct vm *vm, void *opaque);
@@ -61,7 +63,7 @@ struct vm_hook {
  * A service beside the VM that the command sets up (`zapvm run` wires its
  * control socket in here): start(vm, opaque) runs once the vCPUs and the
  * hook are started, unless the VM is stopping by then; a non-zero return,
- * after one line on stderr, stops the VM with ZAPVM_EXIT_SOFTWARE.
+ * after one line on stderr, ends the VM as VM_END_ERROR, -EIO.
  * stop(opaque) runs when every vCPU and the hook are done and before they
  * are joined, whether start() ran or not.
  */
@@ -115,8 +117,27 @@ struct vm_config {
 	enum pci_mode pci; /* --pci; see vm_config__has_pci() */
 };
 
+/*
+ * How a VM ended: the core's description, which only the command layer
+ * turns into an exit status (exit__from_vm(), src/cmd/exit.c).
+ */
+enum vm_end {
+	VM_END_GUEST_DONE = 0, /* every vCPU finished: guest_status */
+	VM_END_POWEROFF, /* the guest powered off, or a hook ended the run */
+	VM_END_GUEST_ASSERT, /* a test guest's assertion failed */
+	VM_END_GUEST_CRASH, /* triple fault, bad access, KVM internal error */
+	VM_END_REBOOT, /* the guest reset the machine */
+	VM_END_PANIC, /* the guest kernel panicked */
+	VM_END_TIMEOUT, /* cfg->timeout_ms ran out */
+	VM_END_INTERRUPTED, /* an ending signal, Ctrl-A x, a stop request */
+	VM_END_CONFIG, /* @cfg refused before set-up (a usage error): err */
+	VM_END_ERROR, /* set-up or run-time failure: err (see vm_hook) */
+};
+
 struct vm_result {
-	int exit_code; /* what zapvm exits with */
+	enum vm_end end; /* how the VM ended */
+	int err; /* VM_END_CONFIG, VM_END_ERROR: -errno */
+	uint64_t guest_status; /* highest DONE status of any vCPU */
 	bool ran; /* the vCPUs were started */
 	enum zap_iface iface;
 	uint64_t wall_ns; /* first KVM_RUN to the last vCPU's end */
@@ -178,9 +199,9 @@ const char *linux_boot__name(enum linux_boot b);
 
 /*
  * vm__run - create a VM from @cfg, load and start the guest, wait for it to
- * finish, tear everything down. On return @res holds the exit code zapvm
- * should use (guest status, or a ZAPVM_EXIT_* code after one line on stderr)
- * and the run's phase log. Release @res with vm_result__free(). It lives in
+ * finish, tear everything down. On return @res says how the VM ended
+ * (after one line on stderr unless the guest ended it) and holds the run's
+ * phase log. Release @res with vm_result__free(). It lives in
  * src/boot/boot.c, which picks the boot path (Linux for cfg->kernel, else
  * a test guest) and runs the core's vm__run_boot() (vmcore.h).
  */
@@ -242,11 +263,17 @@ int vm__stat(struct vm *vm, const char *name, uint64_t *val);
 int vm__tsc_khz(struct vm *vm);
 
 /*
- * vm__stop - end the VM with exit status @code: the first stop decides the
- * status, later ones only agree that the VM stops. Every vCPU is kicked out
- * of KVM_RUN. Safe from any thread.
+ * vm__stop - end the VM as @end (struct vm_result): the first stop decides
+ * how it ended, later ones only agree that the VM stops. Every vCPU is
+ * kicked out of KVM_RUN. Safe from any thread.
  */
-void vm__stop(struct vm *vm, int code);
+void vm__stop(struct vm *vm, enum vm_end end);
+
+/*
+ * vm__fail - vm__stop() as VM_END_ERROR with @err (-errno, or a hook's
+ * status: see struct vm_hook), after one line on stderr.
+ */
+void vm__fail(struct vm *vm, int err);
 
 /* vm__stopping - true once vm__stop() was called. */
 bool vm__stopping(struct vm *vm);

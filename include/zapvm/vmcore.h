@@ -61,7 +61,10 @@ struct device_ops {
 /* What differs between the boot paths. */
 struct boot_ops {
 	const char *name;
-	/* Reject a configuration this path cannot run: an exit status, 0. */
+	/*
+	 * Reject a configuration this path cannot run: 0, or -EINVAL after
+	 * one line on stderr (the VM ends as VM_END_CONFIG, a usage error).
+	 */
 	int (*check)(const struct vm_config *cfg);
 	/*
 	 * Decide the guest-physical layout: fill ram[] (carving cfg->mem_size
@@ -139,8 +142,9 @@ struct vm {
 	bool pci_window_set;
 
 	pthread_mutex_t lock;
-	int guest_status; /* highest DONE status */
-	int stop_code; /* the exit status chosen by the first stop */
+	uint64_t guest_status; /* highest DONE status */
+	enum vm_end stop_end; /* how the first stop ended the VM */
+	int stop_err; /* its -errno (VM_END_ERROR) */
 	bool stop_set;
 	bool stopping;
 	unsigned int running;

@@ -29,14 +29,15 @@ struct zapper {
 
 /*
  * zapper__init - add the zapper's slot to running @vm, at the highest free
- * 4 KiB page below the guest-physical top. 0, or an exit status after one
- * line on stderr.
+ * 4 KiB page below the guest-physical top. 0, or -errno after one line on
+ * stderr: -EOPNOTSUPP without read-only memslots, -ENOSPC, -ENOMEM, or
+ * what memslots__add() said.
  */
 int zapper__init(struct zapper *z, struct vm *vm);
 
 /*
  * zapper__zap - delete the slot (the zap) and re-add it; the time of each
- * ioctl in *@delete_ns and *@readd_ns. 0, or an exit status after one line.
+ * ioctl in *@delete_ns and *@readd_ns. 0, or -EIO after one line.
  */
 int zapper__zap(struct zapper *z, uint64_t *delete_ns, uint64_t *readd_ns);
 

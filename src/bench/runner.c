@@ -42,7 +42,7 @@ static int boot_watch__hook(struct vm *vm, void *opaque)
 		vm__progress(vm, &done, &idle);
 		if (done) {
 			log_info("bench: boot-done: stopping the VM");
-			vm__stop(vm, ZAPVM_EXIT_OK);
+			vm__stop(vm, VM_END_POWEROFF);
 			break;
 		}
 		if (idle)
@@ -133,12 +133,12 @@ static void child__verdict(const struct bench *b, struct vm_result *res)
 {
 	if (!b->o.kernel)
 		return;
-	if (!res->exit_code && !res->boot_done_ns) {
+	if (!exit__from_vm(res) && !res->boot_done_ns) {
 		log_err("bench: the guest stopped without a boot-done mark (no "
 			"'Run /init as init process' on the console, no write "
 			"to the boot-done port)");
-		res->exit_code = ZAPVM_EXIT_TIMEOUT;
-	} else if (res->exit_code == ZAPVM_EXIT_TIMEOUT) {
+		res->end = VM_END_TIMEOUT;
+	} else if (exit__from_vm(res) == ZAPVM_EXIT_TIMEOUT) {
 		if (res->boot_done_ns)
 			log_err("bench: boot-done after %.3f ms, but no "
 				"poweroff within --timeout %llu s",
@@ -190,7 +190,8 @@ static struct json_object *child__result(const struct bench *b,
 
 	json_object_object_add(o, "vm_run_ms",
 			       json_object_new_double((now_ns() - t0) / 1e6));
-	json_object_object_add(o, "exit", json_object_new_int(res->exit_code));
+	json_object_object_add(o, "exit",
+			       json_object_new_int(exit__from_vm(res)));
 	json_object_object_add(o, "iface", json_object_new_int(res->iface));
 	json_object_object_add(o, "wall_ms",
 			       json_object_new_double(res->wall_ns / 1e6));
@@ -202,7 +203,7 @@ static struct json_object *child__result(const struct bench *b,
 			res->boot_done_ns ? json_object_new_double(
 						    res->boot_done_ns / 1e6) :
 					    NULL);
-	if (!res->exit_code) {
+	if (!exit__from_vm(res)) {
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			v[i] = NAN;
 		b->o.sc->collect(c, res, zp, v);
@@ -256,7 +257,7 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 		off += (size_t)w;
 	}
 	zap_probe__free(&zp);
-	_exit(res.exit_code);
+	_exit(exit__from_vm(&res));
 }
 
 /* ---- the parent: jobs, progress, knobs ---------------------------------- */
@@ -287,7 +288,7 @@ static int bench__set_knobs(struct bench_host *h, const struct bench_cell *c)
 		ret = knob__set(&h->prefetch, c->prefetch);
 	if (!ret && c->root_zap >= 0)
 		ret = knob__set(&h->root_zap, c->root_zap);
-	return ret;
+	return ret ? errno_to_exit(ret) : 0;
 }
 
 static void bench__progress(const struct bench *b, unsigned int cell,
@@ -696,7 +697,7 @@ void bench__tiny(struct bench *b)
 		return;
 	t0 = now_ns();
 	vm__run(&cfg, &res);
-	if (!res.exit_code)
+	if (!exit__from_vm(&res))
 		b->tiny_vm_ms = (now_ns() - t0) / 1e6;
 	vm_result__free(&res);
 	runopts__free(&cfg);

@@ -45,12 +45,12 @@ static int linux__check(const struct vm_config *cfg)
 	/* A Linux guest's one --rom is cfg->pci_rom (see cmd_run). */
 	if (cfg->nroms) {
 		log_err("--rom: a Linux guest takes one option ROM, a file");
-		return ZAPVM_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (cfg->args) {
 		log_err("--args is for test guests; give a Linux guest its "
 			"--cmdline");
-		return ZAPVM_EXIT_USAGE;
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -88,7 +88,7 @@ static int demo_one(const struct vm_config *base, enum zap_policy policy,
 	if (ret)
 		goto out_free;
 	vm__run(&cfg, &res);
-	ret = res.exit_code;
+	ret = exit__from_vm(&res);
 	if (!ret) {
 		*after = report__faults(&res, 1);
 		printf("%-7s %-28s %10llu %12llu %9llu %11.3f %9.1f\n",

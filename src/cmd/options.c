@@ -208,15 +208,16 @@ int knob_pair__set(struct knob_pair *kp, int prefetch, int root_zap)
 		ret = knob__set(&kp->root_zap, root_zap);
 	if (ret)
 		knob__restore(&kp->prefetch);
-	return ret;
+	return ret ? errno_to_exit(ret) : 0;
 }
 
 int knob_pair__restore(struct knob_pair *kp)
 {
 	int r0 = knob__restore(&kp->prefetch);
 	int r1 = knob__restore(&kp->root_zap);
+	int ret = r0 ? r0 : r1;
 
-	return r0 ? r0 : r1;
+	return ret ? errno_to_exit(ret) : 0;
 }
 
 int runopts__parse(int c, const char *arg, struct vm_config *cfg,

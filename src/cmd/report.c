@@ -191,7 +191,7 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 
 	add_str(r, "policy", zap_policy__name(cfg->policy));
 	add_str(r, "zap_interface", zap_iface__name(res->iface));
-	add_u64(r, "exit_code", (uint64_t)res->exit_code);
+	add_u64(r, "exit_code", (uint64_t)exit__from_vm(res));
 	add_u64(r, "faults_total", report__faults(res, 0));
 	add_u64(r, "faults_after_churn", report__faults(res, 1));
 	add_u64(r, "memslot_changes", res->memslot_changes);

@@ -113,9 +113,10 @@ static void print_summary(const struct vm_config *cfg,
 {
 	printf("zapvm: %s: exit %d, policy %s (%s), %llu faults (%llu after "
 	       "churn), %llu run-time memslot changes in %.3f ms, wall %.3f ms\n",
-	       cfg->guest_name, res->exit_code, zap_policy__name(cfg->policy),
-	       zap_iface__name(res->iface), report__faults(res, 0),
-	       report__faults(res, 1), (unsigned long long)res->memslot_changes,
+	       cfg->guest_name, exit__from_vm(res),
+	       zap_policy__name(cfg->policy), zap_iface__name(res->iface),
+	       report__faults(res, 0), report__faults(res, 1),
+	       (unsigned long long)res->memslot_changes,
 	       res->memslot_update_ns / 1e6, res->wall_ns / 1e6);
 	if (res->boot_done_ns)
 		printf("zapvm: %s: boot done after %.3f ms\n", cfg->guest_name,
@@ -540,7 +541,9 @@ static int run_step(struct run_args *a, const char *guest)
 	control__close(ctl);
 	kret = knob_pair__restore(&knobs);
 	pthread_sigmask(SIG_SETMASK, &sigs, NULL);
-	ret = res.exit_code ? res.exit_code : kret;
+	ret = exit__from_vm(&res);
+	if (!ret)
+		ret = kret;
 	zap_churn__free(&a->churn);
 	ret = run_report(a, &res, ret);
 	vm_result__free(&res);

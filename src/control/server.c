@@ -337,7 +337,7 @@ static struct json_object *do_stop(struct control *c)
 	if (vm__stopping(c->vm))
 		return reply_err("stopping", "the VM is stopping");
 	log_err("stopped by 'zapvm stop %s'", c->name);
-	vm__stop(c->vm, ZAPVM_EXIT_INTERRUPTED);
+	vm__stop(c->vm, VM_END_INTERRUPTED);
 	return reply_new(true);
 }
 

@@ -63,20 +63,20 @@ static int knob__write(const struct knob *k, int on)
 		log_err("%s: not supported on this host: %s is missing (it "
 			"needs the zapvm kernel series)",
 			k->opt, k->path);
-		return ZAPVM_EXIT_UNAVAILABLE;
+		return -EOPNOTSUPP;
 	}
 	if (err == EACCES || err == EPERM || err == EROFS) {
 		log_err("%s: cannot write %s: %s (setting a kvm.ko parameter "
 			"needs root)",
 			k->opt, k->path, strerror(err));
-		return ZAPVM_EXIT_NOPERM;
+		return -EACCES;
 	}
 	log_err("%s: cannot set %s to %s: %s%s", k->opt, k->path,
 		on ? "Y" : "N", strerror(err),
 		err == EINVAL && on ? " (a CONFIG_KVM_PROVE_MMU kernel keeps "
 				      "tdp_mmu_zap_4k at N)" :
 				      "");
-	return ZAPVM_EXIT_UNAVAILABLE;
+	return -EOPNOTSUPP;
 }
 
 int knob__set(struct knob *k, int on)
@@ -89,13 +89,12 @@ int knob__set(struct knob *k, int on)
 			log_err("%s: not supported on this host: %s is missing "
 				"(it needs the zapvm kernel series)",
 				k->opt, k->path);
-			return ZAPVM_EXIT_UNAVAILABLE;
+			return -EOPNOTSUPP;
 		}
 		if (old < 0) {
 			log_err("%s: cannot read %s: %s", k->opt, k->path,
 				strerror(-old));
-			return old == -EACCES ? ZAPVM_EXIT_NOPERM :
-						ZAPVM_EXIT_UNAVAILABLE;
+			return old == -EACCES ? -EACCES : -EOPNOTSUPP;
 		}
 		k->saved = old;
 	}

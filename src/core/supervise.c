@@ -4,6 +4,7 @@
  * vCPU threads, the hook thread and the companion, wait for them to finish,
  * a stop, the timeout or an ending signal, then join them.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static void *vm__hook_thread(void *arg)
 	bool last;
 
 	if (ret)
-		vm__stop(vm, ret);
+		vm__fail(vm, ret);
 	pthread_mutex_lock(&vm->lock);
 	last = --vm->running == 0;
 	pthread_mutex_unlock(&vm->lock);
@@ -89,7 +90,7 @@ static void vm__start_vcpus(struct vm *vm)
 			vm->live_vcpus--;
 			pthread_mutex_unlock(&vm->lock);
 			log_err("cannot start vCPU %u: %s", i, strerror(err));
-			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+			vm__fail(vm, -err);
 			break;
 		}
 		v->started = true;
@@ -110,7 +111,7 @@ static bool vm__start_hook(struct vm *vm, pthread_t *thread)
 		vm->running--;
 		pthread_mutex_unlock(&vm->lock);
 		log_err("cannot start the VM's hook thread: %s", strerror(err));
-		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+		vm__fail(vm, -err);
 	}
 	return !err;
 }
@@ -151,7 +152,7 @@ static void vm__wait(struct vm *vm, const sigset_t *wait, uint64_t deadline)
 			if (now >= deadline) {
 				log_err("timeout: the guest ran longer than %llu ms",
 					(unsigned long long)vm->cfg->timeout_ms);
-				vm__stop(vm, ZAPVM_EXIT_TIMEOUT);
+				vm__stop(vm, VM_END_TIMEOUT);
 				deadline = 0;
 				continue;
 			}
@@ -163,7 +164,7 @@ static void vm__wait(struct vm *vm, const sigset_t *wait, uint64_t deadline)
 		    sig == SIGQUIT) {
 			log_err("interrupted by signal %d: stopping the guest",
 				sig);
-			vm__stop(vm, ZAPVM_EXIT_INTERRUPTED);
+			vm__stop(vm, VM_END_INTERRUPTED);
 		}
 	}
 }
@@ -211,7 +212,7 @@ void vm__run_vcpus(struct vm *vm)
 	if (cfg->hook && !vm__stopping(vm))
 		hook_started = vm__start_hook(vm, &hook_thread);
 	if (comp && !vm__stopping(vm) && comp->start(vm, comp->opaque))
-		vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+		vm__fail(vm, -EIO);
 	vm__wait(vm, &wait, deadline);
 	if (comp)
 		comp->stop(comp->opaque);

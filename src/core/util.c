@@ -14,29 +14,6 @@
 #include "zapvm/log.h"
 #include "zapvm/util.h"
 
-int errno_to_exit(int err)
-{
-	switch (err) {
-	case -ENOENT:
-		return ZAPVM_EXIT_NOINPUT;
-	case -EACCES:
-	case -EPERM:
-		return ZAPVM_EXIT_NOPERM;
-	case -ENOEXEC:
-	case -EEXIST:
-	case -EINVAL:
-	case -EFBIG:
-	case -ERANGE:
-		return ZAPVM_EXIT_DATAERR;
-	case -EOPNOTSUPP:
-	case -ENODEV:
-	case -ENXIO:
-		return ZAPVM_EXIT_UNAVAILABLE;
-	default:
-		return ZAPVM_EXIT_SOFTWARE;
-	}
-}
-
 /*
  * The leading unsigned number of @s; *@end points past it. 0 or -errno.
  * Decimal unless "0x"/"0X": a leading zero is not octal (strtoull's base 0

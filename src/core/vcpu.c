@@ -30,17 +30,28 @@ void vm__kick_all(struct vm *vm)
 	}
 }
 
-void vm__stop(struct vm *vm, int code)
+static void vm__end(struct vm *vm, enum vm_end end, int err)
 {
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->stop_set) {
 		vm->stop_set = true;
-		vm->stop_code = code;
+		vm->stop_end = end;
+		vm->stop_err = err;
 	}
 	__atomic_store_n(&vm->stopping, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->lock);
 	vm__kick_all(vm);
+}
+
+void vm__stop(struct vm *vm, enum vm_end end)
+{
+	vm__end(vm, end, 0);
+}
+
+void vm__fail(struct vm *vm, int err)
+{
+	vm__end(vm, VM_END_ERROR, err);
 }
 
 bool vm__stopping(struct vm *vm)
@@ -244,16 +255,16 @@ static int vcpu__system_event(struct vcpu *v)
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		log_info("vCPU %u: guest powered off (system event)", v->id);
-		vm__stop(v->vm, ZAPVM_EXIT_OK);
+		vm__stop(v->vm, VM_END_POWEROFF);
 		return VCPU_DONE;
 	case KVM_SYSTEM_EVENT_RESET:
 		log_err("vCPU %u: the guest rebooted (system event)", v->id);
-		vm__stop(v->vm, ZAPVM_EXIT_GUEST_REBOOT);
+		vm__stop(v->vm, VM_END_REBOOT);
 		return VCPU_DONE;
 	case KVM_SYSTEM_EVENT_CRASH:
 		log_err("vCPU %u: the guest reported a crash (system event)",
 			v->id);
-		vm__stop(v->vm, ZAPVM_EXIT_GUEST_PANIC);
+		vm__stop(v->vm, VM_END_PANIC);
 		return VCPU_DONE;
 	default:
 		log_err("vCPU %u: KVM_EXIT_SYSTEM_EVENT type %u at RIP 0x%llx",
@@ -355,7 +366,7 @@ void *vcpu__thread(void *arg)
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		/* Buffered port writes happened before this exit. */
 		if (coalesced__replay(vm, v) < 0) {
-			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+			vm__fail(vm, -EIO);
 			break;
 		}
 		if (ret < 0) {
@@ -366,7 +377,7 @@ void *vcpu__thread(void *arg)
 			}
 			log_err("vCPU %u: KVM_RUN failed: %s", v->id,
 				strerror(errno));
-			vm__stop(vm, ZAPVM_EXIT_SOFTWARE);
+			vm__fail(vm, -EIO);
 			break;
 		}
 		v->exits++;
@@ -374,7 +385,7 @@ void *vcpu__thread(void *arg)
 		if (ret == VCPU_DONE)
 			break;
 		if (ret < 0) {
-			vm__stop(vm, ZAPVM_EXIT_GUEST_CRASH);
+			vm__stop(vm, VM_END_GUEST_CRASH);
 			break;
 		}
 	}

@@ -496,25 +496,29 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 		log_err("--cpus %u: %s run on 1 to %u vCPUs", cfg->ncpus,
 			cfg->kernel ? "Linux guests" : "test guests",
 			vm.boot->max_cpus);
-		res->exit_code = ZAPVM_EXIT_USAGE;
+		res->end = VM_END_CONFIG;
+		res->err = -EINVAL;
 		goto out;
 	}
 	if (cfg->mem_size < (4ULL << 20) || (cfg->mem_size & 0xfffff)) {
 		log_err("--mem %llu: guest RAM must be a MiB multiple of at "
 			"least 4 MiB",
 			(unsigned long long)cfg->mem_size);
-		res->exit_code = ZAPVM_EXIT_USAGE;
+		res->end = VM_END_CONFIG;
+		res->err = -EINVAL;
 		goto out;
 	}
 	ret = vm.boot->check(cfg);
 	if (ret) {
-		res->exit_code = ret;
+		res->end = VM_END_CONFIG;
+		res->err = ret;
 		goto out;
 	}
 	vm.vcpus = calloc(cfg->ncpus, sizeof(*vm.vcpus));
 	vm.io_warned = calloc(1, (0x10000 >> 3) + 1);
 	if (!vm.vcpus || !vm.io_warned) {
-		res->exit_code = ZAPVM_EXIT_SOFTWARE;
+		res->end = VM_END_ERROR;
+		res->err = -ENOMEM;
 		goto out;
 	}
 	for (unsigned int i = 0; i < cfg->ncpus; i++)
@@ -522,7 +526,8 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 
 	ret = vm__setup(&vm);
 	if (ret) {
-		res->exit_code = errno_to_exit(ret);
+		res->end = VM_END_ERROR;
+		res->err = ret;
 		goto out;
 	}
 	vm__run_vcpus(&vm);
@@ -536,7 +541,11 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 	res->memslot_changes = vm.slots.changes - vm.changes_at_start;
 	res->memslot_update_ns = vm.slots.update_ns - vm.update_ns_at_start;
 	res->rom_writes = vm.slots.rom_writes;
-	res->exit_code = vm.stop_set ? vm.stop_code : vm.guest_status;
+	res->guest_status = vm.guest_status;
+	if (vm.stop_set) {
+		res->end = vm.stop_end;
+		res->err = vm.stop_err;
+	}
 out:
 	vm__teardown(&vm);
 }

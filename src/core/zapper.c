@@ -30,7 +30,7 @@ int zapper__init(struct zapper *z, struct vm *vm)
 	if (!kvm__check(vm->vm_fd, KVM_CAP_READONLY_MEM)) {
 		log_err("zapper: not supported on this host: its read-only "
 			"memslot needs KVM_CAP_READONLY_MEM");
-		return ZAPVM_EXIT_UNAVAILABLE;
+		return -EOPNOTSUPP;
 	}
 	/* The top of the GPA space: firmware ROMs stack down from 4 GiB,
 	 * but gpa_top is at least 4 GiB and a GiB multiple above RAM. */
@@ -41,7 +41,7 @@ int zapper__init(struct zapper *z, struct vm *vm)
 	}
 	if (gpa < ZAPVM_BOOT_END) {
 		log_err("zapper: no free guest-physical page for its memslot");
-		return ZAPVM_EXIT_SOFTWARE;
+		return -ENOSPC;
 	}
 	z->mem = mmap(NULL, ZAPPER_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -49,12 +49,12 @@ int zapper__init(struct zapper *z, struct vm *vm)
 		z->mem = NULL;
 		log_err("zapper: cannot allocate its page: %s",
 			strerror(errno));
-		return ZAPVM_EXIT_SOFTWARE;
+		return -ENOMEM;
 	}
 	ret = memslots__add(&vm->slots, REGION_ROM, "zapper", gpa, ZAPPER_SIZE,
 			    z->mem);
 	if (ret < 0)
-		return errno_to_exit(ret);
+		return ret;
 	z->rom = (unsigned int)ret;
 	z->gpa = gpa;
 	log_debug("zapper: 4 KiB read-only slot at GPA 0x%llx (ROM %u)",
@@ -74,7 +74,7 @@ int zapper__zap(struct zapper *z, uint64_t *delete_ns, uint64_t *readd_ns)
 		log_err("zapper: KVM_SET_USER_MEMORY_REGION on its slot "
 			"failed: %s",
 			strerror(-ret));
-		return ZAPVM_EXIT_SOFTWARE;
+		return -EIO;
 	}
 	*delete_ns = t1 - t0;
 	*readd_ns = now_ns() - t1;

@@ -445,7 +445,7 @@ static void acpi__control(struct acpi_pm *pm, uint16_t v)
 		return;
 	if (typ == ACPI_S5_TYP) {
 		log_info("the guest powered off (ACPI S5)");
-		vm__stop(pm->vm, ZAPVM_EXIT_OK);
+		vm__stop(pm->vm, VM_END_POWEROFF);
 		return;
 	}
 	log_warn("the guest asked for ACPI sleep type %u; only S5 (poweroff) "

@@ -152,7 +152,7 @@ static bool console__feed(struct console *c, const uint8_t *buf, size_t n)
 			if (b == 'x' || b == 'X') {
 				term__restore();
 				log_err("console: Ctrl-A x: stopping the guest");
-				vm__stop(c->vm, ZAPVM_EXIT_INTERRUPTED);
+				vm__stop(c->vm, VM_END_INTERRUPTED);
 				return false;
 			}
 			if (b == CTRL_A)
@@ -251,7 +251,7 @@ static void console__line(struct console *c)
 	if (!c->panicked && strstr(c->line, "Kernel panic - not syncing")) {
 		c->panicked = true;
 		log_err("the guest kernel panicked");
-		vm__stop(c->vm, ZAPVM_EXIT_GUEST_PANIC);
+		vm__stop(c->vm, VM_END_PANIC);
 	}
 	c->line_len = 0;
 }

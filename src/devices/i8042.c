@@ -3,7 +3,7 @@
  * The i8042 keyboard controller at ports 0x60 and 0x64, for its reset line:
  * command 0xFE (pulse output line 0), which Linux's reboot=k path and
  * panic=-1 use, or an output-port write with bit 0 clear reset the machine
- * (exit ZAPVM_EXIT_GUEST_REBOOT). No keyboard or mouse is attached; the
+ * (VM_END_REBOOT, exit 102). No keyboard or mouse is attached; the
  * controller commands Linux's i8042 driver sends while probing get quick
  * answers that make it find no ports. With ACPI the FADT says there is no
  * 8042 (IAPC_BOOT_ARCH), so Linux does not probe at all.
@@ -42,7 +42,7 @@ struct i8042 {
 static void i8042__reset(struct i8042 *k, const char *how)
 {
 	log_err("the guest rebooted (i8042 %s)", how);
-	vm__stop(k->vm, ZAPVM_EXIT_GUEST_REBOOT);
+	vm__stop(k->vm, VM_END_REBOOT);
 }
 
 static void i8042__reply(struct i8042 *k, uint8_t b)

@@ -81,12 +81,9 @@ static void ucall__assert(struct vcpu *v, const struct zapvm_ucall *uc)
 static void ucall__done(struct vcpu *v, uint64_t status)
 {
 	struct vm *vm = v->vm;
-	int s = status > ZAPVM_EXIT_GUEST_MAX ? ZAPVM_EXIT_GUEST_MAX :
-						(int)status;
-
 	pthread_mutex_lock(&vm->lock);
-	if (s > vm->guest_status)
-		vm->guest_status = s;
+	if (status > vm->guest_status)
+		vm->guest_status = status;
 	pthread_mutex_unlock(&vm->lock);
 	log_debug("vCPU %u: done, status %llu", v->id,
 		  (unsigned long long)status);
@@ -127,7 +124,7 @@ static int ucall__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 		break;
 	case ZAPVM_UCALL_ASSERT:
 		ucall__assert(v, &uc);
-		vm__stop(vm, ZAPVM_EXIT_GUEST_ASSERT);
+		vm__stop(vm, VM_END_GUEST_ASSERT);
 		return VCPU_DONE;
 	case ZAPVM_UCALL_DONE:
 		ucall__done(v, uc.args[0]);

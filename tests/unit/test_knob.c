@@ -132,7 +132,7 @@ static void test_errors(void)
 	mkdir(sub, 0755);
 	setenv("ZAPVM_KNOB_DIR", sub, 1);
 	knob__init(&k, "--prefetch", ZAPVM_KNOB_PREFETCH);
-	is_int(knob__set(&k, 1), ZAPVM_EXIT_UNAVAILABLE,
+	is_int(errno_to_exit(knob__set(&k, 1)), ZAPVM_EXIT_UNAVAILABLE,
 	       "missing knob file: 69");
 	ok(!k.written, "... nothing to restore");
 
@@ -140,7 +140,7 @@ static void test_errors(void)
 	setenv("ZAPVM_KNOB_DIR", dir, 1);
 	put("tdp_mmu_zap_4k", "garbage\n");
 	knob__init(&k, "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
-	is_int(knob__set(&k, 1), ZAPVM_EXIT_UNAVAILABLE,
+	is_int(errno_to_exit(knob__set(&k, 1)), ZAPVM_EXIT_UNAVAILABLE,
 	       "knob file with garbage: 69, not overwritten");
 	ok(!strcmp(get("tdp_mmu_zap_4k"), "garbage\n"), "... file untouched");
 
@@ -152,7 +152,7 @@ static void test_errors(void)
 		printf("ok %d - # SKIP not-writable knob: running as root\n",
 		       ++tap_n);
 	} else {
-		is_int(knob__set(&k, 0), ZAPVM_EXIT_NOPERM,
+		is_int(errno_to_exit(knob__set(&k, 0)), ZAPVM_EXIT_NOPERM,
 		       "read-only knob file: 77");
 		ok(!strcmp(get("tdp_mmu_zap_4k"), "Y\n"), "... file untouched");
 	}
