@@ -4,10 +4,16 @@
 # never use each other, and the VMM library (src/core, src/boot,
 # src/devices, src/control) must use nothing of the command layer
 # (src/cmd, src/bench). Runs on the built static libraries, without KVM.
+# And from the sources in $ZAPVM_SRC: the VMM library names no exit status
+# (ZAPVM_EXIT_*, errno_to_exit): it returns -errno and says how a VM ended
+# (enum vm_end); only src/cmd/exit.c maps those to statuses.
 : "${ZAPVM_LIBS:?ZAPVM_LIBS: the static libraries to read, space-separated}"
+: "${ZAPVM_SRC:?ZAPVM_SRC: the src/ folder to read}"
 NM=${NM:-nm}
 
-echo "1..2"
+echo "1..3"
+statuses=$(cd "$ZAPVM_SRC" && grep -n 'ZAPVM_EXIT_\|errno_to_exit\|exit__from' \
+	core/* boot/* devices/* control/* 2>/dev/null)
 # One line per symbol use or definition: FILE D|U SYMBOL, FILE as src/DIR/NAME.c
 # (objects are named DIR_NAME.c.o; generated objects are not in src/).
 # shellcheck disable=SC2086 # ZAPVM_LIBS is a list
@@ -26,6 +32,7 @@ uses=$("$NM" -A $ZAPVM_LIBS 2>/dev/null | awk '
 if [ -z "$uses" ]; then
 	echo "not ok 1 - no symbols read from $ZAPVM_LIBS"
 	echo "not ok 2 - no symbols read from $ZAPVM_LIBS"
+	echo "not ok 3 - not checked"
 	exit 1
 fi
 
@@ -68,4 +75,10 @@ else
 	echo "not ok 2 - the VMM library calls the command layer:"
 	echo "$up" | sed 's/^/# /'
 fi
-[ -z "$cycles" ] && [ -z "$up" ]
+if [ -z "$statuses" ]; then
+	echo "ok 3 - the VMM library picks no exit status"
+else
+	echo "not ok 3 - exit statuses named in the VMM library:"
+	echo "$statuses" | sed 's/^/# src\//'
+fi
+[ -z "$cycles" ] && [ -z "$up" ] && [ -z "$statuses" ]
