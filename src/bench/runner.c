@@ -2,7 +2,7 @@
 /*
  * zapvm bench's runner. Each run is a fresh VM in a child process that
  * sends its figures back over a pipe: vm__run() blocks and waits for
- * SIGINT/SIGTERM and SIGUSR2 on the thread that calls it, so two VMs in one
+ * the ending signals and SIGUSR1 on the thread that calls it, so two VMs in one
  * process would steal each other's signals, and a crash or a leak stays in
  * its child. Runs are interleaved run-major (run 1 of every cell, then run
  * 2, ...) so drift on a noisy host spreads over all cells alike.

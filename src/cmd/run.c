@@ -15,6 +15,7 @@
 #include "zapvm/control.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
+#include "zapvm/signals.h"
 #include "zapvm/util.h"
 #include "zapvm/zapper.h"
 
@@ -153,11 +154,7 @@ static int run_control(const char *name, struct control **ctl, sigset_t *old)
 	sigset_t set;
 	int ret;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
+	signals__ending(&set);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 	if (!name) {
 		snprintf(def, sizeof(def), "zapvm-%d", (int)getpid());

@@ -29,7 +29,8 @@ void knob__init(struct knob *k, const char *opt, const char *sysfs)
 int knob__read(const char *path)
 {
 	char buf[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in ZAPVM_KNOB_DIR reads empty, never waits. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -52,7 +53,7 @@ static int knob__write(const struct knob *k, int on)
 	int fd, err = 0;
 
 	errno = 0;
-	fd = open(k->path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	fd = open(k->path, O_WRONLY | O_TRUNC | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 || write(fd, on ? "Y\n" : "N\n", 2) != 2)
 		err = errno ? errno : EIO;
 	if (fd >= 0 && close(fd) && !err)

@@ -11,6 +11,7 @@
 
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
+#include "zapvm/signals.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 #include "zapvm/vmcore.h"
@@ -32,29 +33,26 @@ static void *vm__hook_thread(void *arg)
 	last = --vm->running == 0;
 	pthread_mutex_unlock(&vm->lock);
 	if (last)
-		pthread_kill(vm->main_thread, SIGUSR2);
+		pthread_kill(vm->main_thread, SIGUSR1);
 	return NULL;
 }
 
 /*
- * Block the signals the wait loop takes (it reads them with sigtimedwait())
- * and SIGUSR1, which only kicks vCPUs out of KVM_RUN. @wait gets the set
- * vm__wait() waits for, @old the mask to put back.
+ * Block the signals the wait loop takes with sigtimedwait(): every ending
+ * signal (signals.h), which stops the VM, and SIGUSR1, which wakes it when
+ * the last vCPU or the hook is done (the vCPU threads unblock SIGUSR1: it
+ * kicks them out of KVM_RUN). The threads started from here inherit the
+ * mask, so an ending signal sent to the process waits for the loop. @wait
+ * gets the set vm__wait() waits for, @old the mask to put back.
  */
 static void vm__block_signals(sigset_t *wait, sigset_t *old)
 {
 	struct sigaction sa = { .sa_handler = sigusr1_noop };
 
 	sigaction(SIGUSR1, &sa, NULL);
-	sigemptyset(wait);
-	sigaddset(wait, SIGINT);
-	sigaddset(wait, SIGTERM);
-	sigaddset(wait, SIGHUP);
-	sigaddset(wait, SIGQUIT);
+	signals__ending(wait);
 	sigaddset(wait, SIGUSR1);
-	sigaddset(wait, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, wait, old);
-	sigdelset(wait, SIGUSR1);
 }
 
 /* The run begins: memslot changes count as churn, the clocks start. */
@@ -160,8 +158,7 @@ static void vm__wait(struct vm *vm, const sigset_t *wait, uint64_t deadline)
 				ts.tv_nsec = (long)(deadline - now);
 		}
 		sig = sigtimedwait(wait, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
-		    sig == SIGQUIT) {
+		if (sig > 0 && sig != SIGUSR1) {
 			log_err("interrupted by signal %d: stopping the guest",
 				sig);
 			vm__stop(vm, VM_END_INTERRUPTED);
@@ -182,15 +179,15 @@ static void vm__join(struct vm *vm, const pthread_t *hook)
 	vm->res->wall_ns = now_ns() - vm->t_start;
 }
 
-/* Drop a SIGUSR2 that raced with the last check, put @old back. */
+/* Drop a wake-up SIGUSR1 that raced with the last check, put @old back. */
 static void vm__restore_signals(const sigset_t *old)
 {
 	struct timespec zero = { 0, 0 };
-	sigset_t usr2;
+	sigset_t usr1;
 
-	sigemptyset(&usr2);
-	sigaddset(&usr2, SIGUSR2);
-	while (sigtimedwait(&usr2, NULL, &zero) > 0)
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	while (sigtimedwait(&usr1, NULL, &zero) > 0)
 		;
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }

@@ -329,7 +329,7 @@ static void vcpu__finished(struct vcpu *v)
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->lock);
 	if (last)
-		pthread_kill(vm->main_thread, SIGUSR2);
+		pthread_kill(vm->main_thread, SIGUSR1);
 }
 
 /* Wait outside KVM_RUN while the VM is paused (vm__pause()). */

@@ -19,6 +19,7 @@
 
 #include "zapvm/devices.h"
 #include "zapvm/log.h"
+#include "zapvm/signals.h"
 #include "zapvm/util.h"
 
 #define CONSOLE_IN_SIZE 4096
@@ -56,9 +57,8 @@ struct console {
  */
 static struct termios term_saved;
 static volatile sig_atomic_t term_raw;
-static const int term_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGSEGV,
-				    SIGBUS, SIGILL, SIGFPE,  SIGABRT };
-static struct sigaction term_old[sizeof(term_signals) / sizeof(int)];
+/* Every signal that ends the process (signals.h) gets term__signal(). */
+static struct sigaction term_old[NSIG];
 static bool term_atexit_done;
 
 static void term__restore(void)
@@ -94,8 +94,9 @@ static int term__raw(void)
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(term_signals) / sizeof(int); i++)
-		sigaction(term_signals[i], &sa, &term_old[i]);
+	for (int s = 1; s < NSIG; s++)
+		if (signals__terminates(s))
+			sigaction(s, &sa, &term_old[s]);
 	if (!term_atexit_done && !atexit(term__restore))
 		term_atexit_done = true;
 	term_raw = 1;
@@ -111,8 +112,9 @@ static int term__raw(void)
 static void term__unraw(void)
 {
 	term__restore();
-	for (size_t i = 0; i < sizeof(term_signals) / sizeof(int); i++)
-		sigaction(term_signals[i], &term_old[i], NULL);
+	for (int s = 1; s < NSIG; s++)
+		if (signals__terminates(s))
+			sigaction(s, &term_old[s], NULL);
 }
 
 /* ---- input ----------------------------------------------------------- */
