@@ -202,15 +202,16 @@ static int vm__setup_memory(struct vm *vm)
 			"kernel lacks");
 		return -EOPNOTSUPP;
 	}
-	ret = vm__alloc_ram(vm);
-	if (ret)
-		return ret;
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		ret = vm__load_rom(vm, i);
 		if (ret)
 			return ret;
 	}
+	/* The layout's refusals (beyond 64 GiB...) before RAM is mapped. */
 	ret = vm->boot->plan_memory(vm);
+	if (ret)
+		return ret;
+	ret = vm__alloc_ram(vm);
 	if (ret)
 		return ret;
 	ret = memslots__init(&vm->slots, nslots > 0 ? (uint32_t)nslots : 32,

@@ -103,6 +103,10 @@ t_run "--mem 3M (too small): exit 64" 64 "at least 4 MiB" -- \
 	run --mem 3M builtin:touch
 t_run "--mem beyond the mappable 64 GiB: exit 65" 65 "64 GiB" -- \
 	run --mem 100G builtin:touch
+# Refused by the layout before 100 TiB of RAM is mapped (was exit 70,
+# "cannot allocate").
+t_run "--mem 100T: the 64 GiB limit, exit 65" 65 "64 GiB" -- \
+	run --mem 100T builtin:touch
 t_run "--cpus 0: exit 64" 64 "--cpus" -- run --cpus 0 builtin:touch
 t_run "--cpus 33: exit 64" 64 "1 to 32" -- run --cpus 33 builtin:touch
 t_run "unknown policy: exit 64" 64 "--zap-policy" -- \
