@@ -58,6 +58,27 @@ void linux__log_inputs(const struct linux_input *in, uint64_t initrd_gpa);
 int linux__place_bzimage(struct vm *vm, const struct linux_input *in,
 			 const struct bzimage *bz, struct linux_layout *l);
 
+/* A bzImage parser: bzimage__parse() or bzimage__parse_real(). */
+typedef int bzimage_parse_fn(const void *img, size_t size, struct bzimage *bz,
+			     char *why, size_t why_len);
+
+/*
+ * linux__parse_place - parse @in's kernel with @parse into @bz and place it
+ * with linux__place_bzimage() into @l. 0, or -errno after one line naming
+ * the file at fault.
+ */
+int linux__parse_place(struct vm *vm, const struct linux_input *in,
+		       bzimage_parse_fn *parse, struct bzimage *bz,
+		       struct linux_layout *l);
+
+/*
+ * linux__copy_kernel - copy @bz's protected-mode kernel to where @l puts it,
+ * then the initrd and command line (linux__copy_inputs()). 0 or -EFAULT
+ * (logged).
+ */
+int linux__copy_kernel(struct vm *vm, const struct linux_input *in,
+		       const struct bzimage *bz, const struct linux_layout *l);
+
 /*
  * linux__flat_seg - a present ring-0 segment over [0, 4 GiB) with selector
  * @sel and type @type: 64-bit code when @code64, else 32-bit.

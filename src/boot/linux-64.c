@@ -62,15 +62,9 @@ int linux_64__load(struct vm *vm, const struct linux_input *in)
 	struct linux_layout l;
 	struct boot_params *bp;
 	struct bzimage bz;
-	char why[256];
 	int ret;
 
-	ret = bzimage__parse(in->kernel, in->kernel_len, &bz, why, sizeof(why));
-	if (ret) {
-		log_err("%s: %s", in->kernel_path, why);
-		return ret;
-	}
-	ret = linux__place_bzimage(vm, in, &bz, &l);
+	ret = linux__parse_place(vm, in, bzimage__parse, &bz, &l);
 	if (ret)
 		return ret;
 	log_info("%s: boot protocol %u.%02u, %llu-byte kernel at 0x%llx "
@@ -82,10 +76,7 @@ int linux_64__load(struct vm *vm, const struct linux_input *in)
 		 (unsigned long long)l.entry);
 	linux__log_inputs(in, l.initrd_gpa);
 
-	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
-			  "kernel");
-	if (!ret)
-		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
+	ret = linux__copy_kernel(vm, in, &bz, &l);
 	if (ret)
 		return ret;
 	bp = vm__guest_mem(vm, LINUX_ZERO_PAGE, sizeof(*bp), true);

@@ -73,6 +73,29 @@ int linux__place_bzimage(struct vm *vm, const struct linux_input *in,
 	return ret;
 }
 
+int linux__parse_place(struct vm *vm, const struct linux_input *in,
+		       bzimage_parse_fn *parse, struct bzimage *bz,
+		       struct linux_layout *l)
+{
+	char why[256];
+	int ret = parse(in->kernel, in->kernel_len, bz, why, sizeof(why));
+
+	if (ret) {
+		log_err("%s: %s", in->kernel_path, why);
+		return ret;
+	}
+	return linux__place_bzimage(vm, in, bz, l);
+}
+
+int linux__copy_kernel(struct vm *vm, const struct linux_input *in,
+		       const struct bzimage *bz, const struct linux_layout *l)
+{
+	int ret = linux__copy(vm, l->kernel_gpa, bz->kernel, bz->kernel_size,
+			      "kernel");
+
+	return ret ? ret : linux__copy_inputs(vm, in, l->initrd_gpa);
+}
+
 struct kvm_segment linux__flat_seg(uint16_t sel, uint8_t type, bool code64)
 {
 	return (struct kvm_segment){

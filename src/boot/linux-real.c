@@ -26,16 +26,9 @@ int linux_real__load(struct vm *vm, const struct linux_input *in)
 	struct linux_layout l;
 	struct bzimage bz;
 	uint8_t *low, *setup;
-	char why[256];
 	int ret;
 
-	ret = bzimage__parse_real(in->kernel, in->kernel_len, &bz, why,
-				  sizeof(why));
-	if (ret) {
-		log_err("%s: %s", in->kernel_path, why);
-		return ret;
-	}
-	ret = linux__place_bzimage(vm, in, &bz, &l);
+	ret = linux__parse_place(vm, in, bzimage__parse_real, &bz, &l);
 	if (ret)
 		return ret;
 	log_info("%s: boot protocol %u.%02u, %u-byte setup at 0x%llx, "
@@ -64,10 +57,7 @@ int linux_real__load(struct vm *vm, const struct linux_input *in)
 			strerror(-ret));
 		return ret;
 	}
-	ret = linux__copy(vm, l.kernel_gpa, bz.kernel, bz.kernel_size,
-			  "kernel");
-	if (!ret)
-		ret = linux__copy_inputs(vm, in, l.initrd_gpa);
+	ret = linux__copy_kernel(vm, in, &bz, &l);
 	if (ret)
 		return ret;
 	vm->entry = (LINUX_REAL_SEG + 0x20) << 4;
