@@ -163,7 +163,8 @@ struct bench_opts {
 	unsigned int sample_us; /* vcpustall's VMM sampler; 0: none */
 	bool sample_given;
 	const char *args;
-	const char *csv, *json, *plot;
+	const char *csv, *json, *plot; /* "-": standard output */
+	bool table_stderr; /* one of them is standard output */
 	/* boot --kernel: a Linux guest instead of bootsim */
 	const char *kernel, *initrd, *cmdline, *rom, *guest_log;
 	enum linux_boot boot;
@@ -315,7 +316,10 @@ void bench__guest_desc(const struct bench *b, char *buf, size_t len);
 /* boot --kernel: the inputs of the environment record, as text lines. */
 void bench__linux_env(const struct bench *b, FILE *f, const char *pfx);
 
-/* out-csv.c: --csv, written beside @path and renamed; 0 or 74. */
+/*
+ * out-csv.c: --csv through outfile__open ("-": standard output); 0, 64 for
+ * a path too long, or 74.
+ */
 int bench__csv(const struct bench *b, const char *path);
 
 /* out-json.c: --json's document. */
@@ -325,7 +329,11 @@ struct json_object *json__num(double v);
 /* json__cell_shape - the cell's shape (all but the policy) as members. */
 void json__cell_shape(struct json_object *x, const struct bench_cell *c);
 
-/* out-plot.c: --plot through gnuplot; 0 (also without gnuplot) or 74. */
+/*
+ * out-plot.c: --plot, gnuplot's SVG through outfile__open ("-": standard
+ * output); 0 (also without gnuplot, after a warning), 64 for a path too
+ * long, or 74.
+ */
 int bench__plot(const struct bench *b, const char *path);
 
 #endif /* ZAPVM_BENCH_H */

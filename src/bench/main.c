@@ -15,6 +15,7 @@
 #include "zapvm/cmd.h"
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/runopts.h"
 #include "zapvm/util.h"
 
@@ -59,35 +60,6 @@ static void bench_usage(FILE *f)
 	      "  -v, -q                more (per-metric detail, overhead) / "
 	      "less output\n",
 	      f);
-}
-
-/* Split @arg at commas and parse each value with @parse into @out[i]. */
-static int parse_list(const char *opt, const char *arg, const char *expect,
-		      int (*parse)(const char *s, void *out, unsigned int i),
-		      void *out, unsigned int *n)
-{
-	char *buf = strdup(arg), *save = NULL, *tok;
-	int ret = 0;
-
-	if (!buf)
-		return ZAPVM_EXIT_SOFTWARE;
-	*n = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (*n == MAX_VALUES || parse(tok, out, *n)) {
-			ret = ZAPVM_EXIT_USAGE;
-			break;
-		}
-		(*n)++;
-	}
-	if (!ret && !*n)
-		ret = ZAPVM_EXIT_USAGE;
-	if (ret)
-		log_err("--%s '%s': expected a comma-separated list of %s (at "
-			"most %d)",
-			opt, arg, expect, MAX_VALUES);
-	free(buf);
-	return ret;
 }
 
 static int parse_policy(const char *s, void *out, unsigned int i)
@@ -205,19 +177,20 @@ static const struct list_opt {
 	const char *name, *expect;
 	int (*parse)(const char *s, void *out, unsigned int i);
 	size_t vals, n; /* in struct bench_opts */
+	size_t size; /* of one value, to find a value given twice */
 } list_opts[] = {
 	{ OPT_POLICY, "policy", "default, all, slot", parse_policy, OFF(policy),
-	  OFF(npolicy) },
-	{ RUNOPT_THP, "thp", "on, off, default", parse_thp, OFF(thp),
-	  OFF(nthp) },
+	  OFF(npolicy), sizeof(enum zap_policy) },
+	{ RUNOPT_THP, "thp", "on, off, default", parse_thp, OFF(thp), OFF(nthp),
+	  sizeof(enum thp_mode) },
 	{ RUNOPT_MEM, "mem", "MiB multiples of at least 16M such as 512M or 2G",
-	  parse_mem, OFF(mem), OFF(nmem) },
+	  parse_mem, OFF(mem), OFF(nmem), sizeof(uint64_t) },
 	{ RUNOPT_CPUS, "cpus", "vCPU counts, 1 to 32", parse_cpus, OFF(cpus),
-	  OFF(ncpus) },
+	  OFF(ncpus), sizeof(unsigned int) },
 	{ OPT_PREFETCH, "prefetch", "on, off", parse_onoff, OFF(prefetch),
-	  OFF(nprefetch) },
+	  OFF(nprefetch), sizeof(int) },
 	{ OPT_ROOT_ZAP, "root-zap", "4k, 1g", parse_root_zap, OFF(root_zap),
-	  OFF(nroot_zap) },
+	  OFF(nroot_zap), sizeof(int) },
 };
 
 #define NLIST (sizeof(list_opts) / sizeof(list_opts[0]))
@@ -247,12 +220,56 @@ static const struct {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Whether value @k of @vals equals one before it; its index or -1. */
+static int list__dup(const struct list_opt *l, const char *vals, unsigned int k)
+{
+	for (unsigned int i = 0; i < k; i++)
+		if (!memcmp(vals + i * l->size, vals + k * l->size, l->size))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Split @arg at commas and parse each value into @o. An empty element
+ * ("all," as ",") and a value given twice are refused: a duplicate would
+ * run the same cells twice and print a policy's ratio over itself.
+ */
 static int list_opt__apply(const struct list_opt *l, const char *arg,
 			   struct bench_opts *o)
 {
-	return parse_list(l->name, arg, l->expect, l->parse,
-			  (char *)o + l->vals,
-			  (unsigned int *)((char *)o + l->n));
+	char *vals = (char *)o + l->vals, tok[64];
+	unsigned int *n = (unsigned int *)((char *)o + l->n);
+	const char *s = arg;
+	size_t len;
+
+	for (*n = 0;; s += len + 1) {
+		len = strcspn(s, ",");
+		if (!len && *arg) {
+			log_err("--%s '%s': an empty value (each value "
+				"between commas)",
+				l->name, arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		if (!len || len >= sizeof(tok) || *n == MAX_VALUES)
+			break;
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		if (l->parse(tok, vals, *n))
+			break;
+		if (list__dup(l, vals, *n) >= 0) {
+			log_err("--%s '%s': %s is given twice (each value "
+				"once)",
+				l->name, arg, tok);
+			return ZAPVM_EXIT_USAGE;
+		}
+		(*n)++;
+		if (!s[len])
+			return 0;
+	}
+	log_err("--%s '%s': expected a comma-separated list of %s (at most "
+		"%d)",
+		l->name, arg, l->expect, MAX_VALUES);
+	return ZAPVM_EXIT_USAGE;
 }
 
 /* Parse state beside @o: what only the checks after getopt need. */
@@ -381,9 +398,54 @@ static int bench__scenario_defaults(struct bench_opts *o)
 	return 0;
 }
 
+/* Whether output @path is standard output, as outfile__open reads it. */
+static bool out__is_stdout(const char *path)
+{
+	static const char *const fd_dirs[] = { "/dev/fd/", "/proc/self/fd/" };
+	uint64_t fd;
+
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
+		return true;
+	for (unsigned int i = 0; i < ARRAY_LEN(fd_dirs); i++)
+		if (!strncmp(path, fd_dirs[i], strlen(fd_dirs[i])) &&
+		    !parse_u64(path + strlen(fd_dirs[i]), &fd) && fd == 1)
+			return true;
+	return false;
+}
+
+/*
+ * "-" is standard output for every output. Two of them there would be
+ * interleaved: refused. With one, the table goes to standard error so that
+ * standard output holds only that file (`--json - | jq` works).
+ */
+static int bench__stdout(struct bench_opts *o)
+{
+	const char *const names[] = { "--csv", "--json", "--plot" };
+	const char *const paths[] = { o->csv, o->json, o->plot };
+	int first = -1;
+
+	for (int i = 0; i < (int)ARRAY_LEN(paths); i++) {
+		if (!paths[i] || !out__is_stdout(paths[i]))
+			continue;
+		if (first >= 0) {
+			log_err("bench: %s %s and %s %s both write to standard "
+				"output; give one of them a file",
+				names[first], paths[first], names[i], paths[i]);
+			return ZAPVM_EXIT_USAGE;
+		}
+		first = i;
+	}
+	o->table_stderr = first >= 0;
+	return 0;
+}
+
 /* What goes with what, once every option is known. */
 static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 {
+	int ret = bench__stdout(o);
+
+	if (ret)
+		return ret;
 	if (!o->kernel && (o->initrd || o->cmdline || ps->boot_given ||
 			   o->rom || ps->until_given || o->guest_log)) {
 		log_err("bench: --initrd, --cmdline, --boot, --rom, --until and "
@@ -491,6 +553,42 @@ static void bench__free(struct bench *b)
 		rmdir(b->log_dir);
 }
 
+/*
+ * Every output file can be made, before minutes of runs: 0, 64 for a path
+ * too long, 74 after outfile__check's line. Also --plot without gnuplot,
+ * which is then only skipped: a bad path is an error either way.
+ */
+static int bench__check_outputs(const struct bench_opts *o)
+{
+	const char *const names[] = { "--csv", "--json", "--plot" };
+	const char *const paths[] = { o->csv, o->json, o->plot };
+	int err;
+
+	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
+		err = paths[i] ? outfile__check(names[i], paths[i]) : 0;
+		if (err == -ENAMETOOLONG)
+			return ZAPVM_EXIT_USAGE;
+		if (err)
+			return ZAPVM_EXIT_IOERR;
+	}
+	return 0;
+}
+
+/* The table, on standard error when an output has standard output. */
+static int bench__table(const struct bench *b)
+{
+	FILE *f = b->o.table_stderr ? stderr : stdout;
+
+	errno = 0;
+	bench__print(b, f);
+	if (f == stdout && (fflush(stdout) || ferror(stdout))) {
+		log_err("bench: standard output: write failed: %s",
+			strerror(errno ? errno : EIO));
+		return ZAPVM_EXIT_IOERR;
+	}
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = bench__on_signal }, old_int,
@@ -507,6 +605,9 @@ int cmd_bench(int argc, char **argv)
 		ret = ret < 0 ? 0 : ret;
 		goto out;
 	}
+	ret = bench__check_outputs(&b.o);
+	if (ret)
+		goto out;
 	ret = bench__host(&b.host);
 	if (ret)
 		goto out;
@@ -543,7 +644,8 @@ int cmd_bench(int argc, char **argv)
 			b.done, b.total);
 
 	bench__summarise(&b);
-	bench__print(&b, stdout);
+	wret = bench__table(&b);
+	ret = ret ? ret : wret;
 	if (b.o.csv) {
 		wret = bench__csv(&b, b.o.csv);
 		ret = ret ? ret : wret;

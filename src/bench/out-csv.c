@@ -6,47 +6,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
-
-/* Write beside @path and rename, so no half-written file is left. */
-static FILE *out__open(const char *opt, const char *path, char *tmp, size_t len)
-{
-	FILE *f;
-
-	if (snprintf(tmp, len, "%s.tmp.%d", path, (int)getpid()) >= (int)len) {
-		log_err("--%s %s: path too long", opt, path);
-		return NULL;
-	}
-	f = fopen(tmp, "we");
-	if (!f)
-		log_err("--%s %s: %s", opt, path, strerror(errno));
-	return f;
-}
-
-static int out__close(const char *opt, const char *path, const char *tmp,
-		      FILE *f)
-{
-	bool bad = ferror(f);
-
-	if (fclose(f) || bad) {
-		log_err("--%s %s: write failed: %s", opt, path,
-			strerror(errno));
-		unlink(tmp);
-		return ZAPVM_EXIT_IOERR;
-	}
-	if (rename(tmp, path)) {
-		log_err("--%s %s: %s", opt, path, strerror(errno));
-		unlink(tmp);
-		return ZAPVM_EXIT_IOERR;
-	}
-	return 0;
-}
 
 static void csv_num(FILE *f, double v)
 {
@@ -109,13 +74,15 @@ static void bench__csv_failed(const struct bench *b, FILE *f)
 int bench__csv(const struct bench *b, const char *path)
 {
 	const struct bench_scenario *sc = b->o.sc;
-	char tmp[4096];
-	FILE *f = out__open("csv", path, tmp, sizeof(tmp));
-
-	if (!f)
-		return ZAPVM_EXIT_IOERR;
+	struct outfile of;
 	char guest[512];
+	FILE *f;
+	int ret = outfile__open(&of, "--csv", path);
 
+	if (ret)
+		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
+					      ZAPVM_EXIT_IOERR;
+	f = of.f;
 	bench__guest_desc(b, guest, sizeof(guest));
 	fprintf(f, "# zapvm %s bench %s (seed %s), %s\n", ZAPVM_VERSION,
 		sc->name, sc->seed, guest);
@@ -163,5 +130,5 @@ int bench__csv(const struct bench *b, const char *path)
 		}
 	}
 	bench__pairs(b, csv_ratio, f);
-	return out__close("csv", path, tmp, f);
+	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -30,14 +31,12 @@ static void gp_str(FILE *f, const char *s)
  * One row per group of cells: label, then mean and CI half-width of each
  * policy for each plotted metric.
  */
-static int plot__data(const struct bench *b, const char *data)
+static void plot__data(const struct bench *b, const char *data, FILE *f)
 {
 	const struct bench_scenario *sc = b->o.sc;
 	unsigned int per = b->o.npolicy;
-	FILE *f = fopen(data, "we");
 
-	if (!f)
-		return -errno;
+	(void)data; /* the file itself: plot__write's shape */
 	for (unsigned int g = 0; g < b->ncells; g += per) {
 		const struct bench_cell *c0 = &b->cells[g];
 
@@ -65,28 +64,25 @@ static int plot__data(const struct bench *b, const char *data)
 		}
 		fputc('\n', f);
 	}
-	return fclose(f) ? -errno : 0;
 }
 
-/* The gnuplot script that draws @data into @path. */
-static int plot__script(const struct bench *b, const char *path,
-			const char *data, const char *script)
+/*
+ * The gnuplot script that draws @data. No "set output": the SVG goes to
+ * gnuplot's standard output, which is the outfile of --plot.
+ */
+static void plot__script(const struct bench *b, const char *data, FILE *f)
 {
 	const struct bench_scenario *sc = b->o.sc;
 	unsigned int per = b->o.npolicy, npanels = 0;
-	FILE *f = fopen(script, "we");
 
-	if (!f)
-		return -errno;
 	for (unsigned int m = 0; m < sc->nmetrics; m++)
 		npanels += !!(sc->metrics[m].flags & M_PLOT);
 	fprintf(f,
 		"set terminal svg size %u,480 dynamic noenhanced font "
-		"'sans,11'\nset output ",
+		"'sans,11'\n",
 		420 * npanels + 120);
-	gp_str(f, path);
 	fprintf(f,
-		"\nset style data histogram\nset style histogram errorbars "
+		"set style data histogram\nset style histogram errorbars "
 		"gap 2 lw 1\nset style fill solid 0.5 border -1\n"
 		"set key top left\nset yrange [0:*]\nset xtics nomirror\nset bmargin 4\n"
 		"set multiplot layout 1,%u title ",
@@ -113,14 +109,48 @@ static int plot__script(const struct bench *b, const char *path,
 		fputc('\n', f);
 	}
 	fprintf(f, "unset multiplot\n");
-	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * @file in the private directory, written by @fn through outfile__open
+ * like every file bench writes; 0 or -errno after one line.
+ */
+static int
+plot__write(const struct bench *b, const char *file, const char *data,
+	    void (*fn)(const struct bench *b, const char *data, FILE *f))
+{
+	struct outfile of;
+	int ret = outfile__open(&of, "--plot", file);
+
+	if (ret)
+		return ret;
+	fn(b, data, of.f);
+	return outfile__commit(&of);
+}
+
+/* gnuplot runs @script with its standard output on @path's outfile. */
+static int plot__gnuplot(const char *path, char *script)
+{
+	char *argv[] = { "gnuplot", script, NULL };
+	struct outfile of;
+	pid_t pid;
+	int ret = outfile__open(&of, "--plot", path);
+
+	if (ret)
+		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
+					      ZAPVM_EXIT_IOERR;
+	pid = spawn__run(argv, fileno(of.f), false);
+	if (pid < 0 || spawn__wait(pid)) {
+		log_err("--plot %s: gnuplot failed", path);
+		outfile__abort(&of);
+		return ZAPVM_EXIT_IOERR;
+	}
+	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
 }
 
 int bench__plot(const struct bench *b, const char *path)
 {
 	char dir[] = "/tmp/zapvm-plot.XXXXXX", data[64], script[64];
-	char *argv[] = { "gnuplot", script, NULL };
-	pid_t pid;
 	int ret = 0;
 
 	if (!spawn__in_path("gnuplot")) {
@@ -136,20 +166,12 @@ int bench__plot(const struct bench *b, const char *path)
 	}
 	snprintf(data, sizeof(data), "%s/data", dir);
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
-	ret = plot__data(b, data);
-	if (!ret)
-		ret = plot__script(b, path, data, script);
-	if (ret) {
-		log_err("--plot %s: temporary files in %s: %s", path, dir,
-			strerror(-ret));
+	if (plot__write(b, data, data, plot__data) ||
+	    plot__write(b, script, data, plot__script)) {
 		ret = ZAPVM_EXIT_IOERR;
 		goto out;
 	}
-	pid = spawn__run(argv, -1, false);
-	if (pid < 0 || spawn__wait(pid)) {
-		log_err("--plot %s: gnuplot failed", path);
-		ret = ZAPVM_EXIT_IOERR;
-	}
+	ret = plot__gnuplot(path, script);
 out:
 	unlink(data);
 	unlink(script);

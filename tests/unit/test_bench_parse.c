@@ -81,7 +81,7 @@ static void test_good(void)
 
 static void test_bad(void)
 {
-	static const char *const bad[][4] = {
+	static const char *const bad[][6] = {
 		{ NULL },
 		{ "boot", "memslot" },
 		{ "nope" },
@@ -112,25 +112,89 @@ static void test_bad(void)
 		{ "boot", "--kernel", "bz", "--boot=x" },
 		{ "boot", "--kernel", "bz", "--until=never" },
 		{ "boot", "--bogus" },
+		/* issue 13: an empty value anywhere, as "," already was */
+		{ "boot", "--policy", "all," },
+		{ "boot", "--policy", ",all" },
+		{ "boot", "--policy", "all,,slot" },
+		{ "boot", "--policy", "," },
+		{ "boot", "--mem", "32M," },
+		{ "boot", "--cpus", ",1" },
+		/* a value given twice in any list */
+		{ "boot", "--policy", "all,all" },
+		{ "boot", "--policy", "all,slot,all" },
+		{ "boot", "--thp", "on,off,on" },
+		{ "boot", "--thp", "default,default" },
+		{ "boot", "--mem", "32M,32M" },
+		{ "boot", "--mem", "1G,1024M" },
+		{ "boot", "--cpus", "1,2,1" },
+		{ "boot", "--prefetch", "on,on" },
+		{ "boot", "--root-zap", "4k,1g,4k" },
+		/* two outputs on standard output */
+		{ "boot", "--csv", "-", "--json", "-" },
+		{ "boot", "--json", "/dev/stdout", "--plot", "-" },
+		{ "boot", "--csv", "/dev/fd/1", "--plot", "/proc/self/fd/1" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct bench_opts o;
 		char line[160] = "";
 
-		for (int k = 0; k < 4 && bad[i][k]; k++) {
+		for (int k = 0; k < 6 && bad[i][k]; k++) {
 			strcat(line, " ");
 			strcat(line, bad[i][k]);
 		}
 		is_int(parse_args(&o, bad[i][0], bad[i][1], bad[i][2],
-				  bad[i][3], NULL),
+				  bad[i][3], bad[i][4], bad[i][5], NULL),
 		       64, "bench%s: usage error", line);
 	}
+}
+
+/* "-" is standard output for every output; the table then goes to stderr. */
+static void test_stdout(void)
+{
+	static const struct {
+		const char *opt, *path;
+		bool table_stderr;
+	} cases[] = {
+		{ "--csv", "-", true },
+		{ "--json", "-", true },
+		{ "--plot", "-", true },
+		{ "--json", "/dev/stdout", true },
+		{ "--csv", "/dev/fd/1", true },
+		{ "--csv", "/proc/self/fd/1", true },
+		{ "--csv", "/dev/stderr", false },
+		{ "--csv", "/dev/fd/10", false },
+		{ "--json", "./-", false },
+		{ "--json", "out.json", false },
+	};
+	struct bench_opts o;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		is_int(parse_args(&o, "boot", cases[i].opt, cases[i].path,
+				  NULL),
+		       0, "bench boot %s %s", cases[i].opt, cases[i].path);
+		ok(o.table_stderr == cases[i].table_stderr,
+		   "%s %s: the table on %s", cases[i].opt, cases[i].path,
+		   cases[i].table_stderr ? "stderr" : "stdout");
+	}
+	is_int(parse_args(&o, "boot", "--csv", "-", "--json", "/dev/stderr",
+			  "--plot", "a.svg", NULL),
+	       0, "one output on stdout, one on stderr, one in a file");
+	ok(o.table_stderr, "the table on stderr");
+	is_int(parse_args(&o, "boot", "--policy", "default,all,slot", "--thp",
+			  "on,off,default", "--mem", "16M,1G,2048M", "--cpus",
+			  "1,2,3,4,5,6,7,8", "--prefetch", "on,off",
+			  "--root-zap", "4k,1g", NULL),
+	       0, "distinct values in every list");
+	ok(o.npolicy == 3 && o.nthp == 3 && o.nmem == 3 && o.ncpus == 8 &&
+		   o.nprefetch == 2 && o.nroot_zap == 2,
+	   "all of them kept");
 }
 
 int main(void)
 {
 	test_good();
+	test_stdout();
 	test_bad();
 	return tap_done();
 }
