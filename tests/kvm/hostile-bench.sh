@@ -1,0 +1,261 @@
+#!/bin/sh
+# Hostile and careless inputs to zapvm bench (issue 13, bench's part):
+# output files another user cannot redirect, "-" as standard output for
+# every output, outputs checked before the runs, lost output never success,
+# inputs that cannot hang, list values empty or given twice. Each case
+# failed before its fix. Runs are the quickest there are: bench boot with
+# bootsim, one run, 32M, the all policy (every host has it).
+# $LINUX_STUB (linux-stub.S) is the kernel for the --initrd/--rom cases.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+exec </dev/null
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+quick="boot --runs 1 --mem 32M --policy all"
+table='^mem +cpus +thp +policy'
+
+t_has() { # DESC FILE ERE
+	if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; diag "$2"; fi
+}
+t_hasnt() { # DESC FILE ERE
+	if grep -Eq -- "$3" "$2"; then fail "$1"; diag "$2"; else pass "$1"; fi
+}
+t_empty() { # DESC FILE
+	if [ -s "$2" ]; then fail "$1"; diag "$2"; else pass "$1"; fi
+}
+
+# A memory device node of our own in $TMP as root (a test must never make
+# zapvm write at the real /dev/null or /dev/full as root), else /dev/NAME.
+dev_node() { # NAME MINOR [FILE]: FILE in $TMP, default NAME
+	if ! is_root; then
+		echo "/dev/$1"
+	elif mknod "$TMP/${3:-$1}" c 1 "$2" 2>/dev/null &&
+		(: >"$TMP/${3:-$1}") 2>/dev/null; then
+		echo "$TMP/${3:-$1}"
+	fi
+}
+
+# --- Output files: written through outfile ----------------------------------
+
+# Symlinks at the temporary names the old --csv writer picked
+# (PATH.tmp.PID), pointing at a 0600 file: it must not receive the CSV.
+# sh -c plants them for its own PID, then execs zapvm, which keeps it.
+printf 'secret\n' >"$TMP/victim"
+chmod 600 "$TMP/victim"
+out=$TMP/planted.csv
+ZAPVM_OUT=$out sh -c '
+	i=0
+	while [ $i -lt 64 ]; do
+		ln -s "$1" "$ZAPVM_OUT.tmp.$(($$ + i))" 2>/dev/null
+		i=$((i + 1))
+	done
+	exec "$ZAPVM" bench '"$quick"' --csv "$ZAPVM_OUT" >/dev/null 2>&1
+' sh "$TMP/victim"
+st=$?
+if [ $st -eq 0 ] && [ "$(cat "$TMP/victim")" = secret ] &&
+	grep -q '^kind,scenario' "$out" && [ ! -L "$out" ]; then
+	pass "--csv beside planted symlinks: the 0600 victim is unchanged"
+else
+	fail "--csv beside planted symlinks (exit $st, victim: $(head -c 40 "$TMP/victim"))"
+fi
+left=$(find "$TMP" -name 'planted.csv.tmp.*' ! -type l | wc -l)
+links=$(find "$TMP" -name 'planted.csv.tmp.*' -type l | wc -l)
+if [ "$left" -eq 0 ] && [ "$links" -eq 64 ]; then
+	pass "--csv: no temporary file left, the 64 planted links untouched"
+else
+	fail "--csv: $left temporary files left, $links of 64 links"
+fi
+
+# A character device is written through, never replaced.
+null=$(dev_node null 3)
+if [ -n "$null" ]; then
+	t_run "--csv $null: exit 0" 0 "" -- bench $quick --csv "$null"
+	if [ -c "$null" ]; then pass "--csv $null: still a character device"
+	else fail "--csv $null: no longer a character device"; fi
+else
+	pass "# SKIP no device node usable in $TMP (nodev?)"
+fi
+full=$(dev_node full 7)
+if [ -n "$full" ]; then
+	t_run "--csv $full: exit 74" 74 "--csv .*No space left on device" -- \
+		bench $quick --csv "$full"
+	if [ -c "$full" ]; then pass "--csv $full: still a character device"
+	else fail "--csv $full: no longer a character device"; fi
+else
+	pass "# SKIP no device node usable in $TMP (nodev?)"
+fi
+
+# A FIFO gets the CSV (a reader is waiting) and stays a FIFO.
+mkfifo "$TMP/out.fifo"
+cat "$TMP/out.fifo" >"$TMP/fifo.got" &
+reader=$!
+timeout -s KILL 10 "$ZAPVM" bench $quick --csv "$TMP/out.fifo" \
+	>"$TMP/out" 2>"$TMP/err"
+st=$?
+sleep 1
+if kill -0 $reader 2>/dev/null; then
+	kill $reader 2>/dev/null
+	fail "--csv FIFO: exit $st, the reader got no end of file"
+elif [ $st -eq 0 ] && grep -q '^kind,scenario' "$TMP/fifo.got" &&
+	[ -p "$TMP/out.fifo" ]; then
+	pass "--csv FIFO: exit 0, the reader got the CSV, the FIFO stays"
+else
+	fail "--csv FIFO: exit $st, no CSV through it, or it was replaced"
+	diag "$TMP/err"
+fi
+wait $reader 2>/dev/null
+
+# A symlink to a regular file: the file is updated, the link kept.
+mkdir "$TMP/real"
+echo old >"$TMP/real/target.csv"
+ln -s real/target.csv "$TMP/link.csv"
+t_run "--csv through a symlink: exit 0" 0 "" -- \
+	bench $quick --csv "$TMP/link.csv"
+if [ -L "$TMP/link.csv" ] && grep -q '^kind,scenario' "$TMP/real/target.csv"
+then pass "--csv through a symlink: link kept, target updated"
+else fail "--csv through a symlink: the link was replaced"; fi
+
+# --- "-" is standard output, for every output ---------------------------------
+
+mkdir "$TMP/cwd"
+(cd "$TMP/cwd" && "$ZAPVM" bench $quick --csv - >"$TMP/out" 2>"$TMP/err")
+st=$?
+t_cmp "--csv -: exit 0" $st -eq 0
+if [ ! -e "$TMP/cwd/-" ]; then pass "--csv -: no file named '-'"
+else fail "--csv -: a file named '-' was made"; fi
+t_has "--csv -: the CSV on stdout" "$TMP/out" '^kind,scenario,policy'
+t_hasnt "--csv -: no table on stdout" "$TMP/out" "$table"
+t_has "--csv -: the table on stderr" "$TMP/err" "$table"
+
+t_run "--json -: exit 0" 0 "" -- bench $quick --json -
+if [ "$(head -c 1 "$TMP/out")" = "{" ] && [ "$(tail -n 1 "$TMP/out")" = "}" ]
+then pass "--json -: stdout is the JSON alone"
+else fail "--json -: stdout is not the JSON alone"; diag "$TMP/out"; fi
+t_has "--json -: the table on stderr" "$TMP/err" "$table"
+
+if command -v gnuplot >/dev/null 2>&1; then
+	(cd "$TMP/cwd" && "$ZAPVM" bench $quick --plot - \
+		>"$TMP/out" 2>"$TMP/err")
+	t_cmp "--plot -: exit 0" $? -eq 0
+	t_has "--plot -: the SVG on stdout" "$TMP/out" '<svg'
+	t_hasnt "--plot -: no table on stdout" "$TMP/out" "$table"
+	if [ ! -e "$TMP/cwd/-" ]; then pass "--plot -: no file named '-'"
+	else fail "--plot -: a file named '-' was made"; fi
+else
+	pass "# SKIP gnuplot is not installed"
+fi
+
+# Two outputs on standard output: refused before any run.
+t_run "--csv - --json -: 64" 64 "both write to standard output" -- \
+	bench $quick --csv - --json -
+one_line "--csv - --json -"
+t_empty "--csv - --json -: nothing on stdout" "$TMP/out"
+t_run "--json /dev/stdout --plot -: 64" 64 "both write to standard output" \
+	-- bench $quick --json /dev/stdout --plot -
+
+# --- Lost output is not success ---------------------------------------------------
+
+full=$(dev_node full 7 stdout-full)
+if [ -n "$full" ]; then
+	"$ZAPVM" bench $quick >"$full" 2>"$TMP/err"
+	st=$?
+	if [ $st -eq 74 ] && grep -q "standard output: write failed: No space" "$TMP/err"
+	then pass "table on $full: exit 74, says so"
+	else fail "table on $full: exit $st, want 74"; diag "$TMP/err"; fi
+	"$ZAPVM" bench $quick --json - >"$full" 2>"$TMP/err"
+	st=$?
+	if [ $st -eq 74 ] && grep -q -- "--json -: write failed: No space" "$TMP/err" &&
+		grep -Eq "$table" "$TMP/err"
+	then pass "--json - on $full: exit 74, the table on stderr"
+	else fail "--json - on $full: exit $st, want 74 and the table on stderr"; diag "$TMP/err"; fi
+else
+	pass "# SKIP no device node usable in $TMP (nodev?)"
+fi
+
+# --- Outputs checked before the first run -----------------------------------------
+
+# Before the fix the runs ran, the table was printed, then 74.
+for o in csv json plot; do
+	t_run "--$o in a missing directory: 74 before any run" 74 \
+		"--$o $TMP/nodir/x: .*No such file" -- \
+		bench $quick --$o "$TMP/nodir/x"
+	one_line "--$o in a missing directory"
+	t_empty "--$o in a missing directory: no table" "$TMP/out"
+done
+t_run "--csv a directory: 74 before any run" 74 "is a directory" -- \
+	bench $quick --csv "$TMP"
+t_empty "--csv a directory: no table" "$TMP/out"
+# --plot without gnuplot used to warn and exit 0 whatever the path.
+for p in "$TMP" "$TMP/nodir/x.svg"; do
+	PATH=/nonexistent "$ZAPVM" bench $quick --plot "$p" \
+		>"$TMP/out" 2>"$TMP/err"
+	st=$?
+	if [ $st -eq 74 ] && [ ! -s "$TMP/out" ]; then
+		pass "--plot $p without gnuplot: 74 before any run"
+	else
+		fail "--plot $p without gnuplot: exit $st, want 74"
+		diag "$TMP/err"
+	fi
+done
+# A good path without gnuplot is still only a warning.
+PATH=/nonexistent "$ZAPVM" bench $quick --plot "$TMP/none.svg" \
+	>"$TMP/out" 2>"$TMP/err"
+t_cmp "--plot without gnuplot, a good path: exit 0" $? -eq 0
+[ ! -e "$TMP/none.svg" ] && pass "--plot without gnuplot: no file, none left" ||
+	fail "--plot without gnuplot: a file was left"
+
+# --- Inputs that hang -------------------------------------------------------------
+
+# Before the fix bench slept in open() until killed: KILL after 10 s.
+mkfifo "$TMP/in.fifo"
+t_fifo() { # DESC -- zapvm ARGS...
+	desc=$1
+	shift 2
+	timeout -s KILL 10 "$ZAPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+	st=$?
+	if [ $st -eq 65 ] && grep -q "in.fifo: not a regular file" "$TMP/err"
+	then pass "$desc: exit 65 at once"
+	else fail "$desc: exit $st (137: killed after 10 s)"; diag "$TMP/err"; fi
+}
+t_fifo "bench --kernel FIFO" -- bench boot --kernel "$TMP/in.fifo" \
+	--runs 1 --policy all
+one_line "bench --kernel FIFO"
+if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
+	t_fifo "bench --initrd FIFO" -- bench boot --kernel "$LINUX_STUB" \
+		--initrd "$TMP/in.fifo" --runs 1 --policy all
+	t_fifo "bench --rom FIFO" -- bench boot --kernel "$LINUX_STUB" \
+		--rom "$TMP/in.fifo" --runs 1 --policy all
+	one_line "bench --rom FIFO"
+else
+	pass "# SKIP no LINUX_STUB for --initrd/--rom"
+fi
+t_run "bench --kernel a directory: 65" 65 "not a regular file" -- \
+	bench boot --kernel "$TMP" --runs 1 --policy all
+# Permission denied is 77, as everywhere in zapvm (zapvm(1) EXIT STATUS).
+if ! is_root; then
+	echo x >"$TMP/noread"
+	chmod 000 "$TMP/noread"
+	t_run "bench --kernel unreadable: 77" 77 "Permission denied" -- \
+		bench boot --kernel "$TMP/noread" --runs 1 --policy all
+else
+	pass "# SKIP root reads any file"
+fi
+
+# --- List values ------------------------------------------------------------------
+
+t_run "--policy all,: 64" 64 "--policy 'all,': an empty value" -- \
+	bench boot --policy all, --runs 1 --mem 32M
+one_line "--policy all,"
+t_empty "--policy all,: no run" "$TMP/out"
+t_run "--policy all,all: 64" 64 "all is given twice" -- \
+	bench boot --policy all,all --runs 1 --mem 32M
+one_line "--policy all,all"
+t_empty "--policy all,all: no run" "$TMP/out"
+t_run "--mem 1G,1024M: 64" 64 "1024M is given twice" -- \
+	bench boot --policy all --mem 1G,1024M --runs 1
+t_run "--cpus 1,1: 64" 64 "given twice" -- \
+	bench boot --policy all --cpus 1,1 --runs 1 --mem 32M
+t_run "--thp off,off: 64" 64 "given twice" -- \
+	bench boot --policy all --thp off,off --runs 1 --mem 32M
+
+finish
