@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,14 +57,47 @@ static int boot_watch__hook(struct vm *vm, void *opaque)
  * A Linux guest's run: its console and zapvm's messages go to @log, stdin
  * is /dev/null (the console would read it, or put a terminal in raw mode).
  */
+/*
+ * Open console log @log, written while the run goes (not an outfile: a
+ * run killed at its timeout must leave its log). --guest-log DIR may be
+ * shared: a symlink planted at the name is not followed (O_NOFOLLOW), a
+ * FIFO is not waited on (O_NONBLOCK), only a regular file is written.
+ */
+static int bench__log_open(const char *log)
+{
+	struct stat st;
+	int fd = open(log,
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
+			      O_NONBLOCK | O_NOCTTY,
+		      0644);
+	int fl;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
+		fl = -errno;
+		close(fd);
+		return fl;
+	}
+	return fd;
+}
+
 static int bench__linux_cfg(const struct bench_opts *o, const char *log,
 			    struct vm_config *cfg)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = bench__log_open(log);
 
 	if (fd < 0 || null < 0) {
-		log_err("bench: console log %s: %s", log, strerror(errno));
+		log_err("bench: console log %s: %s", log,
+			fd == -EINVAL ? "not a regular file" :
+			fd < 0	      ? strerror(-fd) :
+					strerror(errno));
 		return ZAPVM_EXIT_IOERR;
 	}
 	fflush(stdout);

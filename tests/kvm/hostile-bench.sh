@@ -115,6 +115,27 @@ if [ -L "$TMP/link.csv" ] && grep -q '^kind,scenario' "$TMP/real/target.csv"
 then pass "--csv through a symlink: link kept, target updated"
 else fail "--csv through a symlink: the link was replaced"; fi
 
+# --guest-log DIR may be shared: a symlink planted at a console log's name
+# is not followed (the old open() wrote the guest's console through it).
+if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
+	mkdir "$TMP/glog"
+	ln -s "$TMP/victim" "$TMP/glog/cell1-all-thp_off-64M-1cpu-run1.log"
+	timeout -s KILL 30 "$ZAPVM" bench boot --kernel "$LINUX_STUB" \
+		--cmdline "console=ttyS0 stub=init" --runs 1 --mem 64M \
+		--policy all --timeout 20 --guest-log "$TMP/glog" \
+		>"$TMP/out" 2>"$TMP/err"
+	st=$?
+	if [ $st -eq 74 ] && [ "$(cat "$TMP/victim")" = secret ] &&
+		grep -q "console log .*symbolic links" "$TMP/err"; then
+		pass "--guest-log: a planted symlink is not followed (74)"
+	else
+		fail "--guest-log: exit $st, victim: $(head -c 40 "$TMP/victim")"
+		diag "$TMP/err"
+	fi
+else
+	pass "# SKIP no LINUX_STUB for --guest-log"
+fi
+
 # --- "-" is standard output, for every output ---------------------------------
 
 mkdir "$TMP/cwd"
