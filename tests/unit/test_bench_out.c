@@ -6,6 +6,7 @@
  * zapvm version, which the build sets, is checked apart).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -168,6 +169,42 @@ out:
 	fake_free(&b);
 }
 
+/* --csv -: standard output (it made a file named "-"), through outfile. */
+static void test_csv_stdout(const char *dir)
+{
+	struct bench b;
+	char path[256], *got;
+	int saved, fd, ret, cwd = open(".", O_RDONLY | O_DIRECTORY);
+
+	/* In @dir, where no "-" is left from anything else. */
+	if (cwd < 0 || chdir(dir)) {
+		printf("Bail out! %s: %s\n", dir, strerror(errno));
+		exit(1);
+	}
+	fake_bench(&b);
+	snprintf(path, sizeof(path), "%s/stdout.csv", dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	ret = bench__csv(&b, "-");
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	is_int(ret, 0, "bench__csv -");
+	ok(access("-", F_OK) != 0, "no file named '-'");
+	unlink("-");
+	if (fchdir(cwd))
+		printf("Bail out! back to the first directory\n");
+	close(cwd);
+	got = slurp(path);
+	ok(got && strstr(got, csv_want), "the CSV on standard output");
+	free(got);
+	unlink(path);
+	fake_free(&b);
+}
+
 static const char json_want[] =
 	"{\"command\":\"zapvm bench fake 'a b'\",\"argv\":[\"zapvm\"],\"date"
 	"\":\"2026-01-01T00:00:00Z\",\"environment\":{\"kernel\":\"6.1.0-test"
@@ -239,6 +276,7 @@ int main(void)
 		return 1;
 	}
 	test_csv(dir);
+	test_csv_stdout(dir);
 	test_json();
 	snprintf(path, sizeof(path), "%s/out.csv", dir);
 	unlink(path);
