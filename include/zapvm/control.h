@@ -10,8 +10,8 @@
  *   {"v":1,"cmd":"info"|"pause"|"resume"|"stop"|"stats"}
  *   {"v":1,"cmd":"policy","policy":"all"|"slot"}
  *
- * ("v" may be left out; other keys are errors) and reads one line per
- * request: {"v":1,"ok":true,...} or {"v":1,"ok":false,"error":"one line",
+ * ("v" may be left out, else it is the integer 1; other keys, a key twice,
+ * bytes that are not UTF-8 are errors) and reads one line per request: {"v":1,"ok":true,...} or {"v":1,"ok":false,"error":"one line",
  * "code":"bad-request"|"version"|"unsupported"|"stopping"|"timeout"|
  * "busy"|"internal"}. zapvm(1) lists the fields of each answer.
  */
@@ -46,12 +46,31 @@ struct control_req {
 
 /*
  * control__parse_request - parse request line @line of @len bytes (without
- * its newline; need not be NUL-terminated). Returns 0, -EPROTO for a "v"
- * other than CONTROL_VERSION, or -EINVAL for anything else that is not a
- * request; on failure @why (of @whylen bytes) says why in one line.
+ * its newline; need not be NUL-terminated). Returns 0, -EPROTO for an
+ * integer "v" other than CONTROL_VERSION, -ENOMEM, or -EINVAL for anything
+ * else that is not a request (not UTF-8, a NUL, a key twice, ...); on
+ * failure @why (of @whylen bytes) says why in one line, in UTF-8 when
+ * @whylen is large enough (128) not to cut it.
  */
 int control__parse_request(const char *line, size_t len,
 			   struct control_req *req, char *why, size_t whylen);
+
+/*
+ * control__utf8_valid - the length of the longest prefix of @s (@len bytes)
+ * that is well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF): @len when all of it is.
+ */
+size_t control__utf8_valid(const char *s, size_t len);
+
+struct json_object;
+
+/*
+ * control__json_string - a new JSON string of @s with each byte that is not
+ * part of well-formed UTF-8 replaced by U+FFFD, so that json-c (which
+ * escapes control characters but copies other bytes) writes valid JSON.
+ * NULL when out of memory.
+ */
+struct json_object *control__json_string(const char *s);
 
 /* control__cmd_name - "info", "pause", ...; NULL if out of range. */
 const char *control__cmd_name(enum control_cmd cmd);

@@ -267,14 +267,15 @@ static struct json_object *reply_err(const char *code, const char *msg)
 
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "error", control__json_string(msg));
 	json_object_object_add(o, "code", json_object_new_string(code));
 	return o;
 }
 
+/* Any string, even a guest file name from the command line: valid JSON. */
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
+	json_object_object_add(o, k, v ? control__json_string(v) : NULL);
 }
 
 static void add_u64(struct json_object *o, const char *k, uint64_t v)

@@ -160,6 +160,19 @@ if [ -x "$CTL_RAW" ]; then
 	grep -q '"ok":true' "$TMP/raw" && [ "$(grep -c '"ok":false' "$TMP/raw")" -eq 2 ] &&
 		pass "NUL byte, deep nesting: errors; the next request works" ||
 		{ fail "NUL byte, deep nesting"; diag "$TMP/raw"; }
+	# Bytes that are not UTF-8 were echoed back raw: not JSON.
+	printf '{"cmd":"\377\376"}\n{"cmd":"info"}\n' | raw
+	grep -q '"ok":false.*not UTF-8.*"code":"bad-request"' "$TMP/raw" &&
+		grep -q '"ok":true' "$TMP/raw" &&
+		pass "raw bytes: error reply, the next request works" ||
+		{ fail "raw bytes: error reply"; diag "$TMP/raw"; }
+	[ "$(LC_ALL=C tr -d '\000-\177' <"$TMP/raw" | wc -c)" -eq 0 ] &&
+		pass "raw bytes: the answer is ASCII" ||
+		{ fail "raw bytes: the answer is ASCII"; diag "$TMP/raw"; }
+	printf '{"v":1.0,"cmd":"info"}\n' | raw
+	grep -q '"v\\" must be the integer 1' "$TMP/raw" &&
+		pass '"v":1.0: says it must be the integer 1' ||
+		{ fail '"v":1.0: says it must be the integer 1'; diag "$TMP/raw"; }
 	# A slow client holds one slot, not the VM or other clients.
 	printf '{"cmd":"in' | "$CTL_RAW" "$S" 3000 >/dev/null 2>&1 &
 	slow=$!
@@ -183,6 +196,18 @@ if [ -x "$CTL_RAW" ]; then
 	printf '{"cmd":"info"}\n' | raw
 	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
 		pass "slots free again: info works" || { fail "slots free again"; diag "$TMP/raw"; }
+	# A key twice: json-c kept the last one, and this stopped the VM (last
+	# here, so that on a zapvm without the check the others still ran).
+	printf '{"v":1,"cmd":"info","cmd":"stop"}\n' | raw
+	grep -q '"ok":false.*duplicate key \\"cmd\\".*"code":"bad-request"' "$TMP/raw" &&
+		pass "a key twice: error reply" || { fail "a key twice: error reply"; diag "$TMP/raw"; }
+	sleep 0.2
+	kill -0 "$c1" 2>/dev/null && pass "a key twice: the VM runs on" ||
+		fail "a key twice: the VM runs on"
+	printf '{"cmd":"pause","c\\u006dd":"stop"}\n{"cmd":"info"}\n' | raw
+	grep -q 'duplicate key' "$TMP/raw" && grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
+		pass "an escaped key twice: error, the next request works" ||
+		{ fail "an escaped key twice"; diag "$TMP/raw"; }
 else
 	echo "# CTL_RAW not set: hostile-client checks skipped"
 fi
@@ -255,6 +280,25 @@ t_run "stop a paused VM" 0 "" -- stop c2
 ended "$pid"
 t_cmp "the paused run exits 130" "$status" -eq 130
 no_socket c2 "after stopping a paused VM"
+
+# ---- answers are UTF-8 whatever the guest's file is called ------------------
+if [ -x "$CTL_RAW" ] && [ -f "$GUEST_ELF_DIR/exit.elf" ]; then
+	odd="$TMP/odd$(printf '\377\033').elf"
+	cp "$GUEST_ELF_DIR/exit.elf" "$odd"
+	"$ZAPVM" run --name u1 --timeout 120 --args spin=1 "$odd" \
+		>/dev/null 2>"$TMP/u1.err" &
+	pid=$!
+	pids="$pids $pid"
+	listed u1
+	printf '{"cmd":"info"}\n' | "$CTL_RAW" "$SOCKDIR/u1.sock" >"$TMP/raw" 2>&1
+	grep -q "odd$(printf '\357\277\275')\\\\u001b\.elf" "$TMP/raw" &&
+		pass "a guest file name that is not UTF-8: U+FFFD in the answer" ||
+		{ fail "a guest file name that is not UTF-8: U+FFFD in the answer"; diag "$TMP/raw"; }
+	LC_ALL=C grep -q "$(printf '\377')" "$TMP/raw" &&
+		fail "... and no raw byte" || pass "... and no raw byte"
+	t_run "stop u1" 0 "" -- stop u1
+	ended "$pid"
+fi
 
 # ---- every way out removes the socket ---------------------------------------
 start c3

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "tap.h"
 #include "zapvm/control.h"
 #include "zapvm/log.h"
@@ -175,6 +177,129 @@ static void test_runtime_dir(void)
 	rmdir(tmpl);
 }
 
+/* @s is well-formed UTF-8 with no NUL: what may go into an answer. */
+static bool utf8(const char *s)
+{
+	return control__utf8_valid(s, strlen(s)) == strlen(s);
+}
+
+/* Requests that mean something else than they seem to (issue 13, item 8). */
+static void test_hostile(void)
+{
+	struct control_req req;
+	char why[128];
+	int ret;
+
+	/* A key twice: json-c keeps the last one, so this was a stop. */
+	bad("{\"v\":1,\"cmd\":\"info\",\"cmd\":\"stop\"}", -EINVAL,
+	    "duplicate key \"cmd\"");
+	bad("{\"v\":1,\"cmd\":\"info\",\"v\":2}", -EINVAL,
+	    "duplicate key \"v\"");
+	bad("{\"cmd\":\"policy\",\"policy\":\"all\",\"policy\":\"slot\"}",
+	    -EINVAL, "duplicate key \"policy\"");
+	bad("{\"cmd\":\"info\",\"c\\u006dd\":\"stop\"}", -EINVAL,
+	    "duplicate key \"cmd\"");
+	bad("{\"cmd\":\"info\",'cmd':'stop'}", -EINVAL, "duplicate key");
+	ret = parse(
+		"{\"cmd\":\"info\" /* \"x\" */ , // \"y\"\n\"cmd\":\"stop\"}",
+		&req, why);
+	ok(ret == -EINVAL && strstr(why, "duplicate key \"cmd\""),
+	   "a key twice with comments between: %s", why);
+	bad("{\"cmd\":\"info\",\"cmd\\u0000x\":\"stop\"}", -EINVAL,
+	    "NUL character in a key");
+	bad("{\"x\":1,\"x\":1}", -EINVAL, "duplicate key \"x\"");
+	/* Equal keys inside values are no business of the parser... */
+	bad("{\"cmd\":\"info\",\"o\":{\"cmd\":1,\"cmd\":2}}", -EINVAL,
+	    "unknown key \"o\"");
+	/* ... and neither are strings and comments that look like keys. */
+	good("{\"cmd\":\"policy\",\"policy\":\"slot\" /* ,\"cmd\":\"x\" */}",
+	     CTL_POLICY, ZAP_SLOT);
+	good("{\"cmd\":\"stop\" , \"v\" : 1}", CTL_STOP, 0);
+
+	/* Nested objects and arrays are refused by what holds them. */
+	bad("{\"cmd\":{\"cmd\":\"info\"}}", -EINVAL, "\"cmd\" missing or not");
+	bad("{\"cmd\":[\"info\"]}", -EINVAL, "\"cmd\" missing or not");
+	bad("{\"v\":{\"v\":1},\"cmd\":\"info\"}", -EINVAL,
+	    "\"v\" must be the integer 1");
+	bad("{\"cmd\":\"policy\",\"policy\":{\"all\":1}}", -EINVAL,
+	    "\"all\" or \"slot\"");
+
+	/* "v" is the integer 1 and nothing that looks like it. */
+	bad("{\"v\":1e0,\"cmd\":\"info\"}", -EINVAL, "must be the integer 1");
+	bad("{\"v\":true,\"cmd\":\"info\"}", -EINVAL, "must be the integer 1");
+	bad("{\"v\":null,\"cmd\":\"info\"}", -EINVAL, "must be the integer 1");
+	bad("{\"v\":99999999999999999999,\"cmd\":\"info\"}", -EPROTO,
+	    "not supported");
+
+	/* A NUL hidden in an escape would end the string json-c hands out. */
+	bad("{\"cmd\":\"info\\u0000stop\"}", -EINVAL, "NUL character");
+	bad("{\"cmd\":\"policy\",\"policy\":\"all\\u0000x\"}", -EINVAL,
+	    "\"all\" or \"slot\"");
+
+	/* Bytes that are not UTF-8 are refused before json-c sees them. */
+	bad("{\"cmd\":\"\xff\"}", -EINVAL, "not UTF-8 (byte 0xff at offset 8)");
+	bad("{\"cmd\":\"\xc3\"}", -EINVAL, "not UTF-8");
+	bad("{\"cmd\":\"\xc0\xaf\"}", -EINVAL, "not UTF-8"); /* overlong / */
+	bad("{\"cmd\":\"\xed\xa0\x80\"}", -EINVAL, "not UTF-8"); /* U+D800 */
+	bad("{\"cmd\":\"\xf4\x90\x80\x80\"}", -EINVAL, "not UTF-8");
+	bad("{\"x\xfe\":1,\"cmd\":\"info\"}", -EINVAL, "not UTF-8");
+	ok(control__parse_request("{\"cmd\":\"info\"}\x80", 15, &req, why,
+				  sizeof(why)) == -EINVAL &&
+		   strstr(why, "not UTF-8"),
+	   "a stray byte after the object is refused as not UTF-8");
+	/* Well-formed UTF-8 goes on to the usual checks. */
+	bad("{\"cmd\":\"\xc3\xa9t\xc3\xa9\"}", -EINVAL,
+	    "unknown command \"\xc3\xa9t\xc3\xa9\"");
+	bad("{\"cmd\":\"\xf0\x9f\x98\x80\"}", -EINVAL, "unknown command");
+	bad("{\"cmd\":\"\\ud800\"}", -EINVAL,
+	    "unknown command \"\xef\xbf\xbd\"");
+
+	/* A reason quoting the request is cut between characters. */
+	ret = parse(
+		"{\"cmd\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\xc3\xa9\"}",
+		&req, why);
+	ok(ret == -EINVAL && utf8(why) && strstr(why, "unknown command"),
+	   "a long non-ASCII command: the reason is still UTF-8 (%s)", why);
+	ret = parse("{\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xe2\x82\xac\":1}", &req,
+		    why);
+	ok(ret == -EINVAL && utf8(why) && strstr(why, "unknown key"),
+	   "a long non-ASCII key: the reason is still UTF-8 (%s)", why);
+}
+
+/* What the server puts in an answer is valid UTF-8 whatever it is given. */
+static void test_json_string(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "\xc3\xa9", "\"\xc3\xa9\"" },
+		{ "a\xffz", "\"a\xef\xbf\xbdz\"" },
+		{ "\xc3", "\"\xef\xbf\xbd\"" },
+		{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "x\x1b[2J\x80", "\"x\\u001b[2J\xef\xbf\xbd\"" },
+		{ "", "\"\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *o = control__json_string(cases[i].in);
+		const char *s = o ? json_object_to_json_string_ext(
+					    o, JSON_C_TO_STRING_PLAIN) :
+				    "";
+
+		ok(!strcmp(s, cases[i].out) && utf8(s),
+		   "control__json_string case %zu: %s", i, s);
+		json_object_put(o);
+	}
+	ok(control__utf8_valid("ab\xe2\x82", 4) == 2,
+	   "control__utf8_valid: a cut character ends the valid prefix");
+	ok(control__utf8_valid("\xf0\x9f\x98\x80", 4) == 4,
+	   "control__utf8_valid: U+1F600");
+	ok(control__utf8_valid("\xe0\x80\x80", 3) == 0,
+	   "control__utf8_valid: overlong");
+}
+
 int main(void)
 {
 	struct control_req req;
@@ -203,8 +328,10 @@ int main(void)
 	bad("{\"cmd\":\"info\",\"x\":1}", -EINVAL, "unknown key \"x\"");
 	bad("{\"v\":2,\"cmd\":\"info\"}", -EPROTO, "version 2 not supported");
 	bad("{\"v\":0,\"cmd\":\"info\"}", -EPROTO, "version 0");
-	bad("{\"v\":\"1\",\"cmd\":\"info\"}", -EINVAL, "\"v\" is not");
-	bad("{\"v\":1.0,\"cmd\":\"info\"}", -EINVAL, "\"v\" is not");
+	bad("{\"v\":\"1\",\"cmd\":\"info\"}", -EINVAL,
+	    "\"v\" must be the integer 1");
+	bad("{\"v\":1.0,\"cmd\":\"info\"}", -EINVAL,
+	    "\"v\" must be the integer 1");
 	bad("{\"cmd\":\"policy\"}", -EINVAL, "\"all\" or \"slot\"");
 	bad("{\"cmd\":\"policy\",\"policy\":\"default\"}", -EINVAL,
 	    "\"all\" or \"slot\"");
@@ -212,6 +339,8 @@ int main(void)
 	    "\"all\" or \"slot\"");
 	bad("{\"cmd\":\"pause\",\"policy\":\"all\"}", -EINVAL,
 	    "goes only with");
+
+	test_hostile();
 
 	/* Length and NUL bytes: the parser must not read past @len. */
 	ok(control__parse_request("{\"cmd\":\"info\"}", 6, &req, why,
@@ -262,6 +391,7 @@ int main(void)
 	for (int c = CTL_INFO; c <= CTL_POLICY; c++)
 		ok(control__cmd_name(c) != NULL, "command %d has a name", c);
 	ok(control__cmd_name(CTL_POLICY + 1) == NULL, "no name out of range");
+	test_json_string();
 	test_runtime_dir();
 	return tap_done();
 }
