@@ -98,11 +98,36 @@ int control__sock_path(const char *name, char *buf, size_t len);
  */
 int control__connect(const char *path, unsigned int timeout_ms);
 
+/* What control__clear_stale() did with the path it was given. */
+enum control_stale {
+	CONTROL_STALE_ABSENT, /* nothing there (any more) */
+	CONTROL_STALE_REMOVED, /* a socket nobody listened on: removed */
+	CONTROL_STALE_LIVE, /* a socket a VM listens on: left */
+	CONTROL_STALE_NOT_SOCKET, /* a file, directory, symlink...: left */
+	CONTROL_STALE_UNKNOWN, /* a socket that might be in use: left */
+	CONTROL_STALE_FAILED, /* could not look at it or unlink it: left */
+};
+
 /*
- * control__remove_stale - unlink the socket at @path if nothing listens on
- * it, asking under the lock control__open() holds from bind() to listen().
- * 0 when it is gone (or was never there), -EADDRINUSE when a VM listens,
- * -EEXIST when @path is not a socket, or another -errno. Logs nothing.
+ * control__clear_stale - unlink the socket at @path if nothing listens on
+ * it, asking under the lock control__open() holds from bind() to listen(),
+ * and say in @did what was done. 0 when it is gone (@did REMOVED) or was
+ * never there (ABSENT), -EADDRINUSE when a VM listens (LIVE), -EEXIST when
+ * @path is not a socket (NOT_SOCKET, also for a symlink to one), or another
+ * -errno (UNKNOWN when connecting failed otherwise, FAILED when the lock,
+ * lstat() or unlink() did). Logs nothing.
+ */
+int control__clear_stale(const char *path, enum control_stale *did);
+
+/*
+ * control__clear_stale_locked - control__clear_stale() for a caller that
+ * holds the directory's lock already (control__open()).
+ */
+int control__clear_stale_locked(const char *path, enum control_stale *did);
+
+/*
+ * control__remove_stale - control__clear_stale() without @did (0 does not
+ * tell whether a socket was removed).
  */
 int control__remove_stale(const char *path);
 

@@ -467,13 +467,46 @@ int control__connect(const char *path, unsigned int timeout_ms)
 	return fd;
 }
 
-int control__remove_stale(const char *path)
+int control__clear_stale_locked(const char *path, enum control_stale *did)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st)) {
+		*did = errno == ENOENT ? CONTROL_STALE_ABSENT :
+					 CONTROL_STALE_FAILED;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		*did = CONTROL_STALE_NOT_SOCKET;
+		return -EEXIST;
+	}
+	fd = control__connect(path, 1000);
+	if (fd >= 0) {
+		close(fd);
+		*did = CONTROL_STALE_LIVE;
+		return -EADDRINUSE;
+	}
+	if (fd != -ECONNREFUSED) {
+		*did = CONTROL_STALE_UNKNOWN;
+		return fd;
+	}
+	if (unlink(path)) {
+		*did = errno == ENOENT ? CONTROL_STALE_ABSENT :
+					 CONTROL_STALE_FAILED;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	*did = CONTROL_STALE_REMOVED;
+	return 0;
+}
+
+int control__clear_stale(const char *path, enum control_stale *did)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const char *slash = strrchr(path, '/');
-	struct stat st;
-	int dfd, fd, ret = 0;
+	int dfd, ret;
 
+	*did = CONTROL_STALE_FAILED;
 	if (!slash || (size_t)(slash - path) >= sizeof(dir))
 		return -EINVAL;
 	memcpy(dir, path, (size_t)(slash - path));
@@ -487,25 +520,16 @@ int control__remove_stale(const char *path)
 		ret = -errno;
 		goto out;
 	}
-	if (lstat(path, &st)) {
-		ret = errno == ENOENT ? 0 : -errno;
-		goto out;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	fd = control__connect(path, 1000);
-	if (fd >= 0) {
-		close(fd);
-		ret = -EADDRINUSE;
-	} else if (fd != -ECONNREFUSED) {
-		ret = fd;
-	} else if (unlink(path) && errno != ENOENT) {
-		ret = -errno;
-	}
+	ret = control__clear_stale_locked(path, did);
 out:
 	if (dfd >= 0)
 		close(dfd);
 	return ret;
+}
+
+int control__remove_stale(const char *path)
+{
+	enum control_stale did;
+
+	return control__clear_stale(path, &did);
 }

@@ -74,37 +74,39 @@ static int bind_private(int fd, const struct sockaddr_un *sa)
 	return ret;
 }
 
-/* The socket at @path is in the way: 0 if it was stale and is gone. */
+/*
+ * The socket at @path is in the way: 0 if it was stale and is gone. An
+ * unlink() that failed is left to the caller's "cannot bind".
+ */
 static int clear_stale(const char *path, const char *name, int level)
 {
-	struct stat st;
-	int fd;
+	enum control_stale did;
+	int ret = control__clear_stale_locked(path, &did);
 
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
+	switch (did) {
+	case CONTROL_STALE_NOT_SOCKET:
 		log_msg(level, "%s exists and is not a socket", path);
-		return -EEXIST;
-	}
-	fd = control__connect(path, 1000);
-	if (fd >= 0) {
-		close(fd);
+		break;
+	case CONTROL_STALE_LIVE:
 		log_msg(level,
 			"--name %s: a running VM has that name (see 'zapvm "
 			"list')",
 			name);
-		return -EADDRINUSE;
-	}
-	if (fd != -ECONNREFUSED) {
+		break;
+	case CONTROL_STALE_UNKNOWN:
 		log_msg(level,
 			"--name %s: cannot tell whether %s is in use: %s", name,
-			path, strerror(-fd));
-		return fd;
+			path, strerror(-ret));
+		break;
+	case CONTROL_STALE_REMOVED:
+		log_debug("replacing the stale control socket %s", path);
+		break;
+	case CONTROL_STALE_ABSENT:
+	case CONTROL_STALE_FAILED:
+	default:
+		break;
 	}
-	log_debug("replacing the stale control socket %s", path);
-	if (unlink(path) && errno != ENOENT)
-		return -errno;
-	return 0;
+	return ret;
 }
 
 static int control__bind(struct control *c, int level)

@@ -355,6 +355,25 @@ listed c9 && pass "run replaces a stale socket" || fail "run replaces a stale so
 t_run "stop c9" 0 "" -- stop c9
 ended "$pid"
 
+# Not sockets: a file, a directory, symlinks named *.sock stay where they
+# are, whoever looks (run --name refuses the name, list passes them by).
+: >"$SOCKDIR/f.sock"
+mkdir "$SOCKDIR/d.sock"
+ln -s "$SOCKDIR/f.sock" "$SOCKDIR/l.sock"
+ln -s "$SOCKDIR/nowhere" "$SOCKDIR/n.sock"
+t_run "run --name over a regular file" 65 "f.sock exists and is not a socket" -- \
+	run --name f builtin:exit
+one_line "a regular file in the way"
+t_run "run --name over a directory" 65 "d.sock exists and is not a socket" -- \
+	run --name d builtin:exit
+t_run "run --name over a symlink" 65 "l.sock exists and is not a socket" -- \
+	run --name l builtin:exit
+t_run "list beside files that are not sockets" 0 "" -- list
+[ -f "$SOCKDIR/f.sock" ] && [ -d "$SOCKDIR/d.sock" ] && [ -L "$SOCKDIR/l.sock" ] &&
+	[ -L "$SOCKDIR/n.sock" ] && pass "list leaves them alone" ||
+	{ fail "list leaves them alone"; ls -la "$SOCKDIR" | sed 's/^/# /'; }
+rm -rf "$SOCKDIR/f.sock" "$SOCKDIR/d.sock" "$SOCKDIR/l.sock" "$SOCKDIR/n.sock"
+
 # The default name.
 "$ZAPVM" run --timeout 120 --args spin=1 builtin:exit >/dev/null 2>&1 &
 pid=$!

@@ -94,6 +94,79 @@ static void test_companion(const char *dir)
 	control__close(c);
 }
 
+/* control__clear_stale(@path): returns @err and says @want. */
+static void clear_is(const char *path, int err, enum control_stale want,
+		     const char *what)
+{
+	enum control_stale did = (enum control_stale) - 1;
+	int ret = control__clear_stale(path, &did);
+
+	ok(ret == err && did == want, "%s (got %d, did %d)", what, ret,
+	   (int)did);
+}
+
+/*
+ * control__clear_stale() says what it did: `zapvm list` said "removed a
+ * stale control socket" for a file, directory or symlink it left alone.
+ */
+static void test_clear_stale(const char *dir)
+{
+	char path[160], other[160];
+	struct control *c = NULL;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	clear_is(path, 0, CONTROL_STALE_ABSENT, "nothing there: absent");
+	fd = bound(path, false);
+	if (fd >= 0)
+		close(fd);
+	clear_is(path, 0, CONTROL_STALE_REMOVED, "a stale socket: removed");
+	ok(lstat(path, &st) && errno == ENOENT, "... and it is gone");
+
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	clear_is(path, -EEXIST, CONTROL_STALE_NOT_SOCKET,
+		 "a regular file: not a socket");
+	ok(!lstat(path, &st) && S_ISREG(st.st_mode), "... and it stays");
+	unlink(path);
+
+	mkdir(path, 0700);
+	clear_is(path, -EEXIST, CONTROL_STALE_NOT_SOCKET,
+		 "a directory: not a socket");
+	ok(!lstat(path, &st) && S_ISDIR(st.st_mode), "... and it stays");
+	rmdir(path);
+
+	/* A symlink to a stale socket: neither goes. */
+	fd = bound(other, false);
+	if (fd >= 0)
+		close(fd);
+	ok(!symlink(other, path), "symlink");
+	clear_is(path, -EEXIST, CONTROL_STALE_NOT_SOCKET,
+		 "a symlink to a stale socket: not a socket");
+	ok(!lstat(path, &st) && S_ISLNK(st.st_mode) && !lstat(other, &st) &&
+		   S_ISSOCK(st.st_mode),
+	   "... the symlink and its target stay");
+	unlink(other);
+	clear_is(path, -EEXIST, CONTROL_STALE_NOT_SOCKET,
+		 "a dangling symlink: not a socket");
+	unlink(path);
+
+	if (!control__open("s", LOG_WARN, &c)) {
+		clear_is(path, -EADDRINUSE, CONTROL_STALE_LIVE,
+			 "a live socket: live");
+		ok(!lstat(path, &st) && S_ISSOCK(st.st_mode),
+		   "... and it stays");
+		control__close(c);
+	} else {
+		ok(0, "control__open s");
+	}
+	clear_is("nodir.sock", -EINVAL, CONTROL_STALE_FAILED,
+		 "a path without a directory: failed");
+}
+
 static void test_runtime_dir(void)
 {
 	char tmpl[] = "/tmp/zapvm-test-control-XXXXXX", dir[128], path[160];
@@ -137,6 +210,7 @@ static void test_runtime_dir(void)
 	ok(control__remove_stale(path) == -EEXIST && !lstat(path, &st),
 	   "a file that is not a socket stays");
 	unlink(path);
+	test_clear_stale(dir);
 
 	/* A VM between bind() and listen(), under the directory lock. */
 	if (pipe(ready) || pipe(done)) {
