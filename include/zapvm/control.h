@@ -13,7 +13,11 @@
  * ("v" may be left out, else it is the integer 1; other keys, a key twice,
  * bytes that are not UTF-8 are errors) and reads one line per request: {"v":1,"ok":true,...} or {"v":1,"ok":false,"error":"one line",
  * "code":"bad-request"|"version"|"unsupported"|"stopping"|"timeout"|
- * "busy"|"internal"}. zapvm(1) lists the fields of each answer.
+ * "busy"|"internal"}. zapvm(1) lists the fields of each answer. A client
+ * slower than CONTROL_REQUEST_MS is dropped (with a "timeout" answer if it
+ * was part-way through a line); with CONTROL_MAX_CLIENTS connected, a new
+ * one takes the slot of the one that has waited longest (it gets "busy"),
+ * unless all of them wait for a stop.
  */
 #ifndef ZAPVM_CONTROL_H
 #define ZAPVM_CONTROL_H
@@ -27,7 +31,11 @@
 #define CONTROL_MAX_LINE 4096 /* a request line, newline included */
 #define CONTROL_MAX_NAME 64
 #define CONTROL_MAX_CLIENTS 16
-#define CONTROL_IDLE_MS 5000 /* a client silent this long is dropped */
+/*
+ * A client has this long from connecting (or from its previous answer) to
+ * send a whole request line and read the answer, however it trickles them.
+ */
+#define CONTROL_REQUEST_MS 5000
 #define CONTROL_PAUSE_MS 2000 /* vCPUs must leave KVM_RUN within this */
 
 enum control_cmd {

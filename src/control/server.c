@@ -3,8 +3,8 @@
  * The control socket of a running VM: open it, and serve it from one thread
  * that polls the listening socket and up to CONTROL_MAX_CLIENTS
  * non-blocking clients, so a slow or hostile client holds one slot for at
- * most CONTROL_IDLE_MS and never the vCPUs. answer.c answers each request
- * line.
+ * most CONTROL_REQUEST_MS and never the vCPUs, and sixteen of them cannot
+ * keep a new client out. answer.c answers each request line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -303,7 +303,6 @@ static void client__read(struct control *c, struct client *cl)
 		return;
 	}
 	cl->inlen += (size_t)n;
-	cl->last = now_ns();
 	client__lines(c, cl);
 }
 
@@ -319,14 +318,62 @@ static void client__write(struct client *cl)
 		return;
 	}
 	cl->outoff += (size_t)n;
-	cl->last = now_ns();
 	if (cl->outoff == cl->outlen) {
 		free(cl->out);
 		cl->out = NULL;
 		cl->outlen = cl->outoff = 0;
 		if (cl->close_after)
 			client__close(cl);
+		/* Answered: the next request gets a time of its own. */
+		cl->deadline = now_ns() + CONTROL_REQUEST_MS * 1000000ULL;
 	}
+}
+
+/*
+ * Drop @cl, telling it @code and @msg when it was part-way through a request
+ * line (one that sent nothing yet, or was answered, just sees EOF).
+ */
+static void client__drop(struct client *cl, const char *code, const char *msg)
+{
+	struct json_object *o =
+		cl->inlen && !cl->outlen ? control__reply_err(code, msg) : NULL;
+	const char *s = o ? json_object_to_json_string_ext(
+				    o, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE) :
+			    NULL;
+	char line[256];
+	int n = s ? snprintf(line, sizeof(line), "%s\n", s) : 0;
+
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    send(cl->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("control: %s reply: %s", code, strerror(errno));
+	json_object_put(o);
+	client__close(cl);
+}
+
+/*
+ * All slots taken: free the one of the client that has waited longest for
+ * its request to end (the earliest deadline). Sixteen slow clients that
+ * never finish a line would otherwise keep every new client out. A client
+ * waiting for a stop keeps its slot: NULL when all do.
+ */
+static struct client *control__evict(struct control *c)
+{
+	struct client *old = NULL;
+
+	for (unsigned int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (cl->fd >= 0 && !cl->hold &&
+		    (!old || cl->deadline < old->deadline))
+			old = cl;
+	}
+	if (!old)
+		return NULL;
+	log_debug("control: too many clients, dropping the oldest");
+	client__drop(old, "busy",
+		     "too many clients: this one, the slowest, was dropped");
+	return old;
 }
 
 static void control__accept(struct control *c)
@@ -345,6 +392,8 @@ static void control__accept(struct control *c)
 			slot = &c->clients[i];
 			break;
 		}
+	if (!slot)
+		slot = control__evict(c);
 	if (!slot) {
 		static const char busy[] =
 			"{\"v\":1,\"ok\":false,\"error\":\"too many clients\","
@@ -357,7 +406,11 @@ static void control__accept(struct control *c)
 		return;
 	}
 	slot->fd = fd;
-	slot->last = now_ns();
+	slot->deadline = now_ns() + CONTROL_REQUEST_MS * 1000000ULL;
+	/* A request already there is answered before anyone can evict it. */
+	client__read(c, slot);
+	if (slot->fd >= 0 && slot->outlen)
+		client__write(slot);
 }
 
 static void *control__thread(void *arg)
@@ -365,6 +418,10 @@ static void *control__thread(void *arg)
 	struct control *c = arg;
 	struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
 	struct client *map[2 + CONTROL_MAX_CLIENTS];
+	char slow[64];
+
+	snprintf(slow, sizeof(slow), "request not complete within %d ms",
+		 CONTROL_REQUEST_MS);
 
 	for (;;) {
 		uint64_t now = now_ns();
@@ -378,10 +435,9 @@ static void *control__thread(void *arg)
 
 			if (cl->fd < 0)
 				continue;
-			if (!cl->hold &&
-			    now - cl->last > CONTROL_IDLE_MS * 1000000ULL) {
-				log_debug("control: dropping an idle client");
-				client__close(cl);
+			if (!cl->hold && now >= cl->deadline) {
+				log_debug("control: dropping a slow client");
+				client__drop(cl, "timeout", slow);
 				continue;
 			}
 			/* No new requests while a reply waits: backpressure. */

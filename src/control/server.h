@@ -24,7 +24,7 @@ struct client {
 	size_t outlen, outoff;
 	bool close_after; /* close once the reply is out */
 	bool hold; /* keep open until the VM stops (stop request) */
-	uint64_t last; /* last activity, ns */
+	uint64_t deadline; /* ns: this request line and its answer by then */
 };
 
 struct control {

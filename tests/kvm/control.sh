@@ -182,7 +182,8 @@ if [ -x "$CTL_RAW" ]; then
 	kill -0 "$slow" 2>/dev/null && pass "the slow client was still connected" ||
 		fail "the slow client was still connected"
 	wait "$slow"
-	# All 16 slots taken: the next client gets "busy", not a hang.
+	# All 16 slots taken: the next client takes the slot of the one that
+	# waited longest (it got "busy" before: 16 clients locked all out).
 	holders=""
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 		"$CTL_RAW" "$S" 4000 </dev/null >/dev/null 2>&1 &
@@ -190,9 +191,44 @@ if [ -x "$CTL_RAW" ]; then
 	done
 	sleep 1
 	printf '{"cmd":"info"}\n' | raw
-	grep -q '"code":"busy"' "$TMP/raw" && pass "17th client: busy" ||
-		{ fail "17th client: busy"; diag "$TMP/raw"; }
+	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
+		pass "17th client beside 16 idle ones: answered" ||
+		{ fail "17th client beside 16 idle ones: answered"; diag "$TMP/raw"; }
 	for h in $holders; do wait "$h"; done
+	# A request is due 5 s after connecting however it trickles in: a
+	# byte every 500 ms (12 s for this line) was answered at the end.
+	printf '{"cmd":"info"}          \n' | raw 0 500
+	ms=$(sed -n 's/^ctl-raw: \([0-9]*\) ms$/\1/p' "$TMP/raw.err")
+	grep -q '"ok":false.*"code":"timeout"' "$TMP/raw" && ! grep -q '"ok":true' "$TMP/raw" &&
+		pass "a byte every 500 ms: dropped with a timeout answer" ||
+		{ fail "a byte every 500 ms: dropped with a timeout answer"; diag "$TMP/raw"; }
+	t_cmp "... after 5 s" "${ms:-0}" -ge 4500
+	t_cmp "... not at the end (12 s)" "${ms:-99999}" -lt 8000
+	# Sixteen clients sending a byte a second held every slot for ever:
+	# now a normal client is answered at once beside them, and they are
+	# dropped at their deadline.
+	slows=""
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+		printf '{"cmd":"info"}\n' |
+			"$CTL_RAW" "$S" 0 1000 >"$TMP/slow$i" 2>"$TMP/slow$i.err" &
+		slows="$slows $!"
+	done
+	sleep 1
+	printf '{"cmd":"info"}\n' | raw
+	ms=$(sed -n 's/^ctl-raw: \([0-9]*\) ms$/\1/p' "$TMP/raw.err")
+	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
+		pass "16 slow clients: a 17th is answered" ||
+		{ fail "16 slow clients: a 17th is answered"; diag "$TMP/raw"; }
+	t_cmp "... at once, not after a deadline" "${ms:-99999}" -lt 1000
+	t_run "pause beside 16 slow clients" 0 "" -- pause c1
+	t_run "resume beside 16 slow clients" 0 "" -- resume c1
+	for p in $slows; do wait "$p"; done
+	[ "$(cat "$TMP"/slow[0-9]* | grep -c '"code":"\(timeout\|busy\)"')" -eq 16 ] &&
+		! grep -q '"ok":true' "$TMP"/slow[0-9]* &&
+		pass "the 16 slow clients: dropped (timeout or busy), none answered" ||
+		{ fail "the 16 slow clients: dropped"; diag "$TMP"/slow[0-9]*; }
+	ms=$(cat "$TMP"/slow[0-9]*.err | sed -n 's/^ctl-raw: \([0-9]*\) ms$/\1/p' | sort -n | tail -1)
+	t_cmp "... the last one after about 5 s, not 15" "${ms:-99999}" -lt 8000
 	printf '{"cmd":"info"}\n' | raw
 	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
 		pass "slots free again: info works" || { fail "slots free again"; diag "$TMP/raw"; }
