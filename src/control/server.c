@@ -32,9 +32,16 @@ static int make_dir(const char *dir, int level)
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		int err = errno;
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-		/* No /run or XDG_RUNTIME_DIR at all: not worth a warning. */
-		log_msg(err == ENOENT && level > LOG_ERR ? LOG_INFO : level,
+		/*
+		 * No /run at all (a minimal root file system): not worth a
+		 * warning. A missing XDG_RUNTIME_DIR is: the user named it.
+		 */
+		log_msg(err == ENOENT && level > LOG_ERR &&
+					!(xdg && xdg[0] == '/') ?
+				LOG_INFO :
+				level,
 			"cannot create the control directory %s: %s", dir,
 			strerror(err));
 		return -err;
