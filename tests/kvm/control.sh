@@ -405,6 +405,8 @@ t_run "run --name over a directory" 65 "d.sock exists and is not a socket" -- \
 t_run "run --name over a symlink" 65 "l.sock exists and is not a socket" -- \
 	run --name l builtin:exit
 t_run "list beside files that are not sockets" 0 "" -- list
+grep -q "removed" "$TMP/err" && { fail "list says it removed what it left"; diag "$TMP/err"; } ||
+	pass "list does not say it removed them"
 [ -f "$SOCKDIR/f.sock" ] && [ -d "$SOCKDIR/d.sock" ] && [ -L "$SOCKDIR/l.sock" ] &&
 	[ -L "$SOCKDIR/n.sock" ] && pass "list leaves them alone" ||
 	{ fail "list leaves them alone"; ls -la "$SOCKDIR" | sed 's/^/# /'; }
