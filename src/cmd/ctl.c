@@ -98,16 +98,19 @@ static int recv_line(int fd, char **out)
 
 /*
  * Remove the socket at @path, which refused a connection, if it is stale
- * (its VM is gone); 0 when it is gone, else control__remove_stale()'s
- * -errno: -EEXIST is something other than a socket, left alone.
+ * (its VM is gone); 0 when this call removed it, -ENOENT when it was gone
+ * already, else control__clear_stale()'s -errno: -EEXIST is something
+ * other than a socket, left alone.
  */
 static int remove_stale(const char *path)
 {
-	int ret = control__remove_stale(path);
+	enum control_stale did;
+	int ret = control__clear_stale(path, &did);
 
 	if (ret && ret != -EEXIST && ret != -EADDRINUSE)
 		log_debug("cannot remove %s: %s", path, strerror(-ret));
-	return ret;
+	/* Gone before we looked: somebody else removed it, not us. */
+	return ret || did == CONTROL_STALE_REMOVED ? ret : -ENOENT;
 }
 
 /*
