@@ -31,6 +31,8 @@ static const struct {
 	{ "stats", cmd_stats, "live KVM stats of VM NAME [--json] [--all]" },
 	{ "policy", cmd_policy,
 	  "switch VM NAME's zap policy: --zap-policy all|slot" },
+	{ "exec", cmd_exec,
+	  "run another VMM (QEMU, ...) with zapvm's policy, phases, stats" },
 	{ "version", cmd_version, "print zapvm's version" },
 	{ "help", cmd_help, "this list" },
 };

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * zapvm exec's view of the VMs a VMM makes (src/cmd/exec-vm.c), fed by the
+ * preload library's messages (channel.h) and read by src/cmd/exec.c.
+ */
+#ifndef ZAPVM_EXEC_H
+#define ZAPVM_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zapvm/channel.h"
+#include "zapvm/stats.h"
+#include "zapvm/vm.h"
+
+/* One KVM_SET_USER_MEMORY_REGION(2) call. */
+struct exec_slot_ev {
+	uint64_t at_ns; /* since zapvm exec started */
+	uint32_t slot, as; /* slot id's low and high 16 bits */
+	uint32_t flags, thp; /* thp: enum chan_thp */
+	uint64_t gpa, size, uaddr;
+	int ret; /* -1: never completed (the VMM died in it) */
+	uint64_t ns;
+	const char *op; /* add, delete, move, flags */
+	bool run_time; /* after the VM's first KVM_RUN */
+	bool region2;
+	int phase; /* the phase it began, or -1 */
+};
+
+struct exec_vcpu {
+	uint32_t id;
+	struct stats_set st; /* fd -1: none */
+	bool in_phases; /* created before the first KVM_RUN */
+};
+
+struct exec_slot_state {
+	uint32_t slot; /* the full id, address space included */
+	uint64_t gpa, size;
+	uint32_t flags;
+};
+
+struct exec_vm {
+	unsigned int idx;
+	int vm_fd; /* a duplicate: keeps the VM's stats readable */
+	struct stats_set st; /* fd -1: none */
+	int apply_ret;
+	enum zap_iface iface;
+	struct exec_vcpu *vcpus;
+	unsigned int nvcpus;
+	struct phase_log *log;
+	uint64_t t_start; /* first KVM_RUN */
+	uint64_t t_end;
+	unsigned int first_churn_phase;
+	struct exec_slot_ev *evs;
+	unsigned int nevs;
+	struct exec_slot_state *slots;
+	unsigned int nslots;
+	uint64_t changes, update_ns; /* at run time */
+	uint64_t boot_done_ns;
+	bool pending; /* a BEFORE without its AFTER yet */
+};
+
+struct exec_state {
+	enum zap_policy policy;
+	enum thp_mode thp;
+	uint64_t t0;
+	bool hello; /* the library was loaded */
+	bool refused; /* the policy could not be honoured */
+	unsigned int protocol_errors;
+	struct exec_vm *vms;
+	unsigned int nvms;
+};
+
+/*
+ * exec__handle - act on library message @m carrying @nfds descriptors
+ * @fds (taken over). Returns the reply's ret: 0 to go on; sets
+ * x->refused when a VM's zap policy could not be applied (the caller kills
+ * the VMM).
+ */
+int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
+		 int nfds);
+
+/* exec__boot_done - mark "boot-done" in every running VM's phase log. */
+void exec__boot_done(struct exec_state *x);
+
+/* exec__finish - end every VM's phase log (at the VMM's exit). */
+void exec__finish(struct exec_state *x);
+
+/*
+ * exec__print - per VM: the phase table (@all: every stat) and the summary
+ * line `zapvm run --stats` prints, with @name as the guest's name.
+ */
+void exec__print(const struct exec_state *x, const char *name, int status,
+		 bool all);
+
+/*
+ * exec__json - one `zapvm run --json` record per VM (an array when the VMM
+ * made several) with a "vmm" object and a "memslots" list. NULL on ENOMEM.
+ */
+struct json_object *exec__json(const struct exec_state *x, const char *path,
+			       char *const *argv, int status);
+
+void exec__free(struct exec_state *x);
+
+#endif /* ZAPVM_EXEC_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libzapvm-preload.so: LD_PRELOADed into a VMM by `zapvm exec`. It wraps
+ * ioctl() and tells zapvm (channel.h) about the VMM's VMs, vCPUs, memslot
+ * changes and first KVM_RUN. KVM refuses VM and vCPU ioctls from any
+ * process but the VM's creator (-EIO unless current->mm is the VM's), so
+ * what zapvm wants done to a VM - the zap policy, KVM_GET_STATS_FD, the THP
+ * advice - is done here, inside the VMM, with zapvm's own policy code.
+ *
+ * The library must never break the VMM: every failure of the channel only
+ * stops the reporting, and every wrapped ioctl still runs exactly once with
+ * the VMM's arguments and returns the VMM's result and errno.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zapvm/channel.h"
+#include "zapvm/kvm.h"
+#include "zapvm/log.h"
+#include "zapvm/stats.h"
+#include "zapvm/vm.h"
+
+/* Descriptors we know, by number; larger fds are not followed. */
+#define MAX_FDS 16384
+#define MAX_VMS 64
+
+enum fd_kind { FD_NONE, FD_VM, FD_VCPU };
+
+struct fd_ent {
+	uint8_t kind; /* enum fd_kind */
+	uint16_t vm;
+	uint32_t vcpu;
+};
+
+typedef int (*ioctl_fn)(int, unsigned long, ...);
+
+static ioctl_fn real_ioctl;
+static int chan = -1; /* -1: no zapvm, or the channel failed */
+static enum zap_policy policy = ZAP_DEFAULT;
+static enum thp_mode thp = THP_DEFAULT;
+static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fd_ent *fds;
+static unsigned int nvms;
+static uint8_t vm_ran[MAX_VMS];
+
+static void parse_cfg(const char *cfg)
+{
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", cfg);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (!strncmp(tok, "policy=", 7))
+			zap_policy__parse(tok + 7, &policy);
+		else if (!strncmp(tok, "thp=", 4))
+			thp_mode__parse(tok + 4, &thp);
+		else if (!strncmp(tok, "log=", 4))
+			log_level = atoi(tok + 4);
+	}
+}
+
+/*
+ * A preload library has no entry point before the VMM's main() but a
+ * constructor: take the channel now, before the VMM can fork or exec, and
+ * hide it from every process the VMM starts.
+ */
+__attribute__((constructor)) static void preload__init(void)
+{
+	const char *s = getenv(CHAN_FD_ENV), *cfg = getenv(CHAN_CFG_ENV);
+	struct chan_msg m = { .version = CHAN_VERSION, .type = CHAN_HELLO };
+	int fd;
+
+	real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
+	if (!s)
+		return;
+	fd = atoi(s);
+	unsetenv(CHAN_FD_ENV);
+	if (cfg)
+		parse_cfg(cfg);
+	unsetenv(CHAN_CFG_ENV);
+	if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return;
+	fds = calloc(MAX_FDS, sizeof(*fds));
+	m.pid = (uint32_t)getpid();
+	if (!fds || !real_ioctl || chan__send(fd, &m, NULL, 0)) {
+		close(fd);
+		return;
+	}
+	chan = fd;
+}
+
+/* Send @m and wait for zapvm's reply; on any failure stop reporting. */
+static int talk(struct chan_msg *m, const int *f, unsigned int nf)
+{
+	struct chan_msg r;
+	int rf[CHAN_MAX_FDS], ret = -EPIPE;
+
+	pthread_mutex_lock(&chan_lock);
+	if (chan < 0)
+		goto out;
+	m->version = CHAN_VERSION;
+	m->pid = (uint32_t)getpid();
+	m->tid = (uint32_t)syscall(SYS_gettid);
+	ret = chan__send(chan, m, f, nf);
+	if (!ret)
+		ret = chan__recv(chan, &r, rf);
+	if (ret > 0)
+		for (int i = 0; i < ret; i++)
+			close(rf[i]);
+	if (ret >= 0)
+		ret = r.type == CHAN_REPLY ? r.ret : -EPROTO;
+	if (ret < 0) {
+		close(chan);
+		chan = -1;
+	}
+out:
+	pthread_mutex_unlock(&chan_lock);
+	return ret;
+}
+
+static bool reporting(void)
+{
+	return __atomic_load_n(&chan, __ATOMIC_RELAXED) >= 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void on_create_vm(int vm_fd)
+{
+	struct chan_msg m = { .type = CHAN_VM };
+	struct stats_set st = { .fd = -1 };
+	struct zap_support zs;
+	enum zap_iface used = ZAP_IFACE_NONE;
+	int f[2] = { vm_fd, -1 }, sfd, ret;
+
+	sfd = real_ioctl(vm_fd, KVM_GET_STATS_FD, NULL);
+	if (sfd >= 0) {
+		f[1] = sfd;
+		ret = dup(sfd);
+		if (ret >= 0 && stats__open(&st, ret))
+			st.fd = -1;
+	}
+	zap_support__probe(vm_fd, st.fd >= 0 ? &st : NULL, &zs);
+	stats__close(&st);
+	m.ret = zap_policy__apply(vm_fd, &zs, policy, &used);
+	m.iface = used;
+	pthread_mutex_lock(&chan_lock);
+	m.vm = nvms < MAX_VMS ? nvms++ : MAX_VMS;
+	if (vm_fd < MAX_FDS && m.vm < MAX_VMS)
+		fds[vm_fd] = (struct fd_ent){ .kind = FD_VM, .vm = m.vm };
+	pthread_mutex_unlock(&chan_lock);
+	/* zapvm kills the VMM here when the policy cannot be honoured. */
+	talk(&m, f, sfd >= 0 ? 2 : 1);
+	if (sfd >= 0)
+		close(sfd);
+}
+
+static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
+{
+	struct chan_msg m = { .type = CHAN_VCPU, .vcpu = (uint32_t)id };
+	int f[2] = { vcpu_fd, -1 };
+
+	if (vm_fd >= MAX_FDS || fds[vm_fd].kind != FD_VM)
+		return;
+	m.vm = fds[vm_fd].vm;
+	if (vcpu_fd < MAX_FDS) {
+		pthread_mutex_lock(&chan_lock);
+		fds[vcpu_fd] = (struct fd_ent){ .kind = FD_VCPU,
+						.vm = (uint16_t)m.vm,
+						.vcpu = m.vcpu };
+		pthread_mutex_unlock(&chan_lock);
+	}
+	f[1] = real_ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
+	talk(&m, f, f[1] >= 0 ? 2 : 1);
+	if (f[1] >= 0)
+		close(f[1]);
+}
+
+static void on_first_run(int vcpu_fd)
+{
+	struct chan_msg m = { .type = CHAN_RUN };
+	struct fd_ent e;
+
+	if (vcpu_fd >= MAX_FDS)
+		return;
+	e = fds[vcpu_fd];
+	if (e.kind != FD_VCPU || e.vm >= MAX_VMS ||
+	    __atomic_load_n(&vm_ran[e.vm], __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&vm_ran[e.vm], 1, __ATOMIC_ACQ_REL))
+		return;
+	m.vm = e.vm;
+	m.vcpu = e.vcpu;
+	talk(&m, NULL, 0);
+}
+
+/* --thp: advise a RAM slot's host range, 2 MiB-aligned inward as KVM maps. */
+static uint32_t advise(uint64_t uaddr, uint64_t size, uint32_t flags)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = (uaddr + page - 1) & ~(page - 1);
+	uint64_t end = (uaddr + size) & ~(page - 1);
+	int adv = thp == THP_ON ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
+
+	if (thp == THP_DEFAULT || !size || (flags & KVM_MEM_READONLY) ||
+	    end <= start)
+		return CHAN_THP_NONE;
+	if (madvise((void *)(uintptr_t)start, end - start, adv))
+		return CHAN_THP_FAILED;
+	return thp == THP_ON ? CHAN_THP_HUGE : CHAN_THP_NOHUGE;
+}
+
+static int on_set_region(int vm_fd, unsigned long req, void *arg)
+{
+	struct kvm_userspace_memory_region *r = arg;
+	struct chan_msg m = { .type = CHAN_SLOT_BEFORE };
+	uint64_t t0;
+	int ret, saved;
+
+	if (vm_fd >= MAX_FDS || fds[vm_fd].kind != FD_VM || !r)
+		return real_ioctl(vm_fd, req, arg);
+	/* REGION2 begins with the same fields as REGION. */
+	m.vm = fds[vm_fd].vm;
+	m.slot = r->slot;
+	m.flags = r->flags;
+	m.gpa = r->guest_phys_addr;
+	m.size = r->memory_size;
+	m.uaddr = r->userspace_addr;
+	m.region2 = req != KVM_SET_USER_MEMORY_REGION;
+	m.thp = advise(m.uaddr, m.size, m.flags);
+	talk(&m, NULL, 0);
+	t0 = mono_ns();
+	ret = real_ioctl(vm_fd, req, arg);
+	saved = errno;
+	m.ns = mono_ns() - t0;
+	m.type = CHAN_SLOT_AFTER;
+	m.ret = ret < 0 ? -saved : ret;
+	talk(&m, NULL, 0);
+	errno = saved;
+	return ret;
+}
+
+/* glibc's prototype: int ioctl(int, unsigned long, ...). */
+int ioctl(int fd, unsigned long req, ...)
+{
+	void *arg;
+	va_list ap;
+	int ret, saved;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_ioctl) {
+		real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
+		if (!real_ioctl) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	if (_IOC_TYPE(req) != KVMIO || !reporting())
+		return real_ioctl(fd, req, arg);
+	switch (req) {
+	case KVM_RUN:
+		on_first_run(fd);
+		return real_ioctl(fd, req, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+#ifdef KVM_SET_USER_MEMORY_REGION2
+	case KVM_SET_USER_MEMORY_REGION2:
+#endif
+		return on_set_region(fd, req, arg);
+	default:
+		break;
+	}
+	ret = real_ioctl(fd, req, arg);
+	saved = errno;
+	if (ret >= 0 && req == KVM_CREATE_VM)
+		on_create_vm(ret);
+	else if (ret >= 0 && req == KVM_CREATE_VCPU)
+		on_create_vcpu(fd, (unsigned long)arg, ret);
+	errno = saved;
+	return ret;
+}

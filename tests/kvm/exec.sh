@@ -1,0 +1,131 @@
+#!/bin/sh
+# zapvm exec: a foreign VMM (testvmm, running the romtoggle guest) under
+# zapvm's zap policy, phases and stats; exit statuses, bad VMMs; QEMU with
+# SeaBIOS where installed.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+: "${TESTVMM:?}" "${ROMTOGGLE:?}"
+
+"$ZAPVM" caps --json >"$TMP/caps.json" || { echo "Bail out! caps failed"; exit 1; }
+slot_ok=$(sed -n 's/.*"policy_slot": *\(true\|false\).*/\1/p' "$TMP/caps.json")
+ARGS="pages=2000 stride=8 toggles=4"
+
+# count FILE REGEX: lines of FILE matching REGEX.
+count() { grep -Ec -- "$2" "$1"; }
+
+t_run "exec --zap-policy all: the VMM runs, exit 0" 0 "" -- exec \
+	--zap-policy all --stats --json "$TMP/all.json" -- "$TESTVMM" \
+	"$ROMTOGGLE" "$ARGS"
+out_has "the VMM's stdout passes through" "romtoggle: 2000 pages on 1 vCPUs"
+out_has "exec --stats prints run's summary" "8 run-time memslot changes"
+out_has "exec --stats: the memslot set-up is listed apart" "2 at set-up"
+out_has "the phase table names the memslot changes" "slot1-delete"
+all_after=$(json_num "$TMP/all.json" faults_after_churn)
+t_cmp "all: the churn re-faults the touched pages (~2000)" "$all_after" -ge 2000
+t_cmp "JSON: 8 run-time memslot changes" \
+	"$(json_num "$TMP/all.json" memslot_changes)" -eq 8
+t_cmp "JSON: 10 memslot events (2 at set-up)" \
+	"$(count "$TMP/all.json" '"op": "(add|delete|move|flags)"')" -eq 10
+t_cmp "JSON: the phases start, then one per change" \
+	"$(count "$TMP/all.json" '"name": "(start|slot1-(add|delete))"')" -eq 9
+grep -q '"argv": \[' "$TMP/all.json" && grep -q '"preloaded": true' "$TMP/all.json" &&
+	pass "JSON: a vmm object with argv" || fail "JSON: a vmm object with argv"
+
+if [ "$slot_ok" = true ]; then
+	t_run "exec --zap-policy slot: exit 0" 0 "" -- exec --zap-policy slot \
+		--json "$TMP/slot.json" -- "$TESTVMM" "$ROMTOGGLE" "$ARGS"
+	slot_after=$(json_num "$TMP/slot.json" faults_after_churn)
+	t_cmp "slot: re-faults after churn <= 1% of all's" \
+		$((slot_after * 100)) -le "$all_after"
+	grep -q '"zap_interface": "KVM_' "$TMP/slot.json" &&
+		pass "slot: the interface used is recorded" ||
+		fail "slot: the interface used is recorded"
+	# The same guest under zapvm run: the same order of figures.
+	"$ZAPVM" run --zap-policy slot --json "$TMP/run.json" --args "$ARGS" \
+		builtin:romtoggle >/dev/null 2>&1
+	t_cmp "run and exec: the same faults before the churn (+-5%)" \
+		$(( $(json_num "$TMP/slot.json" faults_total) * 100 / \
+		    $(json_num "$TMP/run.json" faults_total) )) -ge 95
+else
+	t_run "exec --zap-policy slot refused where unsupported: exit 69" 69 \
+		"not supported" -- exec --zap-policy slot -- "$TESTVMM" \
+		"$ROMTOGGLE" "$ARGS"
+fi
+
+t_run "--move: a set-up move is recorded" 0 "" -- exec --json "$TMP/mv.json" \
+	-- "$TESTVMM" --move "$ROMTOGGLE" "pages=10"
+t_cmp "--move: one move event" "$(count "$TMP/mv.json" '"op": "move"')" -eq 1
+
+t_run "--thp on: RAM slots advised" 0 "" -- exec --thp on --json \
+	"$TMP/thp.json" -- "$TESTVMM" "$ROMTOGGLE" "pages=10"
+t_cmp "--thp on: the RAM slot is MADV_HUGEPAGE, the ROM not" \
+	"$(count "$TMP/thp.json" '"thp": "hugepage"')" -eq 1
+
+t_run "a VMM making two VMs: one record each" 0 "" -- exec --json \
+	"$TMP/two.json" -- "$TESTVMM" --vms 2 "$ROMTOGGLE" "pages=10"
+t_cmp "two VMs: two records" "$(count "$TMP/two.json" '"vm_index": ')" -eq 2
+
+t_run "exit status passes through" 7 "" -- exec -- "$TESTVMM" --exit 7 \
+	"$ROMTOGGLE" "pages=10"
+t_run "a VMM killed by SIGTERM: 143" 143 "created no KVM VM" -- exec -- \
+	sh -c 'kill -TERM $$'
+t_run "a VMM that creates no VM: its status and one line" 3 \
+	"created no KVM VM" -- exec -- "$TESTVMM" --no-vm
+one_line "no VM"
+
+t_run "VMM not found: 66" 66 "not found" -- exec -- zapvm-no-such-vmm
+one_line "not found"
+: >"$TMP/notexec"
+t_run "VMM not executable: 77" 77 "not an executable" -- exec -- "$TMP/notexec"
+one_line "not executable"
+if [ -n "${TESTVMM_STATIC:-}" ]; then
+	t_run "a static VMM: 69, pointing to attach" 69 "zapvm attach" -- \
+		exec -- "$TESTVMM_STATIC" "$ROMTOGGLE"
+	one_line "static VMM"
+else
+	pass "# SKIP no static libfdt: no static testvmm"
+fi
+t_run "exec without a VMM: usage" 64 "no VMM" -- exec --stats
+
+# Boot-done from the console: the pattern marks a phase, --until stops
+# the VMM (it would hold 60 s) and zapvm exits 0.
+start=$(date +%s)
+t_run "--until boot-done stops the VMM" 0 "" -- exec --boot-done \
+	'VM 0 done' --until boot-done --grace 500 --json "$TMP/bd.json" -- \
+	"$TESTVMM" --hold 60 "$ROMTOGGLE" "pages=10"
+t_cmp "--until: well before the VMM's 60 s" $(( $(date +%s) - start )) -lt 20
+grep -q '"name": "boot-done"' "$TMP/bd.json" &&
+	pass "boot-done is a phase" || fail "boot-done is a phase"
+grep -q '"boot_done_ms": [0-9]' "$TMP/bd.json" &&
+	pass "boot_done_ms recorded" || fail "boot_done_ms recorded"
+t_run "--timeout: 124" 124 "timeout" -- exec --timeout 1 --grace 200 -- \
+	"$TESTVMM" --hold 60 "$ROMTOGGLE" "pages=10"
+
+# SIGTERM to zapvm reaches the VMM; zapvm still writes its results.
+: >"$TMP/term.out"
+"$ZAPVM" exec --json "$TMP/term.json" -- "$TESTVMM" --hold 60 "$ROMTOGGLE" \
+	"pages=10" >"$TMP/term.out" 2>&1 &
+zpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q holding "$TMP/term.out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $zpid
+wait $zpid
+t_cmp "SIGTERM: forwarded, the VMM's 128+15" $? -eq 143
+[ -s "$TMP/term.json" ] && pass "SIGTERM: the JSON is written" ||
+	fail "SIGTERM: the JSON is written"
+
+# QEMU with SeaBIOS (this host's PVM runs the POST): memslot changes.
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	t_run "QEMU + SeaBIOS under exec" 0 "" -- exec --json "$TMP/qemu.json" \
+		--boot-done 'Booting from|No bootable device' --until boot-done \
+		--timeout 20 --grace 1000 -- qemu-system-x86_64 -accel kvm -M pc \
+		-m 128 -nographic -nodefaults -serial stdio -monitor none
+	t_cmp "QEMU: memslot changes after the first KVM_RUN" \
+		"$(json_num "$TMP/qemu.json" memslot_changes)" -gt 0
+else
+	pass "# SKIP qemu-system-x86_64 not installed"
+fi
+finish
