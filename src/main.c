@@ -33,6 +33,8 @@ static const struct {
 	  "switch VM NAME's zap policy: --zap-policy all|slot" },
 	{ "exec", cmd_exec,
 	  "run another VMM (QEMU, ...) with zapvm's policy, phases, stats" },
+	{ "attach", cmd_attach,
+	  "a running VMM's VMs: policy and stats (any VMM, by PID)" },
 	{ "version", cmd_version, "print zapvm's version" },
 	{ "help", cmd_help, "this list" },
 };

@@ -26,8 +26,9 @@ int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
-/* src/cmd/exec.c: another VMM's VMs. */
+/* src/cmd/exec.c, src/cmd/attach.c: other VMMs' VMs. */
 int cmd_exec(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 
 /*
  * common_opt - the options every command takes (src/cmd/options.c): -v/-q

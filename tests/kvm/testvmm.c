@@ -9,8 +9,11 @@
  * -static copy (standing in for Firecracker's static binaries) must link
  * without libelf's compression libraries.
  *
- * usage: testvmm [--vms N] [--no-vm] [--move] [--hold S] [--exit N]
- *                [--mem MIB] GUEST_ELF [ARGS]
+ * usage: testvmm [--vms N] [--no-vm] [--move] [--hold S] [--pause S]
+ *                [--exit N] [--mem MIB] GUEST_ELF [ARGS]
+ * --hold S keeps the last VM S seconds after the guest is done, --pause S
+ * stops S seconds (or until SIGUSR1) when the guest begins its "churn"
+ * phase: time for `zapvm attach` to act on a VM that has memslots.
  * Exits with the guest's status (or --exit N), 1 on a broken run, 3 with
  * --no-vm (no VM made).
  */
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -45,7 +49,12 @@ struct tvm {
 	uint8_t *ram, *rom;
 	uint64_t mem, rom_gpa;
 	struct kvm_run *run;
+	unsigned int pause; /* --pause */
 };
+
+static void on_usr1(int sig)
+{
+}
 
 static int fail(const char *what)
 {
@@ -208,6 +217,16 @@ static int ucall(struct tvm *t, uint32_t a, int *st)
 		fflush(stdout);
 		break;
 	case ZAPVM_UCALL_PHASE:
+		p = uc->args[1] <= ZAPVM_NAME_MAX ?
+			    gpa(t, uc->args[0], uc->args[1]) :
+			    NULL;
+		if (p && t->pause && uc->args[1] == 5 &&
+		    !memcmp(p, "churn", 5)) {
+			printf("testvmm: paused before churn, pid %d\n",
+			       (int)getpid());
+			fflush(stdout);
+			sleep(t->pause);
+		}
 		break;
 	case ZAPVM_UCALL_DONE:
 		*st = (int)uc->args[0];
@@ -268,10 +287,11 @@ int main(int argc, char **argv)
 		{ "move", no_argument, NULL, 'm' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "exit", required_argument, NULL, 'x' },
+		{ "pause", required_argument, NULL, 'P' },
 		{ "mem", required_argument, NULL, 'M' },
 		{ 0 },
 	};
-	int c, vms = 1, hold = 0, status = 0, force = -1;
+	int c, vms = 1, hold = 0, status = 0, force = -1, pause = 0;
 	bool move = false;
 	uint64_t mem = 64 * MIB;
 
@@ -292,6 +312,9 @@ int main(int argc, char **argv)
 		case 'x':
 			force = atoi(optarg);
 			break;
+		case 'P':
+			pause = atoi(optarg);
+			break;
 		case 'M':
 			mem = strtoull(optarg, NULL, 0) * MIB;
 			break;
@@ -299,12 +322,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* SIGUSR1 ends a --pause early (sleep() returns). */
+	signal(SIGUSR1, on_usr1);
 	if (optind >= argc) {
 		fprintf(stderr, "usage: testvmm [options] GUEST_ELF [ARGS]\n");
 		return 2;
 	}
 	for (int i = 0; i < vms; i++) {
-		struct tvm t = { .mem = mem };
+		struct tvm t = { .mem = mem, .pause = (unsigned int)pause };
 
 		if (setup(&t, argv[optind], argv[optind + 1], move) ||
 		    run(&t, &status))
