@@ -336,6 +336,10 @@ void exec__print(const struct exec_state *x, const char *name, int status,
 		if (v->boot_done_ns)
 			printf("zapvm: %s: VM %u: boot done after %.3f ms\n",
 			       name, v->idx, v->boot_done_ns / 1e6);
+		if (v->pending)
+			printf("zapvm: %s: VM %u: the VMM ended inside a "
+			       "memslot change\n",
+			       name, v->idx);
 	}
 }
 
@@ -412,16 +416,21 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 
 	for (unsigned int i = 0; all && i < x->nvms; i++) {
 		const struct exec_vm *v = &x->vms[i];
-		struct json_object *o, *r;
+		struct json_object *o, *r = NULL;
 
 		as_run(x, v, path, status, &cfg, &res);
 		o = report__json_run(&cfg, &res);
 		if (!o)
 			continue;
-		if (json_object_object_get_ex(o, "result", &r))
+		/* What only zapvm's own VMM counts is unknown here. */
+		if (json_object_object_get_ex(o, "result", &r)) {
 			json_object_object_add(r, "exit_code",
 					       json_object_new_int(status));
-		if (json_object_object_get_ex(o, "result", &r))
+			json_object_object_add(r, "vcpu_exits", NULL);
+			json_object_object_add(r, "rom_writes_dropped", NULL);
+			json_object_object_add(r, "coalesced_writes", NULL);
+		}
+		if (r)
 			json_object_object_add(
 				r, "boot_done_ms",
 				v->boot_done_ns ?

@@ -604,6 +604,10 @@ static int report(const struct exec_opts *o, struct exec_state *x,
 			status);
 		return 0;
 	}
+	if (x->protocol_errors)
+		log_warn("exec: %u reports from the VMM were lost or unusable; "
+			 "its figures may miss them",
+			 x->protocol_errors);
 	if (o->stats)
 		exec__print(x, path, status, o->stats_all);
 	if (!o->json)

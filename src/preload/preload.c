@@ -17,6 +17,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,15 @@ struct fd_ent {
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 
 static ioctl_fn real_ioctl;
+static int pending = -1; /* $ZAPVM_EXEC_FD, not claimed yet */
+static pthread_once_t claimed = PTHREAD_ONCE_INIT;
 static int chan = -1; /* -1: no zapvm, or the channel failed */
+static unsigned int unstarted; /* VMs without their first KVM_RUN yet */
 static enum zap_policy policy = ZAP_DEFAULT;
 static enum thp_mode thp = THP_DEFAULT;
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
+/* fds[], nvms, vm_ran[]: never held across a talk() */
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fd_ent *fds;
 static unsigned int nvms;
 static uint8_t vm_ran[MAX_VMS];
@@ -72,34 +78,90 @@ static void parse_cfg(const char *cfg)
 	}
 }
 
-/*
- * A preload library has no entry point before the VMM's main() but a
- * constructor: take the channel now, before the VMM can fork or exec, and
- * hide it from every process the VMM starts.
- */
-__attribute__((constructor)) static void preload__init(void)
+/* LD_PRELOAD without this library: the VMM's children run clean. */
+static void drop_preload(void)
 {
-	const char *s = getenv(CHAN_FD_ENV), *cfg = getenv(CHAN_CFG_ENV);
-	struct chan_msg m = { .version = CHAN_VERSION, .type = CHAN_HELLO };
-	int fd;
+	const char *cur = getenv("LD_PRELOAD");
+	char out[4096] = "", buf[4096], *tok, *save;
+	size_t n = 0;
 
-	real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
-	if (!s)
+	if (!cur || strlen(cur) >= sizeof(buf))
 		return;
-	fd = atoi(s);
-	unsetenv(CHAN_FD_ENV);
+	strcpy(buf, cur);
+	for (tok = strtok_r(buf, ": ", &save); tok;
+	     tok = strtok_r(NULL, ": ", &save)) {
+		const char *base = strrchr(tok, '/');
+
+		if (!strcmp(base ? base + 1 : tok, "libzapvm-preload.so"))
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s",
+				      n ? ":" : "", tok);
+	}
+	if (n)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+/*
+ * The first process with the library that makes a KVM ioctl is the VMM
+ * (a wrapper script that only starts it never does): it claims the
+ * channel, hides it and the library from the processes it starts, and
+ * says hello.
+ */
+static void claim(void)
+{
+	const char *cfg = getenv(CHAN_CFG_ENV);
+	struct chan_msg m = { .version = CHAN_VERSION, .type = CHAN_HELLO };
+	int fd = pending;
+
+	if (fd < 0)
+		return;
 	if (cfg)
 		parse_cfg(cfg);
+	unsetenv(CHAN_FD_ENV);
 	unsetenv(CHAN_CFG_ENV);
-	if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+	drop_preload();
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return;
 	fds = calloc(MAX_FDS, sizeof(*fds));
 	m.pid = (uint32_t)getpid();
-	if (!fds || !real_ioctl || chan__send(fd, &m, NULL, 0)) {
+	if (!fds || chan__send(fd, &m, NULL, 0)) {
 		close(fd);
 		return;
 	}
-	chan = fd;
+	__atomic_store_n(&chan, fd, __ATOMIC_RELEASE);
+}
+
+/* A preload library's only entry point before main(): note the channel. */
+__attribute__((constructor)) static void preload__init(void)
+{
+	const char *s = getenv(CHAN_FD_ENV);
+
+	real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
+	if (s)
+		pending = atoi(s);
+}
+
+static struct fd_ent fd_lookup(int fd)
+{
+	struct fd_ent e = { FD_NONE, 0, 0 };
+
+	if (fd < 0 || fd >= MAX_FDS)
+		return e;
+	pthread_mutex_lock(&fd_lock);
+	e = fds[fd];
+	pthread_mutex_unlock(&fd_lock);
+	return e;
+}
+
+static void fd_put(int fd, struct fd_ent e)
+{
+	if (fd < 0 || fd >= MAX_FDS)
+		return;
+	pthread_mutex_lock(&fd_lock);
+	fds[fd] = e;
+	pthread_mutex_unlock(&fd_lock);
 }
 
 /* Send @m and wait for zapvm's reply; on any failure stop reporting. */
@@ -124,7 +186,7 @@ static int talk(struct chan_msg *m, const int *f, unsigned int nf)
 		ret = r.type == CHAN_REPLY ? r.ret : -EPROTO;
 	if (ret < 0) {
 		close(chan);
-		chan = -1;
+		__atomic_store_n(&chan, -1, __ATOMIC_RELEASE);
 	}
 out:
 	pthread_mutex_unlock(&chan_lock);
@@ -163,11 +225,13 @@ static void on_create_vm(int vm_fd)
 	stats__close(&st);
 	m.ret = zap_policy__apply(vm_fd, &zs, policy, &used);
 	m.iface = used;
-	pthread_mutex_lock(&chan_lock);
+	pthread_mutex_lock(&fd_lock);
 	m.vm = nvms < MAX_VMS ? nvms++ : MAX_VMS;
-	if (vm_fd < MAX_FDS && m.vm < MAX_VMS)
+	if (vm_fd < MAX_FDS && m.vm < MAX_VMS) {
 		fds[vm_fd] = (struct fd_ent){ .kind = FD_VM, .vm = m.vm };
-	pthread_mutex_unlock(&chan_lock);
+		__atomic_add_fetch(&unstarted, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&fd_lock);
 	/* zapvm kills the VMM here when the policy cannot be honoured. */
 	talk(&m, f, sfd >= 0 ? 2 : 1);
 	if (sfd >= 0)
@@ -177,18 +241,14 @@ static void on_create_vm(int vm_fd)
 static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
 {
 	struct chan_msg m = { .type = CHAN_VCPU, .vcpu = (uint32_t)id };
+	struct fd_ent vm = fd_lookup(vm_fd);
 	int f[2] = { vcpu_fd, -1 };
 
-	if (vm_fd >= MAX_FDS || fds[vm_fd].kind != FD_VM)
+	if (vm.kind != FD_VM)
 		return;
-	m.vm = fds[vm_fd].vm;
-	if (vcpu_fd < MAX_FDS) {
-		pthread_mutex_lock(&chan_lock);
-		fds[vcpu_fd] = (struct fd_ent){ .kind = FD_VCPU,
-						.vm = (uint16_t)m.vm,
-						.vcpu = m.vcpu };
-		pthread_mutex_unlock(&chan_lock);
-	}
+	m.vm = vm.vm;
+	fd_put(vcpu_fd,
+	       (struct fd_ent){ .kind = FD_VCPU, .vm = vm.vm, .vcpu = m.vcpu });
 	f[1] = real_ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 	talk(&m, f, f[1] >= 0 ? 2 : 1);
 	if (f[1] >= 0)
@@ -199,13 +259,22 @@ static void on_first_run(int vcpu_fd)
 {
 	struct chan_msg m = { .type = CHAN_RUN };
 	struct fd_ent e;
+	bool first = false;
 
-	if (vcpu_fd >= MAX_FDS)
+	/* Every KVM_RUN passes here: after all first runs, one load. */
+	if (!__atomic_load_n(&unstarted, __ATOMIC_ACQUIRE))
 		return;
-	e = fds[vcpu_fd];
-	if (e.kind != FD_VCPU || e.vm >= MAX_VMS ||
-	    __atomic_load_n(&vm_ran[e.vm], __ATOMIC_ACQUIRE) ||
-	    __atomic_exchange_n(&vm_ran[e.vm], 1, __ATOMIC_ACQ_REL))
+	pthread_mutex_lock(&fd_lock);
+	e = vcpu_fd >= 0 && vcpu_fd < MAX_FDS ?
+		    fds[vcpu_fd] :
+		    (struct fd_ent){ FD_NONE, 0, 0 };
+	if (e.kind == FD_VCPU && e.vm < MAX_VMS && !vm_ran[e.vm]) {
+		vm_ran[e.vm] = 1;
+		unstarted--;
+		first = true;
+	}
+	pthread_mutex_unlock(&fd_lock);
+	if (!first)
 		return;
 	m.vm = e.vm;
 	m.vcpu = e.vcpu;
@@ -232,13 +301,14 @@ static int on_set_region(int vm_fd, unsigned long req, void *arg)
 {
 	struct kvm_userspace_memory_region *r = arg;
 	struct chan_msg m = { .type = CHAN_SLOT_BEFORE };
+	struct fd_ent vm = fd_lookup(vm_fd);
 	uint64_t t0;
 	int ret, saved;
 
-	if (vm_fd >= MAX_FDS || fds[vm_fd].kind != FD_VM || !r)
+	if (vm.kind != FD_VM || !r)
 		return real_ioctl(vm_fd, req, arg);
 	/* REGION2 begins with the same fields as REGION. */
-	m.vm = fds[vm_fd].vm;
+	m.vm = vm.vm;
 	m.slot = r->slot;
 	m.flags = r->flags;
 	m.gpa = r->guest_phys_addr;
@@ -275,7 +345,11 @@ int ioctl(int fd, unsigned long req, ...)
 			return -1;
 		}
 	}
-	if (_IOC_TYPE(req) != KVMIO || !reporting())
+	if (_IOC_TYPE(req) != KVMIO)
+		return real_ioctl(fd, req, arg);
+	if (__atomic_load_n(&pending, __ATOMIC_RELAXED) >= 0)
+		pthread_once(&claimed, claim);
+	if (!reporting())
 		return real_ioctl(fd, req, arg);
 	switch (req) {
 	case KVM_RUN:

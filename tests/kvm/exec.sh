@@ -65,6 +65,26 @@ t_run "a VMM making two VMs: one record each" 0 "" -- exec --json \
 	"$TMP/two.json" -- "$TESTVMM" --vms 2 "$ROMTOGGLE" "pages=10"
 t_cmp "two VMs: two records" "$(count "$TMP/two.json" '"vm_index": ')" -eq 2
 
+# A wrapper script that starts the VMM: the VMM, not the shell, reports;
+# its console in a file (--console-log); neither the channel nor the
+# library reach the VMM's own children.
+t_run "a wrapper script, --console-log" 0 "" -- exec --console-log \
+	"$TMP/con.log" --boot-done 'VM 0 done' --json "$TMP/wrap.json" -- sh -c \
+	"'$TESTVMM' '$ROMTOGGLE' pages=10 >'$TMP/con.log'"
+grep -q '"name": "boot-done"' "$TMP/wrap.json" &&
+	pass "wrapper: the VMM reported, boot-done from the log file" ||
+	fail "wrapper: the VMM reported, boot-done from the log file"
+if command -v python3 >/dev/null 2>&1; then
+	t_run "the VMM's children see no channel and no library" 0 "" -- exec \
+		-- python3 -c "import fcntl, os
+fd = os.open('/dev/kvm', os.O_RDWR)
+fcntl.ioctl(fd, 0xAE00)
+os.system('env | grep -c -e ZAPVM_EXEC -e zapvm-preload')"
+	grep -qx 0 "$TMP/out" &&
+		pass "children: no ZAPVM_EXEC or LD_PRELOAD entry" ||
+		{ fail "children: no ZAPVM_EXEC or LD_PRELOAD entry"; diag "$TMP/out"; }
+fi
+
 t_run "exit status passes through" 7 "" -- exec -- "$TESTVMM" --exit 7 \
 	"$ROMTOGGLE" "pages=10"
 t_run "a VMM killed by SIGTERM: 143" 143 "created no KVM VM" -- exec -- \
