@@ -46,7 +46,8 @@ struct exec_vm {
 	struct stats_set st; /* fd -1: none */
 	int apply_ret;
 	enum zap_iface iface;
-	struct exec_vcpu *vcpus;
+	/* Each allocated alone: the phase log points at their stats sets. */
+	struct exec_vcpu **vcpus;
 	unsigned int nvcpus;
 	struct phase_log *log;
 	uint64_t t_start; /* first KVM_RUN */
@@ -68,7 +69,7 @@ struct exec_state {
 	bool hello; /* the library was loaded */
 	bool refused; /* the policy could not be honoured */
 	unsigned int protocol_errors;
-	struct exec_vm *vms;
+	struct exec_vm **vms; /* each allocated alone, as vCPUs are */
 	unsigned int nvms;
 };
 

@@ -19,8 +19,8 @@
 static struct exec_vm *find_vm(struct exec_state *x, uint32_t idx)
 {
 	for (unsigned int i = 0; i < x->nvms; i++)
-		if (x->vms[i].idx == idx)
-			return &x->vms[i];
+		if (x->vms[i]->idx == idx)
+			return x->vms[i];
 	return NULL;
 }
 
@@ -38,14 +38,16 @@ static void open_stats(struct stats_set *st, int fd, const char *what)
 
 static int on_vm(struct exec_state *x, const struct chan_msg *m, int *fds)
 {
-	struct exec_vm *v, *n;
+	struct exec_vm *v, **n;
 
 	n = realloc(x->vms, (x->nvms + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	x->vms = n;
-	v = &x->vms[x->nvms++];
-	memset(v, 0, sizeof(*v));
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	x->vms[x->nvms++] = v;
 	v->idx = m->vm;
 	v->vm_fd = fds[0];
 	fds[0] = -1;
@@ -66,17 +68,19 @@ static int on_vm(struct exec_state *x, const struct chan_msg *m, int *fds)
 static int on_vcpu(struct exec_state *x, const struct chan_msg *m, int *fds)
 {
 	struct exec_vm *v = find_vm(x, m->vm);
-	struct exec_vcpu *c;
+	struct exec_vcpu *c, **n;
 	char what[32];
 
 	if (!v)
 		return -ENOENT;
-	c = realloc(v->vcpus, (v->nvcpus + 1) * sizeof(*c));
+	n = realloc(v->vcpus, (v->nvcpus + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	v->vcpus = n;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	v->vcpus = c;
-	c = &v->vcpus[v->nvcpus++];
-	memset(c, 0, sizeof(*c));
+	v->vcpus[v->nvcpus++] = c;
 	c->id = m->vcpu;
 	snprintf(what, sizeof(what), "vCPU %u", m->vcpu);
 	open_stats(&c->st, fds[1], what);
@@ -101,10 +105,10 @@ static int on_run(struct exec_state *x, const struct chan_msg *m)
 	if (!sets)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < v->nvcpus; i++) {
-		if (v->vcpus[i].st.fd < 0)
+		if (v->vcpus[i]->st.fd < 0)
 			continue;
-		v->vcpus[i].in_phases = true;
-		sets[n++] = &v->vcpus[i].st;
+		v->vcpus[i]->in_phases = true;
+		sets[n++] = &v->vcpus[i]->st;
 	}
 	v->log = phase_log__new(v->st.fd >= 0 ? &v->st : NULL, sets, n, NULL,
 				NULL, 0);
@@ -263,7 +267,7 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 void exec__boot_done(struct exec_state *x)
 {
 	for (unsigned int i = 0; i < x->nvms; i++) {
-		struct exec_vm *v = &x->vms[i];
+		struct exec_vm *v = x->vms[i];
 
 		if (!v->log || v->boot_done_ns)
 			continue;
@@ -275,10 +279,10 @@ void exec__boot_done(struct exec_state *x)
 void exec__finish(struct exec_state *x)
 {
 	for (unsigned int i = 0; i < x->nvms; i++) {
-		if (!x->vms[i].log)
+		if (!x->vms[i]->log)
 			continue;
-		x->vms[i].t_end = now_ns();
-		phase_log__finish(x->vms[i].log);
+		x->vms[i]->t_end = now_ns();
+		phase_log__finish(x->vms[i]->log);
 	}
 }
 
@@ -318,7 +322,7 @@ void exec__print(const struct exec_state *x, const char *name, int status,
 	struct vm_result res;
 
 	for (unsigned int i = 0; i < x->nvms; i++) {
-		const struct exec_vm *v = &x->vms[i];
+		const struct exec_vm *v = x->vms[i];
 		unsigned int setup = 0;
 
 		for (unsigned int k = 0; k < v->nevs; k++)
@@ -415,7 +419,7 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 	struct vm_result res;
 
 	for (unsigned int i = 0; all && i < x->nvms; i++) {
-		const struct exec_vm *v = &x->vms[i];
+		const struct exec_vm *v = x->vms[i];
 		struct json_object *o, *r = NULL;
 
 		as_run(x, v, path, status, &cfg, &res);
@@ -457,17 +461,20 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 void exec__free(struct exec_state *x)
 {
 	for (unsigned int i = 0; i < x->nvms; i++) {
-		struct exec_vm *v = &x->vms[i];
+		struct exec_vm *v = x->vms[i];
 
 		phase_log__free(v->log);
-		for (unsigned int k = 0; k < v->nvcpus; k++)
-			stats__close(&v->vcpus[k].st);
+		for (unsigned int k = 0; k < v->nvcpus; k++) {
+			stats__close(&v->vcpus[k]->st);
+			free(v->vcpus[k]);
+		}
 		free(v->vcpus);
 		stats__close(&v->st);
 		if (v->vm_fd >= 0)
 			close(v->vm_fd);
 		free(v->evs);
 		free(v->slots);
+		free(v);
 	}
 	free(x->vms);
 	x->vms = NULL;
