@@ -120,6 +120,29 @@ if [ -n "${TESTVMM_STATIC:-}" ]; then
 	kill "$spid"
 fi
 
+# QEMU (threads: main loop, vCPUs, RCU...): every thread stops, QEMU goes on.
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	qemu-system-x86_64 -accel kvm -M pc -m 128 -smp 2 -nographic \
+		-nodefaults -serial "file:$TMP/qs.log" -monitor none \
+		>"$TMP/q.out" 2>&1 &
+	qpid=$!
+	pids="$pids $qpid"
+	wait_for "$TMP/qs.log" SeaBIOS
+	t_run "attach to QEMU: --stats" 0 "" -- attach "$qpid" --stats
+	out_has "QEMU: both vCPUs" "vcpu1"
+	if [ "$slot_ok" = true ]; then
+		t_run "attach to QEMU: --zap-policy slot" 0 "" -- attach \
+			"$qpid" --zap-policy slot
+	fi
+	sleep 0.5
+	kill -0 "$qpid" 2>/dev/null && pass "QEMU runs on after attach" ||
+		{ fail "QEMU runs on after attach"; diag "$TMP/q.out"; }
+	kill "$qpid"
+	wait "$qpid"
+else
+	pass "# SKIP qemu-system-x86_64 not installed"
+fi
+
 # ---- bad input --------------------------------------------------------
 t_run "a PID without a VM: 66" 66 "has no KVM VM" -- attach $$
 one_line "no VM"
