@@ -55,8 +55,7 @@ int errno_to_exit(int err);
  * exit__from_vm - the exit status of a VM that ended as @res says: the
  * guest's DONE status (at most 63), 0 for a power-off, 100-103 for what
  * the guest did, 124 for the timeout, 130 when interrupted, 64 for a
- * configuration the core refused, errno_to_exit() of a failure (a hook
- * of the command layer may have picked a status itself: > 0, kept).
+ * configuration the core refused, errno_to_exit() of a failure.
  */
 int exit__from_vm(const struct vm_result *res);
 

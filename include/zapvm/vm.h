@@ -50,9 +50,10 @@ struct vm;
  * vCPUs run and is joined before teardown. While it runs the VM stays up
  * even when every vCPU is done (it may act on an idle VM, whose vCPU roots
  * stay loaded); it must return soon after vm__stopping(@vm). A non-zero
- * return after one line on stderr ends the VM as VM_END_ERROR with it:
- * -errno, or (a hook of the command layer: bench's probes) an exit status
- * > 0 that the core carries to exit__from_vm() unread.
+ * return after one line on stderr ends the VM as VM_END_ERROR with it. A
+ * hook returns 0 or -errno, never an exit status: only the command layer
+ * maps the -errno to one (errno_to_exit(), src/cmd/exit.c), so a hook
+ * picks the errno that maps to the status it means.
  */
 struct vm_hook {
 	int (*fn)(struct vm *vm, void *opaque);
@@ -270,8 +271,8 @@ int vm__tsc_khz(struct vm *vm);
 void vm__stop(struct vm *vm, enum vm_end end);
 
 /*
- * vm__fail - vm__stop() as VM_END_ERROR with @err (-errno, or a hook's
- * status: see struct vm_hook), after one line on stderr.
+ * vm__fail - vm__stop() as VM_END_ERROR with @err (-errno), after one line
+ * on stderr.
  */
 void vm__fail(struct vm *vm, int err);
 

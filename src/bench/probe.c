@@ -137,7 +137,7 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 	if (!ctl || (zp->ctl_gpa & 7)) {
 		log_err("zap probe: control block GPA 0x%llx is not in RAM",
 			(unsigned long long)zp->ctl_gpa);
-		return ZAPVM_EXIT_SOFTWARE;
+		return -EFAULT;
 	}
 	ret = zapper__init(&zp->z, vm);
 	if (ret)
@@ -148,8 +148,10 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 	for (unsigned int r = 1; r <= zp->rounds; r++) {
 		struct zap_job j = { .z = &zp->z, .cpu = zp->cpu };
 
+		/* -EIO, not wait_ready()'s -ENOENT: a guest that ended
+		 * early is an internal failure (70), not a missing input. */
 		if (wait_ready(vm, ctl, r))
-			return vm__stopping(vm) ? 0 : ZAPVM_EXIT_SOFTWARE;
+			return vm__stopping(vm) ? 0 : -EIO;
 		if (r == 1)
 			zp->sptes_4k = vm_stat(vm, "pages_4k");
 		ret = zp->ops->round(vm, zp, ctl, &j, r);

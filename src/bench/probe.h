@@ -43,10 +43,10 @@ struct zap_job {
 
 struct zap_probe_ops {
 	/* Before the first round: the scenario's own results and set-up;
-	 * 0 or an exit status after one line. NULL: nothing to do. */
+	 * 0 or -errno after one line. NULL: nothing to do. */
 	int (*start)(struct vm *vm, struct zap_probe *zp);
-	/* Round @r: run @j's zap (zap_job__thread) while measuring; 0 or an
-	 * exit status after one line. */
+	/* Round @r: run @j's zap (zap_job__thread) while measuring; 0 or
+	 * -errno after one line. */
 	int (*round)(struct vm *vm, struct zap_probe *zp,
 		     volatile struct zapvm_progress *ctl, struct zap_job *j,
 		     unsigned int r);

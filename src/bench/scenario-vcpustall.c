@@ -3,6 +3,7 @@
  * zapvm bench vcpustall (seed 002): the longest time without vCPU
  * progress while another thread zaps all roots; the stall probes.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ static int probe_stall_quiet(struct vm *vm, struct zap_probe *zp,
 	if (err) {
 		log_err("vcpustall: cannot start the zapping thread: %s",
 			strerror(err));
-		return ZAPVM_EXIT_SOFTWARE;
+		return -EIO;
 	}
 	pthread_join(zt, NULL);
 	/* The guest counts on after the zap: then its gap is complete. */
@@ -157,7 +158,7 @@ static int probe_stall(struct vm *vm, struct zap_probe *zp,
 				log_err("vcpustall: cannot start the zapping "
 					"thread: %s",
 					strerror(err));
-				return ZAPVM_EXIT_SOFTWARE;
+				return -EIO;
 			}
 			started = zapping = true;
 			zap_start = t;

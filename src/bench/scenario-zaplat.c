@@ -76,7 +76,7 @@ static int probe_latency(struct zap_probe *zp, struct zap_job *j)
 		log_err("zaplat: cannot start the SCHED_FIFO probe thread on "
 			"CPU %d: %s",
 			zp->cpu, strerror(err));
-		return err == EPERM ? ZAPVM_EXIT_NOPERM : ZAPVM_EXIT_SOFTWARE;
+		return err == EPERM ? -EPERM : -EIO;
 	}
 	probe__sleep_until(now_ns() + 50 * zp->period_ns);
 	__atomic_store_n(&p.window, 1, __ATOMIC_RELEASE);
@@ -90,7 +90,7 @@ static int probe_latency(struct zap_probe *zp, struct zap_job *j)
 	if (err) {
 		log_err("zaplat: cannot start the zapping thread: %s",
 			strerror(err));
-		return ZAPVM_EXIT_SOFTWARE;
+		return -EIO;
 	}
 	zp->quiet_late_ms = fmax(zp->quiet_late_ms, p.max_late[0] / 1e6);
 	zp->max_late_ms = fmax(zp->max_late_ms, p.max_late[1] / 1e6);

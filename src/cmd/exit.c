@@ -80,7 +80,7 @@ int exit__from_vm(const struct vm_result *res)
 	case VM_END_CONFIG:
 		return ZAPVM_EXIT_USAGE;
 	case VM_END_ERROR:
-		return res->err > 0 ? res->err : errno_to_exit(res->err);
+		return errno_to_exit(res->err);
 	default:
 		return ZAPVM_EXIT_SOFTWARE;
 	}
