@@ -9,6 +9,7 @@
 #define ZAPVM_BENCH_H
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -285,10 +286,25 @@ void bench__pairs(const struct bench *b, pair_fn fn, void *ctx);
 
 /*
  * bench__run_all - every run of every cell, @b->o.jobs at once, until done
- * or a signal (bench__on_signal); 0 or an exit status.
+ * or an ending signal (bench__catch_signals()); 0 or an exit status.
  */
 int bench__run_all(struct bench *b);
-void bench__on_signal(int sig);
+
+/* The dispositions bench__catch_signals() replaced, one per signal. */
+struct bench_signals {
+	struct sigaction old[NSIG];
+};
+
+/*
+ * bench__catch_signals - while the runs go on, every ending signal
+ * (zapvm/signals.h) only asks bench__run_all() to stop: it ends the runs
+ * in flight, puts the knobs back and the finished runs are written (exit
+ * 130). The old dispositions go to @saved for bench__release_signals().
+ * A run's child puts them back to the default before its VM starts (the
+ * VM then takes them as a clean stop, as `zapvm run` does).
+ */
+void bench__catch_signals(struct bench_signals *saved);
+void bench__release_signals(const struct bench_signals *saved);
 /* bench__tiny - -v: VM create-to-destroy of the smallest guest. */
 void bench__tiny(struct bench *b);
 

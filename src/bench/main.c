@@ -591,8 +591,7 @@ static int bench__table(const struct bench *b)
 
 int cmd_bench(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = bench__on_signal }, old_int,
-			 old_term;
+	static struct bench_signals saved;
 	struct bench b = { 0 };
 	struct json_object *j;
 	time_t now = time(NULL);
@@ -631,13 +630,10 @@ int cmd_bench(int argc, char **argv)
 	if (log_level >= LOG_INFO)
 		bench__tiny(&b);
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	bench__catch_signals(&saved);
 	b.t0 = now_ns();
 	ret = bench__run_all(&b);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	bench__release_signals(&saved);
 	if (b.interrupted)
 		log_err("bench: interrupted: %u of %u runs finished; writing "
 			"those",

@@ -23,6 +23,7 @@
 #include "zapvm/cmd.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
+#include "zapvm/signals.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -250,6 +251,28 @@ static struct json_object *child__result(const struct bench *b,
 	return o;
 }
 
+/* The parent's signal mask, which a run's child goes back to. */
+static sigset_t launch_mask;
+
+/*
+ * A run's child: the parent's handler (bench__catch_signals()) would only
+ * set a flag nobody reads here. The ending signals are blocked across the
+ * fork (bench__launch()), so none is lost in between; with the default
+ * back, one ends the child before vm__run(), which takes it as a clean
+ * stop.
+ */
+static void child__default_signals(void)
+{
+	sigset_t ending;
+
+	signals__ending(&ending);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&ending, s) == 1)
+			signal(s, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &launch_mask, NULL);
+}
+
 /* Never returns: runs @c once and writes a JSON result to @fd. */
 static void __attribute__((noreturn))
 bench__child(const struct bench *b, const struct bench_cell *c, int fd,
@@ -269,9 +292,7 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 	uint64_t t0;
 	int ret;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
+	child__default_signals();
 	ret = child__config(b, c, log, &cfg, &zp);
 	if (ret)
 		_exit(ret);
@@ -298,9 +319,31 @@ bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 
 static volatile sig_atomic_t bench_stop;
 
-void bench__on_signal(int sig)
+static void bench__on_signal(int sig)
 {
 	bench_stop = sig;
+}
+
+void bench__catch_signals(struct bench_signals *saved)
+{
+	struct sigaction sa = { .sa_handler = bench__on_signal };
+	sigset_t ending;
+
+	signals__ending(&ending);
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&ending, s) == 1)
+			sigaction(s, &sa, &saved->old[s]);
+}
+
+void bench__release_signals(const struct bench_signals *saved)
+{
+	sigset_t ending;
+
+	signals__ending(&ending);
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&ending, s) == 1)
+			sigaction(s, &saved->old[s], NULL);
 }
 
 struct bench_job {
@@ -366,6 +409,7 @@ static char *bench__log_path(const struct bench *b, unsigned int cell,
 static int bench__launch(struct bench *b, struct bench_job *j,
 			 const struct bench_job *jobs, unsigned int njobs)
 {
+	sigset_t ending;
 	int p[2];
 
 	free(j->log);
@@ -382,7 +426,11 @@ static int bench__launch(struct bench *b, struct bench_job *j,
 	}
 	fflush(stdout);
 	fflush(stderr);
+	signals__ending(&ending);
+	sigprocmask(SIG_BLOCK, &ending, &launch_mask);
 	j->pid = fork();
+	if (j->pid)
+		sigprocmask(SIG_SETMASK, &launch_mask, NULL);
 	if (j->pid < 0) {
 		log_err("bench: fork: %s", strerror(errno));
 		close(p[0]);

@@ -2,9 +2,10 @@
 # Hostile and careless inputs to zapvm bench (issue 13, bench's part):
 # output files another user cannot redirect, "-" as standard output for
 # every output, outputs checked before the runs, lost output never success,
-# inputs that cannot hang, list values empty or given twice. Each case
-# failed before its fix. Runs are the quickest there are: bench boot with
-# bootsim, one run, 32M, the all policy (every host has it).
+# inputs that cannot hang, list values empty or given twice, every ending
+# signal cleaned up. Each case failed before its fix. Runs are the
+# quickest there are: bench boot with bootsim, one run, 32M, the all
+# policy (every host has it).
 # $LINUX_STUB (linux-stub.S) is the kernel for the --initrd/--rom cases.
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -278,5 +279,66 @@ t_run "--cpus 1,1: 64" 64 "given twice" -- \
 	bench boot --policy all --cpus 1,1 --runs 1 --mem 32M
 t_run "--thp off,off: 64" 64 "given twice" -- \
 	bench boot --policy all --thp off,off --runs 1 --mem 32M
+
+# --- Ending signals ----------------------------------------------------------------
+
+# Every ending signal (zapvm(1) SIGNALS), not only INT and TERM, stops a
+# bench as zapvm-bench(1) says: exit 130, the --prefetch knob (a plain
+# file through $ZAPVM_KNOB_DIR) put back, no run's child left running.
+# Before the fix SIGALRM, SIGUSR2 or SIGXCPU killed bench outright with the
+# knob left at N. The runs' command line names a file of their own, so a
+# process still running it is one of them.
+KD=$TMP/knobs
+mkdir "$KD"
+knob_now() { cat "$KD/tdp_mmu_change_pte_prefetch" 2>/dev/null; }
+still_running() { # TOKEN: how many processes have it in their arguments
+	_c=0
+	for _p in /proc/[0-9]*; do
+		[ "$_p" = "/proc/$$" ] && continue
+		_a=$(tr '\0' ' ' <"$_p/cmdline" 2>/dev/null) || continue
+		case $_a in *"$1"*) _c=$((_c + 1)) ;; esac
+	done
+	echo $_c
+}
+for sig in ALRM USR2 XCPU; do
+	echo Y >"$KD/tdp_mmu_change_pte_prefetch"
+	tok=$TMP/sig-$sig-runs.csv
+	ZAPVM_KNOB_DIR=$KD "$ZAPVM" bench boot --runs 1000 --mem 32M \
+		--policy all --prefetch off --csv "$tok" \
+		>"$TMP/out" 2>"$TMP/err" &
+	bp=$!
+	i=0
+	while [ "$(knob_now)" != N ] && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(knob_now)" != N ]; then
+		fail "bench, SIG$sig: the knob never went to N"
+		kill -KILL $bp 2>/dev/null
+		wait $bp
+		continue
+	fi
+	sleep 0.3
+	kill -s "$sig" $bp
+	i=0
+	while kill -0 $bp 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL $bp 2>/dev/null
+	wait $bp
+	st=$?
+	if [ $st -eq 130 ]; then pass "bench, SIG$sig: exit 130"
+	else fail "bench, SIG$sig: exit $st, not 130"; diag "$TMP/err"; fi
+	if [ "$(knob_now)" = Y ]; then pass "bench, SIG$sig: the knob is put back"
+	else fail "bench, SIG$sig: the knob reads '$(knob_now)', not Y"; fi
+	left=$(still_running "$tok")
+	if [ "$left" -eq 0 ]; then pass "bench, SIG$sig: no run left running"
+	else fail "bench, SIG$sig: $left processes of the bench still run"; fi
+	t_has "bench, SIG$sig: the finished runs are written" "$tok" \
+		'^kind,scenario'
+	t_has "bench, SIG$sig: says it was interrupted" "$TMP/err" \
+		'bench: interrupted: [0-9]+ of 1000 runs finished'
+done
 
 finish
