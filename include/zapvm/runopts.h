@@ -100,6 +100,12 @@ int runopts__check_disks(const struct vm_config *cfg);
 int runopts__check_linux_mem(const struct vm_config *cfg, const char *arg);
 
 /*
+ * runopts__check_linux_mem_size - the same for one size @mem: `bench boot
+ * --kernel` checks each value of its --mem list (@arg: the whole list).
+ */
+int runopts__check_linux_mem_size(uint64_t mem, const char *arg);
+
+/*
  * runopts__set_pci_rom - set @cfg's option-ROM device to @arg (a file or
  * pattern:LEN, no @GPA or size=); @opt names the option in messages. A
  * second one is refused.

@@ -76,12 +76,15 @@ static int parse_thp(const char *s, void *out, unsigned int i)
 	return thp_mode__parse(s, &((enum thp_mode *)out)[i]);
 }
 
+/*
+ * The upper bound depends on the guest, known only once every option is
+ * read: bench__check_mem().
+ */
 static int parse_mem(const char *s, void *out, unsigned int i)
 {
 	uint64_t *v = &((uint64_t *)out)[i];
 
-	return parse_size(s, v) || *v < (16ULL << 20) || (*v & 0xfffff) ||
-			       *v > ZAPVM_BOOT_MAX_GIB << 30 ?
+	return parse_size(s, v) || *v < (16ULL << 20) || (*v & 0xfffff) ?
 		       -EINVAL :
 		       0;
 }
@@ -229,6 +232,15 @@ static int list__dup(const struct list_opt *l, const char *vals, unsigned int k)
 	return -1;
 }
 
+/* What list @l takes, after its value @arg was refused: 64. */
+static int list_opt__expected(const struct list_opt *l, const char *arg)
+{
+	log_err("--%s '%s': expected a comma-separated list of %s (at most "
+		"%d)",
+		l->name, arg, l->expect, MAX_VALUES);
+	return ZAPVM_EXIT_USAGE;
+}
+
 /*
  * Split @arg at commas and parse each value into @o. An empty element
  * ("all," as ",") and a value given twice are refused: a duplicate would
@@ -266,15 +278,13 @@ static int list_opt__apply(const struct list_opt *l, const char *arg,
 		if (!s[len])
 			return 0;
 	}
-	log_err("--%s '%s': expected a comma-separated list of %s (at most "
-		"%d)",
-		l->name, arg, l->expect, MAX_VALUES);
-	return ZAPVM_EXIT_USAGE;
+	return list_opt__expected(l, arg);
 }
 
 /* Parse state beside @o: what only the checks after getopt need. */
 struct parse_state {
 	bool boot_given, until_given;
+	const char *mem_arg; /* --mem as given; NULL: the default */
 };
 
 /* The options with a parser of their own; 1 if @c is not one of them. */
@@ -329,6 +339,8 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 	for (unsigned int i = 0; i < NLIST; i++) {
 		if (list_opts[i].id == c) {
 			o->given |= 1U << i;
+			if (c == RUNOPT_MEM)
+				ps->mem_arg = optarg;
 			return list_opt__apply(&list_opts[i], optarg, o);
 		}
 	}
@@ -472,6 +484,33 @@ static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 	return bench__scenario_defaults(o);
 }
 
+/*
+ * The largest --mem: bootsim's page tables map ZAPVM_BOOT_MAX_GIB (refused
+ * as a list value, as before); a Linux guest takes what `run --kernel`
+ * takes (runopts__check_linux_mem_size()).
+ */
+static int bench__check_mem(const struct bench_opts *o,
+			    const struct parse_state *ps)
+{
+	const struct list_opt *l = NULL;
+	int ret;
+
+	for (unsigned int i = 0; i < NLIST; i++)
+		if (list_opts[i].id == RUNOPT_MEM)
+			l = &list_opts[i];
+	for (unsigned int i = 0; i < o->nmem; i++) {
+		if (o->kernel) {
+			ret = runopts__check_linux_mem_size(o->mem[i],
+							    ps->mem_arg);
+			if (ret)
+				return ret;
+		} else if (o->mem[i] > ZAPVM_BOOT_MAX_GIB << 30) {
+			return list_opt__expected(l, ps->mem_arg);
+		}
+	}
+	return 0;
+}
+
 int bench__parse(int argc, char **argv, struct bench_opts *o)
 {
 	struct parse_state ps = { 0 };
@@ -497,7 +536,8 @@ int bench__parse(int argc, char **argv, struct bench_opts *o)
 			names);
 		return ZAPVM_EXIT_USAGE;
 	}
-	return bench__combine(o, &ps);
+	ret = bench__combine(o, &ps);
+	return ret ? ret : bench__check_mem(o, &ps);
 }
 
 /* The command line, quoted for a POSIX shell where needed. */

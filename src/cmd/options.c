@@ -112,7 +112,12 @@ int runopts__check_disks(const struct vm_config *cfg)
 
 int runopts__check_linux_mem(const struct vm_config *cfg, const char *arg)
 {
-	if (cfg->mem_size <= RUNOPTS_LINUX_MAX_MEM)
+	return runopts__check_linux_mem_size(cfg->mem_size, arg);
+}
+
+int runopts__check_linux_mem_size(uint64_t mem, const char *arg)
+{
+	if (mem <= RUNOPTS_LINUX_MAX_MEM)
 		return 0;
 	log_err("--mem '%s': a Linux guest takes at most 8T (its RAM above "
 		"4 GiB is one KVM memslot, at most 8 TiB - 4 KiB)",

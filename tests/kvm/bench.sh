@@ -272,6 +272,13 @@ t_run "--policy bogus" 64 "--policy" -- bench boot --policy all,bogus
 t_run "--thp maybe" 64 "--thp" -- bench boot --thp maybe
 t_run "--mem 1Z" 64 "--mem" -- bench boot --mem 512M,1Z
 t_run "--mem below 16M" 64 "--mem" -- bench boot --mem 8M
+# A Linux guest takes at most 8T, as run --kernel (zapvm(1)); said before
+# the kernel is read.
+t_run "--kernel --mem 16T: 64" 64 \
+	"^zapvm: error: --mem '1G,16T': a Linux guest takes at most 8T" -- \
+	bench boot --kernel "$TMP/no-such-kernel" --mem 1G,16T --runs 1
+one_line "--kernel --mem 16T"
+t_run "bootsim --mem 65G: 64" 64 "--mem '65G'" -- bench boot --mem 65G
 t_run "--cpus 0" 64 "--cpus" -- bench boot --cpus 0
 t_run "--runs 0" 64 "--runs" -- bench boot --runs 0
 t_run "--jobs x" 64 "--jobs" -- bench boot --jobs x

@@ -77,6 +77,14 @@ static void test_good(void)
 		   !strcmp(o.guest_log, "d") && o.sc->kernel,
 	   "the Linux guest's options");
 	is_int(help(&o), -1, "--help: -1 (exit 0)");
+
+	/* RAM: bootsim maps 64G, a Linux guest takes what run --kernel does */
+	is_int(parse_args(&o, "boot", "--mem", "64G", NULL), 0,
+	       "boot --mem 64G");
+	is_int(parse_args(&o, "boot", "--kernel", "bz", "--mem", "64G,8T",
+			  NULL),
+	       0, "boot --kernel --mem 64G,8T");
+	ok(o.nmem == 2 && o.mem[1] == 8ULL << 40, "8T kept");
 }
 
 static void test_bad(void)
@@ -129,6 +137,11 @@ static void test_bad(void)
 		{ "boot", "--cpus", "1,2,1" },
 		{ "boot", "--prefetch", "on,on" },
 		{ "boot", "--root-zap", "4k,1g,4k" },
+		/* over the guest's RAM limit */
+		{ "boot", "--mem", "65G" },
+		{ "memslot", "--mem", "512M,128G" },
+		{ "boot", "--kernel", "bz", "--mem", "8193G" },
+		{ "boot", "--mem", "1G,16T", "--kernel", "bz" },
 		/* two outputs on standard output */
 		{ "boot", "--csv", "-", "--json", "-" },
 		{ "boot", "--json", "/dev/stdout", "--plot", "-" },
