@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zapvm/cmd.h"
@@ -451,11 +453,77 @@ static int bench__stdout(struct bench_opts *o)
 	return 0;
 }
 
+/*
+ * Where output @path would land when it does not exist yet: its
+ * directory's device and inode, and its last component in *@name.
+ */
+static int out__parent(const char *path, struct stat *st, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	*name = slash ? slash + 1 : path;
+	if (!slash)
+		return stat(".", st);
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return stat(slash == path ? "/" : dir, st);
+}
+
+/*
+ * Whether outputs @a and @b are one file: the same inode when both exist
+ * (a symlink to the other counts), else the same name in the same
+ * directory. A character device is no conflict: `--csv /dev/null --json
+ * /dev/null` loses nothing that was wanted.
+ */
+static bool out__same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	const char *na, *nb;
+	bool ea = !stat(a, &sa), eb = !stat(b, &sb);
+
+	if (ea || eb)
+		return ea && eb && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino && !S_ISCHR(sa.st_mode);
+	if (out__parent(a, &sa, &na) || out__parent(b, &sb, &nb))
+		return !strcmp(a, b);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+	       !strcmp(na, nb);
+}
+
+/*
+ * Two outputs at one file would overwrite each other (the second rename
+ * wins): refused. Standard output is bench__stdout()'s.
+ */
+static int bench__distinct_outputs(const struct bench_opts *o)
+{
+	const char *const names[] = { "--csv", "--json", "--plot" };
+	const char *const paths[] = { o->csv, o->json, o->plot };
+
+	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
+		for (unsigned int k = i + 1; k < ARRAY_LEN(paths); k++) {
+			if (!paths[i] || !paths[k] ||
+			    out__is_stdout(paths[i]) ||
+			    !out__same(paths[i], paths[k]))
+				continue;
+			log_err("bench: %s %s and %s %s are the same file; give "
+				"each output its own",
+				names[i], paths[i], names[k], paths[k]);
+			return ZAPVM_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /* What goes with what, once every option is known. */
 static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 {
 	int ret = bench__stdout(o);
 
+	if (!ret)
+		ret = bench__distinct_outputs(o);
 	if (ret)
 		return ret;
 	if (!o->kernel && (o->initrd || o->cmdline || ps->boot_given ||

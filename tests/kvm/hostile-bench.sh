@@ -280,6 +280,28 @@ t_run "--cpus 1,1: 64" 64 "given twice" -- \
 t_run "--thp off,off: 64" 64 "given twice" -- \
 	bench boot --policy all --thp off,off --runs 1 --mem 32M
 
+# --- Two outputs at one file ------------------------------------------------------
+
+# The second rename would replace the first output: refused before any run,
+# whether the paths are one string or one is a symlink to the other.
+t_run "--csv X --json X: 64" 64 "are the same file" -- \
+	bench $quick --csv "$TMP/same.out" --json "$TMP/same.out"
+one_line "--csv X --json X"
+t_empty "--csv X --json X: no run" "$TMP/out"
+if [ -e "$TMP/same.out" ]; then fail "--csv X --json X: X was written"
+else pass "--csv X --json X: nothing written"; fi
+echo keep >"$TMP/real.csv"
+ln -s real.csv "$TMP/link.svg"
+t_run "--csv FILE --plot LINK-TO-FILE: 64" 64 \
+	"--csv .*real.csv and --plot .*link.svg are the same file" -- \
+	bench $quick --csv "$TMP/real.csv" --plot "$TMP/link.svg"
+one_line "--csv FILE --plot LINK-TO-FILE"
+if [ "$(cat "$TMP/real.csv")" = keep ] && [ -L "$TMP/link.svg" ]; then
+	pass "--csv FILE --plot LINK: the file and the link untouched"
+else
+	fail "--csv FILE --plot LINK: the file or the link changed"
+fi
+
 # --- Ending signals ----------------------------------------------------------------
 
 # Every ending signal (zapvm(1) SIGNALS), not only INT and TERM, stops a

@@ -85,6 +85,13 @@ static void test_good(void)
 			  NULL),
 	       0, "boot --kernel --mem 64G,8T");
 	ok(o.nmem == 2 && o.mem[1] == 8ULL << 40, "8T kept");
+
+	is_int(parse_args(&o, "boot", "--csv", "/dev/null", "--json",
+			  "/dev/null", NULL),
+	       0, "two outputs to a character device: not one file's conflict");
+	is_int(parse_args(&o, "boot", "--csv", "a.out", "--json", "b/a.out",
+			  NULL),
+	       0, "one name in two directories: two files");
 }
 
 static void test_bad(void)
@@ -146,6 +153,10 @@ static void test_bad(void)
 		{ "boot", "--csv", "-", "--json", "-" },
 		{ "boot", "--json", "/dev/stdout", "--plot", "-" },
 		{ "boot", "--csv", "/dev/fd/1", "--plot", "/proc/self/fd/1" },
+		/* two outputs at one path (not there yet: by name) */
+		{ "boot", "--csv", "x.out", "--json", "x.out" },
+		{ "boot", "--json", "./y.out", "--plot", "y.out" },
+		{ "boot", "--csv", "/tmp/z.out", "--plot", "/tmp//z.out" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
