@@ -130,6 +130,14 @@ int runopts__parse_prefetch(const char *arg, int *out);
 int runopts__parse_root_zap(const char *arg, int *out);
 
 /*
+ * runopts__prefetch_value, runopts__root_zap_value - the same values
+ * without a message: 0, or -EINVAL with *@out unchanged. For `zapvm
+ * bench`, whose lists say what they take in one message of their own.
+ */
+int runopts__prefetch_value(const char *arg, int *out);
+int runopts__root_zap_value(const char *arg, int *out);
+
+/*
  * The knob pair: the zapvm kernel series' knobs behind --prefetch and
  * --root-zap, set before a VM starts and put back after it.
  */
@@ -145,6 +153,20 @@ struct knob_pair {
  * calls knob_pair__restore() however the VM ends.
  */
 int knob_pair__set(struct knob_pair *kp, int prefetch, int root_zap);
+
+/*
+ * knob_pair__init - point @kp at the two knobs without touching them;
+ * knob_pair__set() is knob_pair__init() then knob_pair__apply().
+ */
+void knob_pair__init(struct knob_pair *kp);
+
+/*
+ * knob_pair__apply - knob_pair__set() on an initialised @kp, again and
+ * again: the first write to each knob saves the value that
+ * knob_pair__restore() puts back (`zapvm bench` sets them per group of
+ * cells and restores them once at the end).
+ */
+int knob_pair__apply(struct knob_pair *kp, int prefetch, int root_zap);
 
 /*
  * knob_pair__restore - put back what knob_pair__set() wrote: 0 or the

@@ -19,6 +19,7 @@
 #include "zapvm/builtin.h"
 #include "zapvm/knob.h"
 #include "zapvm/kvm.h"
+#include "zapvm/runopts.h"
 #include "zapvm/vm.h"
 
 #define MAX_VALUES 8
@@ -147,7 +148,7 @@ struct bench_host {
 	char thp_enabled[32]; /* the bracketed word, or "unknown" */
 	bool slot_ok;
 	bool knob_prefetch, knob_root_zap;
-	struct knob prefetch, root_zap; /* set per cell group, restored */
+	struct knob_pair knobs; /* set per cell group, restored */
 };
 
 struct bench_opts {

@@ -58,10 +58,9 @@ int bench__host(struct bench_host *h)
 	if (json_object_object_get_ex(h->json, "zap_interfaces", &z) &&
 	    json_object_object_get_ex(z, "policy_slot", &v))
 		h->slot_ok = json_object_get_boolean(v);
-	knob__init(&h->prefetch, "--prefetch", ZAPVM_KNOB_PREFETCH);
-	knob__init(&h->root_zap, "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
-	h->knob_prefetch = knob__read(h->prefetch.path) >= 0;
-	h->knob_root_zap = knob__read(h->root_zap.path) >= 0;
+	knob_pair__init(&h->knobs);
+	h->knob_prefetch = knob__read(h->knobs.prefetch.path) >= 0;
+	h->knob_root_zap = knob__read(h->knobs.root_zap.path) >= 0;
 	json_object_object_add(
 		h->json, "online_cpus",
 		json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));

@@ -101,21 +101,14 @@ static int parse_cpus(const char *s, void *out, unsigned int i)
 	return 0;
 }
 
-static int parse_onoff(const char *s, void *out, unsigned int i)
+static int parse_prefetch(const char *s, void *out, unsigned int i)
 {
-	bool on;
-	int ret = parse_on_off(s, &on);
-
-	((int *)out)[i] = ret ? -1 : on;
-	return ret;
+	return runopts__prefetch_value(s, &((int *)out)[i]);
 }
 
 static int parse_root_zap(const char *s, void *out, unsigned int i)
 {
-	int *v = &((int *)out)[i];
-
-	*v = !strcmp(s, "4k") ? 1 : !strcmp(s, "1g") ? 0 : -1;
-	return *v < 0 ? -EINVAL : 0;
+	return runopts__root_zap_value(s, &((int *)out)[i]);
 }
 
 static int parse_count(const char *opt, const char *arg, unsigned int max,
@@ -192,7 +185,7 @@ static const struct list_opt {
 	  parse_mem, OFF(mem), OFF(nmem), sizeof(uint64_t) },
 	{ RUNOPT_CPUS, "cpus", "vCPU counts, 1 to 32", parse_cpus, OFF(cpus),
 	  OFF(ncpus), sizeof(unsigned int) },
-	{ OPT_PREFETCH, "prefetch", "on, off", parse_onoff, OFF(prefetch),
+	{ OPT_PREFETCH, "prefetch", "on, off", parse_prefetch, OFF(prefetch),
 	  OFF(nprefetch), sizeof(int) },
 	{ OPT_ROOT_ZAP, "root-zap", "4k, 1g", parse_root_zap, OFF(root_zap),
 	  OFF(nroot_zap), sizeof(int) },
@@ -304,10 +297,7 @@ static int bench__opt_special(int c, struct bench_opts *o,
 		return ret;
 	case OPT_BOOT:
 		ps->boot_given = true;
-		if (!linux_boot__parse(optarg, &o->boot))
-			return 0;
-		log_err("--boot '%s': expected 64, pvh or real-mode", optarg);
-		return ZAPVM_EXIT_USAGE;
+		return runopts__parse_boot(optarg, &o->boot);
 	case OPT_UNTIL:
 		ps->until_given = true;
 		if (!strcmp(optarg, "poweroff")) {

@@ -55,10 +55,6 @@ static int boot_watch__hook(struct vm *vm, void *opaque)
 }
 
 /*
- * A Linux guest's run: its console and zapvm's messages go to @log, stdin
- * is /dev/null (the console would read it, or put a terminal in raw mode).
- */
-/*
  * Open console log @log, written while the run goes (not an outfile: a
  * run killed at its timeout must leave its log). --guest-log DIR may be
  * shared: a symlink planted at the name is not followed (O_NOFOLLOW), a
@@ -88,6 +84,10 @@ static int bench__log_open(const char *log)
 	return fd;
 }
 
+/*
+ * A Linux guest's run: its console and zapvm's messages go to @log, stdin
+ * is /dev/null (the console would read it, or put a terminal in raw mode).
+ */
 static int bench__linux_cfg(const struct bench_opts *o, const char *log,
 			    struct vm_config *cfg)
 {
@@ -355,18 +355,6 @@ struct bench_job {
 	uint64_t t0;
 	char *log; /* boot --kernel: the run's console log */
 };
-
-/* Knobs are host-wide: the runner sets them between groups of cells. */
-static int bench__set_knobs(struct bench_host *h, const struct bench_cell *c)
-{
-	int ret = 0;
-
-	if (c->prefetch >= 0)
-		ret = knob__set(&h->prefetch, c->prefetch);
-	if (!ret && c->root_zap >= 0)
-		ret = knob__set(&h->root_zap, c->root_zap);
-	return ret ? errno_to_exit(ret) : 0;
-}
 
 static void bench__progress(const struct bench *b, unsigned int cell,
 			    unsigned int run, bool end)
@@ -658,7 +646,9 @@ static void runner__start(struct runner *r, bool failed, int *ret)
 		if (group != r->knobs_of) {
 			if (r->nrun)
 				break;
-			*ret = bench__set_knobs(&b->host, &b->cells[cell]);
+			*ret = knob_pair__apply(&b->host.knobs,
+						b->cells[cell].prefetch,
+						b->cells[cell].root_zap);
 			if (*ret)
 				break;
 			r->knobs_of = group;
@@ -760,8 +750,7 @@ int bench__run_all(struct bench *b)
 	}
 	free(r.order);
 	/* Leave the host's knobs as we found them. */
-	knob__restore(&b->host.prefetch);
-	knob__restore(&b->host.root_zap);
+	knob_pair__restore(&b->host.knobs);
 	return ret;
 }
 

@@ -176,37 +176,65 @@ int runopts__parse_boot(const char *arg, enum linux_boot *out)
 	return 0;
 }
 
-int runopts__parse_prefetch(const char *arg, int *out)
+int runopts__prefetch_value(const char *arg, int *out)
 {
 	bool on;
 
-	if (parse_on_off(arg, &on)) {
-		log_err("--prefetch '%s': expected on or off", arg);
-		return ZAPVM_EXIT_USAGE;
-	}
+	if (parse_on_off(arg, &on))
+		return -EINVAL;
 	*out = on;
+	return 0;
+}
+
+/* A knob option's value through @value, or one line and 64. */
+static int knob_opt__parse(int (*value)(const char *, int *), const char *opt,
+			   const char *expect, const char *arg, int *out)
+{
+	if (!value(arg, out))
+		return 0;
+	log_err("%s '%s': expected %s", opt, arg, expect);
+	return ZAPVM_EXIT_USAGE;
+}
+
+int runopts__parse_prefetch(const char *arg, int *out)
+{
+	return knob_opt__parse(runopts__prefetch_value, "--prefetch",
+			       "on or off", arg, out);
+}
+
+int runopts__root_zap_value(const char *arg, int *out)
+{
+	if (!strcmp(arg, "4k"))
+		*out = 1;
+	else if (!strcmp(arg, "1g"))
+		*out = 0;
+	else
+		return -EINVAL;
 	return 0;
 }
 
 int runopts__parse_root_zap(const char *arg, int *out)
 {
-	if (!strcmp(arg, "4k")) {
-		*out = 1;
-	} else if (!strcmp(arg, "1g")) {
-		*out = 0;
-	} else {
-		log_err("--root-zap '%s': expected 4k or 1g", arg);
-		return ZAPVM_EXIT_USAGE;
-	}
-	return 0;
+	return knob_opt__parse(runopts__root_zap_value, "--root-zap",
+			       "4k or 1g", arg, out);
+}
+
+void knob_pair__init(struct knob_pair *kp)
+{
+	knob__init(&kp->prefetch, "--prefetch", ZAPVM_KNOB_PREFETCH);
+	knob__init(&kp->root_zap, "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
 }
 
 int knob_pair__set(struct knob_pair *kp, int prefetch, int root_zap)
 {
+	knob_pair__init(kp);
+	return knob_pair__apply(kp, prefetch, root_zap);
+}
+
+int knob_pair__apply(struct knob_pair *kp, int prefetch, int root_zap)
+{
 	int ret = 0;
 
-	knob__init(&kp->prefetch, "--prefetch", ZAPVM_KNOB_PREFETCH);
-	knob__init(&kp->root_zap, "--root-zap", ZAPVM_KNOB_ROOT_ZAP_4K);
 	if (prefetch >= 0)
 		ret = knob__set(&kp->prefetch, prefetch);
 	if (!ret && root_zap >= 0)
