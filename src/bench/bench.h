@@ -219,6 +219,14 @@ int host__need_tdp(const struct bench_host *h, const char *scenario, char *why,
 		   size_t len);
 
 /*
+ * host__need_knob - the same for a scenario that compares the two values
+ * (@compares, "prefetch on vs off") of the series' knob @path: 0 if
+ * @present, else 69 with the reason in @why.
+ */
+int host__need_knob(bool present, const char *scenario, const char *compares,
+		    const char *path, char *why, size_t len);
+
+/*
  * linux__preflight - bench boot --kernel: check the inputs (66 missing,
  * 65 malformed, 64 a bad --rom), record them for the environment block,
  * make the console logs' directory. 0 or that exit status.

@@ -121,6 +121,18 @@ int host__need_tdp(const struct bench_host *h, const char *scenario, char *why,
 	return ZAPVM_EXIT_UNAVAILABLE;
 }
 
+int host__need_knob(bool present, const char *scenario, const char *compares,
+		    const char *path, char *why, size_t len)
+{
+	if (present)
+		return 0;
+	snprintf(why, len,
+		 "%s: not supported on this host: %s needs the zapvm kernel "
+		 "series' knob %s",
+		 scenario, compares, path);
+	return ZAPVM_EXIT_UNAVAILABLE;
+}
+
 /*
  * The SHA-256 of @path through sha256sum(1) (coreutils or busybox), or
  * false where it is missing or fails; the size and mtime still identify

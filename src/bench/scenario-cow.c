@@ -59,16 +59,11 @@ static int cow__check(const struct bench_host *h, const struct bench_opts *o,
 {
 	int ret = host__need_tdp(h, "cow", why, len);
 
-	if (ret)
-		return ret;
-	if (!h->knob_prefetch) {
-		snprintf(why, len,
-			 "cow: not supported on this host: prefetch on vs off "
-			 "needs the zapvm kernel series' knob %s",
-			 ZAPVM_KNOB_PREFETCH);
-		return ZAPVM_EXIT_UNAVAILABLE;
-	}
-	return 0;
+	if (!ret)
+		ret = host__need_knob(h->knob_prefetch, "cow",
+				      "prefetch on vs off", ZAPVM_KNOB_PREFETCH,
+				      why, len);
+	return ret;
 }
 
 /* cow compares prefetch on and off unless told otherwise. */

@@ -169,15 +169,12 @@ static int zaplat__check(const struct bench_host *h, const struct bench_opts *o,
 	char fifo[256];
 	int ret = host__need_tdp(h, "zaplat", why, len);
 
+	if (!ret)
+		ret = host__need_knob(h->knob_root_zap, "zaplat",
+				      "root-zap 4k vs 1g",
+				      ZAPVM_KNOB_ROOT_ZAP_4K, why, len);
 	if (ret)
 		return ret;
-	if (!h->knob_root_zap) {
-		snprintf(why, len,
-			 "zaplat: not supported on this host: root-zap 4k vs "
-			 "1g needs the zapvm kernel series' knob %s",
-			 ZAPVM_KNOB_ROOT_ZAP_4K);
-		return ZAPVM_EXIT_UNAVAILABLE;
-	}
 	if (!zap_probe__fifo_ok(fifo, sizeof(fifo))) {
 		snprintf(why, len, "zaplat: not supported on this host: %s",
 			 fifo);

@@ -160,10 +160,41 @@ static void test_prepare(void)
 	}
 }
 
+/* The checks of the scenarios that compare a series knob's two values. */
+static void test_knob_checks(void)
+{
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{ "cow",
+		  "cow: not supported on this host: prefetch on vs off "
+		  "needs the zapvm kernel series' knob " ZAPVM_KNOB_PREFETCH },
+		{ "zaplat",
+		  "zaplat: not supported on this host: root-zap 4k vs 1g needs "
+		  "the zapvm kernel series' knob " ZAPVM_KNOB_ROOT_ZAP_4K },
+	};
+	struct bench_host h = { .mmu_info = { .tdp_mmu = 1 } };
+	struct bench_opts o = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bench_scenario *sc =
+			scenario__find(cases[i].name, false);
+		char why[256] = "";
+
+		is_int(sc->check(&h, &o, why, sizeof(why)), 69,
+		       "%s without its knob: 69", cases[i].name);
+		ok(!strcmp(why, cases[i].want), "%s: says why: '%s'",
+		   cases[i].name, why);
+	}
+	is_int(host__need_knob(true, "cow", "x", "k", NULL, 0), 0,
+	       "a knob that is there: 0");
+}
+
 int main(void)
 {
 	test_table();
 	test_defaults();
 	test_prepare();
+	test_knob_checks();
 	return tap_done();
 }
