@@ -58,6 +58,14 @@ __attribute__((format(printf, 3, 4))) int set_why(char *why, size_t why_len,
 int open_input(const char *path, int flags, bool blk_ok, struct stat *st);
 
 /*
+ * fd_settle - the second half of open_input() for a @fd opened with
+ * O_NONBLOCK: fstat() it into @st, refuse what is not a regular file (or,
+ * with @blk_ok, a block device) with -EINVAL, then clear O_NONBLOCK.
+ * Returns @fd, or -errno with @fd closed.
+ */
+int fd_settle(int fd, bool blk_ok, struct stat *st);
+
+/*
  * read_file - read all of regular file @path (at most @max bytes) into a
  * malloc'ed buffer; opened with open_input(), so a FIFO or device is
  * refused, never waited on. A file whose size reads 0 but that has

@@ -67,21 +67,8 @@ static int bench__log_open(const char *log)
 		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
 			      O_NONBLOCK | O_NOCTTY,
 		      0644);
-	int fl;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK)) {
-		fl = -errno;
-		close(fd);
-		return fl;
-	}
-	return fd;
+	return fd < 0 ? -errno : fd_settle(fd, false, &st);
 }
 
 /*

@@ -127,7 +127,7 @@ int set_why(char *why, size_t why_len, const char *fmt, ...)
 
 int open_input(const char *path, int flags, bool blk_ok, struct stat *st)
 {
-	int fd, fl;
+	int fd;
 
 	/*
 	 * stat first so that a device is never opened (opening some, a
@@ -140,8 +140,13 @@ int open_input(const char *path, int flags, bool blk_ok, struct stat *st)
 	if (!S_ISREG(st->st_mode) && !(blk_ok && S_ISBLK(st->st_mode)))
 		return -EINVAL;
 	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	return fd < 0 ? -errno : fd_settle(fd, blk_ok, st);
+}
+
+int fd_settle(int fd, bool blk_ok, struct stat *st)
+{
+	int fl;
+
 	if (fstat(fd, st) ||
 	    (!S_ISREG(st->st_mode) && !(blk_ok && S_ISBLK(st->st_mode)))) {
 		close(fd);
