@@ -29,6 +29,14 @@ struct linux_input {
 	const char *cmdline;
 };
 
+/*
+ * linux__set_cpuid - vCPU @v's CPUID: the host's @host with its own APIC
+ * ID, "hypervisor" and the TSC-deadline timer when KVM emulates it (also
+ * the firmware path's). 0 or -errno.
+ */
+struct kvm_cpuid2;
+int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host);
+
 /* linux__low_end - the end of guest RAM below 4 GiB (at most 3 GiB). */
 uint64_t linux__low_end(const struct vm *vm);
 

@@ -31,6 +31,12 @@ extern const struct device_ops serial_device; /* 8250 UART on COM1 */
 extern const struct device_ops i8042_device; /* reset line */
 extern const struct device_ops rtc_device; /* CMOS RTC */
 
+/* The firmware path (firmware.h): what a PC BIOS needs beyond Linux's. */
+extern const struct device_ops pam_device; /* i440FX PAM as memslots */
+extern const struct device_ops fwcfg_device; /* fw_cfg, 0x510-0x51b */
+extern const struct device_ops debugcon_device; /* port 0x402 */
+extern const struct device_ops port92_device; /* fast reset */
+
 /* PCI (include/zapvm/pci.h): the host bridge, then the devices on bus 0. */
 extern const struct device_ops pci_device; /* conf1, 00:00.0 */
 extern const struct device_ops optrom_device; /* cfg->pci_rom, if given */

@@ -95,4 +95,25 @@ bool memslots__find(struct memslots *m, uint64_t gpa, struct region *out);
  */
 void *gpa_to_hva(struct memslots *m, uint64_t gpa, uint64_t len, bool write);
 
+/* A region for memslots__replace(). */
+struct region_spec {
+	const char *name;
+	enum region_kind kind;
+	uint64_t gpa, size;
+	void *hva;
+};
+
+/*
+ * memslots__replace - in one step under the lock, delete the regions that
+ * start at each of @del[0..@ndel) and add @add[0..@nadd) (as memslots__add:
+ * mapped at once, a ROM read-only), then report one change @what to the
+ * changed callback if anything changed: a firmware's remapping of its
+ * shadow area (src/devices/pam.c). Guest-triggered, so not logged:
+ * -ENOENT for a @del that starts no region, the refusals of memslots__add
+ * or the ioctl's -errno; the regions done before a failure stay done.
+ */
+int memslots__replace(struct memslots *m, const uint64_t *del,
+		      unsigned int ndel, const struct region_spec *add,
+		      unsigned int nadd, const char *what);
+
 #endif /* ZAPVM_MEMSLOT_H */

@@ -162,4 +162,14 @@ static inline int pci__intx_irq(unsigned int slot, unsigned int pin)
 	return PCI_INTX_IRQ_FIRST + (int)((slot + pin) & 1);
 }
 
+/*
+ * pci__host_bridge - the host bridge at 00:00.0 of @vm, or NULL without
+ * PCI: the firmware path's PAM device (src/devices/pam.c) sets its
+ * cfg_write and the wmask of the PAM bytes before the vCPUs run.
+ */
+struct pci_dev *pci__host_bridge(struct vm *vm);
+
+/* The reset control register inside conf1's address port (firmware VMs). */
+#define PCI_RESET_PORT 0xcf9
+
 #endif /* ZAPVM_PCI_H */

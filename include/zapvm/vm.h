@@ -16,6 +16,7 @@
 #include "zapvm/bus.h"
 #include "zapvm/kvm.h"
 #include "zapvm/memslot.h"
+#include "zapvm/pam.h"
 #include "zapvm/stats.h"
 
 #define VM_MAX_ROMS 16
@@ -116,6 +117,10 @@ struct vm_config {
 	struct rom_spec pci_rom;
 	bool has_pci_rom;
 	enum pci_mode pci; /* --pci; see vm_config__has_pci() */
+	/* --firmware: a BIOS image boots the VM (src/boot/firmware.c). */
+	const char *firmware; /* "seabios" or a file; NULL: none */
+	const char *firmware_log; /* --firmware-log: port 0x402's bytes */
+	enum slot_layout slot_layout; /* --slot-layout (pam.h) */
 };
 
 /*

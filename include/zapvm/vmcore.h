@@ -89,6 +89,7 @@ struct boot_ops {
 
 extern const struct boot_ops boot_guest_ops; /* src/boot/guest.c */
 extern const struct boot_ops boot_linux_ops; /* src/boot/linux.c */
+extern const struct boot_ops boot_firmware_ops; /* src/boot/firmware.c */
 
 /*
  * vm__run_boot - vm__run() on boot path @boot: the core never picks a boot

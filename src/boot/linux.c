@@ -191,7 +191,7 @@ const char *linux_boot__name(enum linux_boot b)
  * Linux skips calibrating the LAPIC timer against the PIT at boot
  * (calibrate_APIC_clock()) and arms the timer with one MSR write.
  */
-static int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
+int linux__set_cpuid(struct vcpu *v, const struct kvm_cpuid2 *host)
 {
 	size_t size = sizeof(*host) + host->nent * sizeof(host->entries[0]);
 	struct kvm_cpuid2 *c = malloc(size);

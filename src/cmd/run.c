@@ -34,6 +34,14 @@ static void run_usage(FILE *f)
 		"  --initrd FILE         the Linux guest's initrd\n"
 		"  --cmdline STR         its command line (default "
 		"'console=ttyS0')\n"
+		"  --firmware seabios|FILE\n"
+		"                        boot through a PC BIOS (with --kernel: "
+		"fw_cfg and\n"
+		"                        linuxboot_dma.bin)\n"
+		"  --firmware-log FILE   the firmware's debug port 0x402\n"
+		"  --slot-layout qemu|split\n"
+		"                        RAM slots around 0xc0000-0xfffff "
+		"(default qemu)\n"
 		"  --boot 64|pvh|real-mode\n"
 		"                        how Linux is entered (default: pvh "
 		"for a vmlinux ELF,\n"
@@ -199,6 +207,7 @@ struct run_args {
 	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
 	struct zap_churn churn;
 	struct vm_hook churn_hook;
+	bool slot_layout_given;
 };
 
 /*
@@ -355,6 +364,28 @@ static int opt_prefetch(struct run_args *a, int key, const char *arg)
 	return runopts__parse_prefetch(arg, &a->prefetch);
 }
 
+static int opt_firmware(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.firmware = arg;
+	return 0;
+}
+
+static int opt_firmware_log(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.firmware_log = arg;
+	return 0;
+}
+
+static int opt_slot_layout(struct run_args *a, int key, const char *arg)
+{
+	if (slot_layout__parse(arg, &a->cfg.slot_layout)) {
+		log_err("--slot-layout '%s': expected qemu or split", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->slot_layout_given = true;
+	return 0;
+}
+
 static int opt_root_zap(struct run_args *a, int key, const char *arg)
 {
 	return runopts__parse_root_zap(arg, &a->root_zap);
@@ -390,6 +421,9 @@ static const struct run_opt run_opts[] = {
 	{ "zap-churn", required_argument, 0, opt_zap_churn },
 	{ "prefetch", required_argument, 0, opt_prefetch },
 	{ "root-zap", required_argument, 0, opt_root_zap },
+	{ "firmware", required_argument, 0, opt_firmware },
+	{ "firmware-log", required_argument, 0, opt_firmware_log },
+	{ "slot-layout", required_argument, 0, opt_slot_layout },
 };
 
 #define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))
@@ -444,6 +478,17 @@ static int run_check(struct run_args *a, int nargs, char **args)
 	struct vm_config *cfg = &a->cfg;
 	int ret;
 
+	if (!cfg->firmware && (cfg->firmware_log || a->slot_layout_given)) {
+		log_err("run: --firmware-log and --slot-layout go with "
+			"--firmware");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->firmware && nargs) {
+		log_err("run: --firmware boots a PC; no GUEST goes with it, got "
+			"'%s'",
+			args[0]);
+		return ZAPVM_EXIT_USAGE;
+	}
 	if (!cfg->kernel && (cfg->initrd || cfg->cmdline || cfg->boot)) {
 		log_err("run: --initrd, --cmdline and --boot go with --kernel");
 		return ZAPVM_EXIT_USAGE;
@@ -454,7 +499,7 @@ static int run_check(struct run_args *a, int nargs, char **args)
 			args[0]);
 		return ZAPVM_EXIT_USAGE;
 	}
-	if (!cfg->kernel && nargs != 1) {
+	if (!cfg->kernel && !cfg->firmware && nargs != 1) {
 		log_err("run: expected exactly one GUEST (an ELF file or "
 			"builtin:NAME), got %d",
 			nargs);
@@ -516,6 +561,8 @@ static int run_step(struct run_args *a, const char *guest)
 
 	if (a->cfg.kernel)
 		a->cfg.guest_name = a->cfg.kernel;
+	else if (a->cfg.firmware)
+		a->cfg.guest_name = a->cfg.firmware;
 	else
 		ret = guest__resolve(guest, &a->cfg, &owned, a->mem_given);
 	if (ret)

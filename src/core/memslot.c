@@ -100,6 +100,20 @@ static unsigned int count_kind(const struct memslots *m, enum region_kind kind)
 	return n;
 }
 
+/*
+ * The index a new region of @kind gets: one past the highest, which is
+ * count_kind() while no region was ever removed (memslots__replace()).
+ */
+static unsigned int next_index(const struct memslots *m, enum region_kind kind)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < m->nr; i++)
+		if (m->regions[i].kind == kind && m->regions[i].index >= n)
+			n = m->regions[i].index + 1;
+	return n;
+}
+
 int memslots__add(struct memslots *m, enum region_kind kind, const char *name,
 		  uint64_t gpa, uint64_t size, void *hva)
 {
@@ -150,7 +164,7 @@ int memslots__add(struct memslots *m, enum region_kind kind, const char *name,
 	r->size = size;
 	r->hva = hva;
 	r->slot = ret;
-	r->index = count_kind(m, kind);
+	r->index = next_index(m, kind);
 	ret = set_slot(m, r, gpa, size);
 	if (ret) {
 		m->slot_used[r->slot] = 0;
@@ -318,4 +332,86 @@ void *gpa_to_hva(struct memslots *m, uint64_t gpa, uint64_t len, bool write)
 	}
 	pthread_mutex_unlock(&m->lock);
 	return hva;
+}
+
+/* Add @s with the lock held: 0 or -errno, not logged. */
+static int add_locked(struct memslots *m, const struct region_spec *s)
+{
+	struct region *r;
+	int ret;
+
+	if (!range_ok(m, s->gpa, s->size))
+		return -EINVAL;
+	if (overlap(m, NULL, s->gpa, s->size))
+		return -EEXIST;
+	if (m->nr == m->cap) {
+		unsigned int cap = m->cap ? m->cap * 2 : 8;
+		struct region *n = realloc(m->regions, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		m->regions = n;
+		m->cap = cap;
+	}
+	ret = alloc_slot(m);
+	if (ret < 0)
+		return ret;
+	r = &m->regions[m->nr];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", s->name);
+	r->kind = s->kind;
+	r->gpa = s->gpa;
+	r->size = s->size;
+	r->hva = s->hva;
+	r->slot = ret;
+	r->index = next_index(m, s->kind);
+	ret = set_slot(m, r, s->gpa, s->size);
+	if (ret) {
+		m->slot_used[r->slot] = 0;
+		return ret;
+	}
+	m->nr++;
+	return 0;
+}
+
+/* Delete the mapped region starting at @gpa, lock held: 0 or -errno. */
+static int remove_locked(struct memslots *m, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct region *r = &m->regions[i];
+		int ret;
+
+		if (r->gpa != gpa || r->slot < 0)
+			continue;
+		ret = set_slot(m, r, r->gpa, 0);
+		if (ret)
+			return ret;
+		m->slot_used[r->slot] = 0;
+		memmove(r, r + 1, (m->nr - i - 1) * sizeof(*r));
+		m->nr--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int memslots__replace(struct memslots *m, const uint64_t *del,
+		      unsigned int ndel, const struct region_spec *add,
+		      unsigned int nadd, const char *what)
+{
+	bool changed = false;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; !ret && i < ndel; i++) {
+		ret = remove_locked(m, del[i]);
+		changed |= !ret;
+	}
+	for (unsigned int i = 0; !ret && i < nadd; i++) {
+		ret = add_locked(m, &add[i]);
+		changed |= !ret;
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (changed)
+		notify(m, what);
+	return ret;
 }

@@ -104,7 +104,7 @@ bool vm_config__has_pci(const struct vm_config *cfg)
 		return false;
 	case PCI_AUTO:
 	default:
-		return vm_config__pci_user(cfg) != NULL;
+		return cfg->firmware || vm_config__pci_user(cfg) != NULL;
 	}
 }
 

@@ -299,6 +299,13 @@ static int pci__conf1_addr_io(struct vcpu *v, uint64_t addr, uint8_t *data,
 {
 	struct pci *pci = opaque;
 
+	/* PIIX's reset control: bit 2 resets (firmware VMs only). */
+	if (addr == PCI_RESET_PORT && len == 1 && is_write &&
+	    pci->vm->cfg->firmware && (data[0] & 4)) {
+		log_err("the guest rebooted (port 0xcf9)");
+		vm__stop(pci->vm, VM_END_REBOOT);
+		return 0;
+	}
 	/* Only dword accesses hit the address register (PCI 3.0, 3.2.2.3.2). */
 	if (len != 4 || addr != PCI_CONF1_ADDR_PORT) {
 		if (!is_write)
@@ -719,3 +726,8 @@ const struct device_ops pci_device = {
 	.init = pci__init,
 	.exit = pci__exit,
 };
+
+struct pci_dev *pci__host_bridge(struct vm *vm)
+{
+	return vm->pci ? &vm->pci->bridge : NULL;
+}

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "zapvm/devices.h"
+#include "zapvm/firmware.h"
 #include "zapvm/log.h"
 
 #define RTC_INDEX 0x70
@@ -154,6 +155,11 @@ static int rtc__init(struct vm *vm, void **priv)
 	pthread_mutex_init(&r->lock, NULL);
 	r->ram[RTC_REG_A] = 0x26; /* 32.768 kHz base, 1024 Hz rate */
 	r->ram[RTC_REG_B] = RTC_B_24H;
+	if (vm->cfg->firmware) {
+		const struct firmware *fw = vm->boot_priv;
+
+		firmware__cmos(r->ram, fw->low_end, fw->high_size, vm->ncpus);
+	}
 	ret = bus__register(&vm->pio, RTC_INDEX, 1, rtc__handle, r,
 			    "rtc-index");
 	if (!ret)
