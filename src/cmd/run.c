@@ -14,6 +14,7 @@
 #include "zapvm/cmd.h"
 #include "zapvm/control.h"
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
 #include "zapvm/util.h"
@@ -483,6 +484,10 @@ static int run_check(struct run_args *a, int nargs, char **args)
 			"--firmware");
 		return ZAPVM_EXIT_USAGE;
 	}
+	/* The log is written through the run: refuse a bad path before it. */
+	if (cfg->firmware_log &&
+	    outfile__check("--firmware-log", cfg->firmware_log))
+		return ZAPVM_EXIT_IOERR;
 	if (cfg->firmware && nargs) {
 		log_err("run: --firmware boots a PC; no GUEST goes with it, got "
 			"'%s'",
