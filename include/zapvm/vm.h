@@ -45,6 +45,7 @@ struct rom_spec {
 };
 
 struct vm;
+struct trace;
 
 /*
  * A thread beside the vCPUs (src/core/zapper.c): fn(vm, opaque) starts once the
@@ -121,6 +122,7 @@ struct vm_config {
 	const char *firmware; /* "seabios" or a file; NULL: none */
 	const char *firmware_log; /* --firmware-log: port 0x402's bytes */
 	enum slot_layout slot_layout; /* --slot-layout (pam.h) */
+	struct trace *trace; /* --trace (trace.h); NULL: none */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "zapvm/outfile.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
+#include "zapvm/trace-report.h"
 #include "zapvm/util.h"
 #include "zapvm/zapper.h"
 
@@ -83,6 +84,10 @@ static void run_usage(FILE *f)
 		"  --thp on|off          MADV_HUGEPAGE / MADV_NOHUGEPAGE on RAM\n"
 		"  --stats[=all]         print each phase's KVM stats deltas\n"
 		"  --json FILE           write config, phases and results as JSON\n"
+		"  --trace[=required]    trace the vCPUs' faults by GFN and "
+		"memslot (KVM\n"
+		"                        tracepoints; root or CAP_PERFMON)\n"
+		"  --trace-gfns FILE     --trace, and every fault as CSV\n"
 		"  --timeout SECONDS     stop the guest after this long (exit 124)\n"
 		"  --name NAME           the control socket's name (default "
 		"zapvm-PID)\n"
@@ -119,15 +124,22 @@ static void json_add_linux(struct json_object *o, const struct vm_config *cfg,
 }
 
 static void print_summary(const struct vm_config *cfg,
-			  const struct vm_result *res)
+			  const struct vm_result *res,
+			  const struct trace_run *tr)
 {
 	printf("zapvm: %s: exit %d, policy %s (%s), %llu faults (%llu after "
-	       "churn), %llu run-time memslot changes in %.3f ms, wall %.3f ms\n",
+	       "churn), %llu run-time memslot changes in %.3f ms, wall %.3f ms",
 	       cfg->guest_name, exit__from_vm(res),
 	       zap_policy__name(cfg->policy), zap_iface__name(res->iface),
 	       report__faults(res, 0), report__faults(res, 1),
 	       (unsigned long long)res->memslot_changes,
 	       res->memslot_update_ns / 1e6, res->wall_ns / 1e6);
+	/* --trace: the measured floor and the churn's re-faults. */
+	if (tr->have_sum)
+		printf(", floor %llu GFNs, %llu re-faults",
+		       (unsigned long long)tr->sum.floor_gfns,
+		       (unsigned long long)tr->sum.refaults);
+	putchar('\n');
 	if (res->boot_done_ns)
 		printf("zapvm: %s: boot done after %.3f ms\n", cfg->guest_name,
 		       res->boot_done_ns / 1e6);
@@ -209,6 +221,7 @@ struct run_args {
 	struct zap_churn churn;
 	struct vm_hook churn_hook;
 	bool slot_layout_given;
+	struct trace_run trace; /* --trace, --trace-gfns */
 };
 
 /*
@@ -254,6 +267,17 @@ static int opt_stats(struct run_args *a, int key, const char *arg)
 static int opt_json(struct run_args *a, int key, const char *arg)
 {
 	a->json_path = arg;
+	return 0;
+}
+
+static int opt_trace(struct run_args *a, int key, const char *arg)
+{
+	return trace_run__parse(&a->trace, arg);
+}
+
+static int opt_trace_gfns(struct run_args *a, int key, const char *arg)
+{
+	a->trace.gfns_path = arg;
 	return 0;
 }
 
@@ -425,6 +449,8 @@ static const struct run_opt run_opts[] = {
 	{ "firmware", required_argument, 0, opt_firmware },
 	{ "firmware-log", required_argument, 0, opt_firmware_log },
 	{ "slot-layout", required_argument, 0, opt_slot_layout },
+	{ "trace", optional_argument, 0, opt_trace },
+	{ "trace-gfns", required_argument, 0, opt_trace_gfns },
 };
 
 #define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))
@@ -520,6 +546,11 @@ static int run_check(struct run_args *a, int nargs, char **args)
 	ret = runopts__check_disks(cfg);
 	if (ret)
 		return ret;
+	if (a->trace.gfns_path) {
+		a->trace.on = true; /* --trace-gfns traces */
+		if (outfile__check("--trace-gfns", a->trace.gfns_path))
+			return ZAPVM_EXIT_IOERR;
+	}
 	if (cfg->pci == PCI_OFF && vm_config__pci_user(cfg)) {
 		log_err("--pci off: %s adds a PCI device, which needs the PCI "
 			"bus",
@@ -536,15 +567,21 @@ static int run_report(const struct run_args *a, const struct vm_result *res,
 	struct json_object *o;
 	int wret;
 
-	if (a->stats && res->phases) {
+	if (a->stats && res->phases)
 		phase_log__print(res->phases, stdout, a->stats_all);
-		print_summary(&a->cfg, res);
-	}
+	trace_run__print(&a->trace, res, stdout, a->stats);
+	if (a->stats && res->phases)
+		print_summary(&a->cfg, res, &a->trace);
+	wret = trace_run__write_gfns(&a->trace);
+	if (wret && !ret)
+		ret = wret;
 	if (!a->json_path || !res->ran)
 		return ret;
 	o = report__json_run(&a->cfg, res);
-	if (o)
+	if (o) {
 		json_add_linux(o, &a->cfg, res);
+		trace_run__json(&a->trace, o);
+	}
 	wret = o ? report__write_json(o, a->json_path) : ZAPVM_EXIT_SOFTWARE;
 	json_object_put(o);
 	return wret && !ret ? wret : ret;
@@ -572,6 +609,10 @@ static int run_step(struct run_args *a, const char *guest)
 		ret = guest__resolve(guest, &a->cfg, &owned, a->mem_given);
 	if (ret)
 		goto out;
+	ret = trace_run__open(&a->trace);
+	if (ret)
+		goto out;
+	a->cfg.trace = a->trace.t;
 	ret = run_control(a->name, &ctl, &sigs);
 	if (ret)
 		goto out;
@@ -594,6 +635,7 @@ static int run_step(struct run_args *a, const char *guest)
 	if (!ret)
 		ret = kret;
 	zap_churn__free(&a->churn);
+	trace_run__finish(&a->trace, &res);
 	ret = run_report(a, &res, ret);
 	vm_result__free(&res);
 out:
@@ -622,6 +664,7 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = run_step(&a, argv[optind]);
 out_free:
+	trace_run__free(&a.trace);
 	runopts__free(&a.cfg);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
 #include "zapvm/signals.h"
+#include "zapvm/trace.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 #include "zapvm/vmcore.h"
@@ -59,8 +60,8 @@ static void vm__block_signals(sigset_t *wait, sigset_t *old)
 static void vm__mark_start(struct vm *vm)
 {
 	vm->main_thread = pthread_self();
-	if (vm->phases)
-		phase_log__mark(vm->phases, "start");
+	if (vm->phases && phase_log__mark(vm->phases, "start") == 0)
+		trace__phase(vm, 0);
 	vm->changes_at_start = vm->slots.changes;
 	vm->update_ns_at_start = vm->slots.update_ns;
 	__atomic_store_n(&vm->started, true, __ATOMIC_RELEASE);

@@ -13,6 +13,7 @@
 
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
+#include "zapvm/trace.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 #include "zapvm/vmcore.h"
@@ -355,6 +356,7 @@ void *vcpu__thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	trace__vcpu(v); /* --trace: before the first fault */
 
 	while (!vm__stopping(vm)) {
 		int ret;

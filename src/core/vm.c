@@ -15,6 +15,7 @@
 
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
+#include "zapvm/trace.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 #include "zapvm/vmcore.h"
@@ -33,6 +34,7 @@ int vm__mark_phase(struct vm *vm, const char *name)
 	if (!vm->phases)
 		return 0;
 	ret = phase_log__mark(vm->phases, name);
+	trace__phase(vm, ret); /* --trace: this phase's memslot layout */
 	if (ret != -ENOSPC)
 		return ret;
 	pthread_mutex_lock(&vm->lock);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* --trace and --trace-gfns of `zapvm run`: the refusal line and the reports. */
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zapvm/cmd.h"
+#include "zapvm/exit.h"
+#include "zapvm/log.h"
+#include "zapvm/outfile.h"
+#include "zapvm/stats.h"
+#include "zapvm/trace-report.h"
+#include "zapvm/vm.h"
+
+int trace_run__parse(struct trace_run *tr, const char *arg)
+{
+	if (arg && strcmp(arg, "required")) {
+		log_err("--trace=%s: only --trace=required", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	tr->on = true;
+	tr->required = arg != NULL;
+	return 0;
+}
+
+int trace_run__open(struct trace_run *tr)
+{
+	char buf[256];
+	const char *why;
+	int ret;
+
+	if (!tr->on)
+		return 0;
+	ret = trace__new(&tr->t, &why, buf, sizeof(buf));
+	if (!ret)
+		ret = trace__start(tr->t);
+	if (!ret)
+		return 0;
+	trace__free(tr->t);
+	tr->t = NULL;
+	if (tr->required) {
+		log_err("--trace=required: %s", why);
+		return ZAPVM_EXIT_NOPERM;
+	}
+	log_warn("--trace: %s; running without the trace", why);
+	return 0;
+}
+
+void trace_run__finish(struct trace_run *tr, const struct vm_result *res)
+{
+	unsigned int n = res->phases ? phase_log__count(res->phases) : 1;
+
+	if (!tr->t)
+		return;
+	trace__stop(tr->t);
+	tr->have_sum =
+		!trace__result(tr->t, n, res->first_churn_phase, &tr->sum);
+	if (!tr->have_sum)
+		log_warn("--trace: out of memory classifying the faults");
+}
+
+/* "name N, ..." of the events that exist; the missing ones after. */
+static void print_events(const struct trace_run *tr, FILE *f)
+{
+	const char *sep = "";
+	bool missing = false;
+
+	fprintf(f, "zapvm: trace events:");
+	for (unsigned int e = 0; e < TEV_NR; e++) {
+		if (!trace__available(tr->t, e)) {
+			missing = true;
+			continue;
+		}
+		fprintf(f, "%s %s %" PRIu64, sep, trace_event__name(e),
+			tr->sum.events[e]);
+		sep = ",";
+	}
+	if (missing) {
+		sep = "; not on this host:";
+		for (unsigned int e = 0; e < TEV_NR; e++) {
+			if (trace__available(tr->t, e))
+				continue;
+			fprintf(f, "%s %s", sep, trace_event__name(e));
+			sep = ",";
+		}
+	}
+	fputc('\n', f);
+}
+
+static void print_count(FILE *f, const char *name, const struct trace_count *c)
+{
+	fprintf(f,
+		"  %-14s %10" PRIu64 " faults %10" PRIu64 " first %10" PRIu64
+		" re-faults %10" PRIu64 " GFNs\n",
+		name, c->faults, c->first, c->refaults, c->distinct);
+}
+
+static void print_phase(const struct trace_run *tr, const struct vm_result *res,
+			unsigned int i, FILE *f)
+{
+	const struct trace_phase *p = &tr->sum.phases[i];
+	const char *name = res->phases ? phase_log__name(res->phases, i) : NULL;
+	const char *sep = "  events:";
+
+	fprintf(f, "trace phase %u %s\n", i, name ? name : "run");
+	print_count(f, "all", &p->all);
+	for (unsigned int r = 0; r < p->nregions; r++)
+		if (p->regions[r].faults)
+			print_count(f, p->region_names[r], &p->regions[r]);
+	for (unsigned int e = 0; e < TEV_NR; e++) {
+		if (e == TEV_SPTE_REQUESTED || !p->events[e])
+			continue;
+		fprintf(f, "%s %s %" PRIu64, sep, trace_event__name(e),
+			p->events[e]);
+		sep = ",";
+	}
+	if (*sep == ',')
+		fputc('\n', f);
+}
+
+void trace_run__print(const struct trace_run *tr, const struct vm_result *res,
+		      FILE *f, bool phases)
+{
+	const struct trace_summary *s = &tr->sum;
+
+	if (!tr->t || !tr->have_sum)
+		return;
+	for (unsigned int i = 0; phases && i < s->nphases; i++)
+		print_phase(tr, res, i, f);
+	print_events(tr, f);
+	fprintf(f,
+		"zapvm: trace: %" PRIu64 " faults, floor %" PRIu64
+		" GFNs (%" PRIu64 " 2M regions), %" PRIu64
+		" re-faults after run-time memslot changes (%" PRIu64
+		" in the run)\n",
+		s->all.faults, s->floor_gfns, s->floor_2m, s->refaults,
+		s->all.refaults);
+	if (trace__lost(tr->t) || trace__incomplete(tr->t))
+		fprintf(f,
+			"zapvm: trace: incomplete: %" PRIu64
+			" records lost, %u vCPUs not traced\n",
+			trace__lost(tr->t), trace__incomplete(tr->t));
+}
+
+static struct json_object *count_json(const struct trace_count *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "faults", json_object_new_uint64(c->faults));
+	json_object_object_add(o, "first_touch",
+			       json_object_new_uint64(c->first));
+	json_object_object_add(o, "refaults",
+			       json_object_new_uint64(c->refaults));
+	json_object_object_add(o, "distinct_gfns",
+			       json_object_new_uint64(c->distinct));
+	return o;
+}
+
+static struct json_object *phase_json(const struct trace_phase *p)
+{
+	struct json_object *o = count_json(&p->all);
+	struct json_object *regions = json_object_new_object();
+	struct json_object *events = json_object_new_object();
+
+	for (unsigned int r = 0; r < p->nregions; r++)
+		if (p->regions[r].faults)
+			json_object_object_add(regions, p->region_names[r],
+					       count_json(&p->regions[r]));
+	for (unsigned int e = 0; e < TEV_NR; e++)
+		json_object_object_add(events, trace_event__name(e),
+				       json_object_new_uint64(p->events[e]));
+	json_object_object_add(o, "regions", regions);
+	json_object_object_add(o, "events", events);
+	return o;
+}
+
+static struct json_object *summary_json(const struct trace_run *tr)
+{
+	const struct trace_summary *s = &tr->sum;
+	struct json_object *o = count_json(&s->all);
+	struct json_object *events = json_object_new_object();
+
+	for (unsigned int e = 0; e < TEV_NR; e++) {
+		struct json_object *ev = json_object_new_object();
+		bool avail = trace__available(tr->t, e);
+
+		json_object_object_add(ev, "available",
+				       json_object_new_boolean(avail));
+		json_object_object_add(ev, "count",
+				       json_object_new_uint64(s->events[e]));
+		json_object_object_add(events, trace_event__name(e), ev);
+	}
+	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "floor_gfns",
+			       json_object_new_uint64(s->floor_gfns));
+	json_object_object_add(o, "floor_2m",
+			       json_object_new_uint64(s->floor_2m));
+	json_object_object_add(o, "refaults_after_churn",
+			       json_object_new_uint64(s->refaults));
+	json_object_object_add(o, "lost",
+			       json_object_new_uint64(trace__lost(tr->t)));
+	json_object_object_add(
+		o, "untraced_vcpus",
+		json_object_new_uint64(trace__incomplete(tr->t)));
+	return o;
+}
+
+void trace_run__json(const struct trace_run *tr, struct json_object *o)
+{
+	struct json_object *r, *phases;
+	size_t n;
+
+	if (!tr->t || !tr->have_sum)
+		return;
+	if (json_object_object_get_ex(o, "result", &r)) {
+		json_object_object_add(
+			r, "floor_gfns",
+			json_object_new_uint64(tr->sum.floor_gfns));
+		json_object_object_add(
+			r, "refaults",
+			json_object_new_uint64(tr->sum.refaults));
+	}
+	if (json_object_object_get_ex(o, "phases", &phases)) {
+		n = json_object_array_length(phases);
+		for (size_t i = 0; i < n && i < tr->sum.nphases; i++)
+			json_object_object_add(
+				json_object_array_get_idx(phases, i), "trace",
+				phase_json(&tr->sum.phases[i]));
+	}
+	json_object_object_add(o, "trace", summary_json(tr));
+}
+
+int trace_run__write_gfns(const struct trace_run *tr)
+{
+	const struct trace_fault *f;
+	struct outfile of;
+	uint64_t t0;
+	size_t n;
+	int ret;
+
+	if (!tr->gfns_path || !tr->t || !tr->have_sum)
+		return 0;
+	ret = outfile__open(&of, "--trace-gfns", tr->gfns_path);
+	if (ret)
+		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
+					      ZAPVM_EXIT_IOERR;
+	f = trace__faults(tr->t, &n);
+	t0 = trace__t0(tr->t);
+	fprintf(of.f, "time_ns,vcpu,gfn,level,phase,region,refault\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_phase *p = &tr->sum.phases[f[i].phase];
+
+		fprintf(of.f, "%" PRId64 ",%u,0x%" PRIx64 ",%u,%u,%s,%d\n",
+			(int64_t)(f[i].time - t0), f[i].vcpu, f[i].gfn,
+			f[i].level, f[i].phase, p->region_names[f[i].region],
+			f[i].refault);
+	}
+	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
+}
+
+void trace_run__free(struct trace_run *tr)
+{
+	if (tr->have_sum)
+		trace_summary__free(&tr->sum);
+	tr->have_sum = false;
+	trace__free(tr->t);
+	tr->t = NULL;
+}

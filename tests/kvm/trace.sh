@@ -1,0 +1,120 @@
+#!/bin/sh
+# --trace: faults by GFN from KVM's tracepoints. Re-faults after memslot
+# churn under each zap policy, the floor of the touch guest, the refusal
+# without permission, and the overhead (printed, not asserted).
+. "$(dirname "$0")/lib.sh"
+require_kvm
+
+[ "$(id -u)" -eq 0 ] || skip_all "--trace needs root here"
+# Mounts tracefs if it must, so a missing tracefs is a skip, not a failure.
+"$ZAPVM" run --trace=required builtin:exit >/dev/null 2>"$TMP/probe"
+case $? in
+0) ;;
+77) skip_all "no tracing here: $(head -n 1 "$TMP/probe")" ;;
+*) echo "Bail out! run --trace=required builtin:exit failed"
+   diag "$TMP/probe"; exit 1 ;;
+esac
+
+# sum_refaults FILE: the trace's re-faults after churn in the summary line.
+churn_refaults() {
+	sed -n 's/.*, \([0-9]*\) re-faults after run-time memslot changes.*/\1/p' "$1"
+}
+floor() {
+	sed -n 's/^zapvm: trace: .*, floor \([0-9]*\) GFNs.*/\1/p' "$1"
+}
+# pf_after: "N faults (M after churn)" of run's summary line.
+pf_after() {
+	sed -n 's/.* faults (\([0-9]*\) after churn).*/\1/p' "$1"
+}
+
+args='pages=2000 stride=8 toggles=4'
+t_run "romtoggle --trace --zap-policy all" 0 "" -- run --trace --stats \
+	--json "$TMP/all.json" --trace-gfns "$TMP/all.csv" --zap-policy all \
+	--args "$args" builtin:romtoggle
+cp "$TMP/out" "$TMP/all.out"
+out_has "the events that fired are named" "kvm_mmu_spte_requested"
+out_has "the summary line gains the floor" ", floor "
+all=$(churn_refaults "$TMP/all.out")
+pf=$(pf_after "$TMP/all.out")
+# Every page is re-touched after the churn zapped them all: about 2000.
+t_cmp "zap-all: re-faults after churn, about the 2000 pages" "$all" -ge 1990
+t_cmp "zap-all: at most the faults after churn (pf_taken $pf)" "$all" -le "$pf"
+t_cmp "zap-all: re-faults close to pf_taken after churn" \
+	"$((pf - all))" -le "$((pf / 20 + 16))"
+retouch=$(sed -n '/^trace phase [0-9]* retouch/,/^trace phase/p' \
+	"$TMP/all.out" | sed -n 's/^  all *[0-9]* faults *[0-9]* first *\([0-9]*\) re-faults.*/\1/p' | head -n 1)
+t_cmp "zap-all: the retouch phase re-faults its pages" "$retouch" -ge 1990
+jr=$(json_num "$TMP/all.json" refaults)
+t_cmp "JSON result.refaults is the summary's" "$jr" -eq "$all"
+grep -q '"trace": {' "$TMP/all.json" && pass "JSON phases carry trace" ||
+	fail "JSON phases carry trace"
+grep -q '"regions": {' "$TMP/all.json" && pass "JSON per-region counts" ||
+	fail "JSON per-region counts"
+head -n 1 "$TMP/all.csv" | grep -q '^time_ns,vcpu,gfn,level,phase,region,refault$' &&
+	pass "--trace-gfns CSV header" || fail "--trace-gfns CSV header"
+rows=$(($(wc -l <"$TMP/all.csv") - 1))
+total=$(json_num "$TMP/all.json" faults_total)
+t_cmp "one CSV row per traced fault" "$rows" -eq \
+	"$(sed -n 's/^zapvm: trace: \([0-9]*\) faults.*/\1/p' "$TMP/all.out")"
+t_cmp "traced faults at most pf_taken" "$rows" -le "$total"
+csv_re=$(awk -F, 'NR > 1 && $7 == 1 && $6 == "ram"' "$TMP/all.csv" | wc -l)
+t_cmp "CSV: RAM re-faults present" "$csv_re" -ge 1990
+
+t_run "romtoggle --trace --zap-policy slot" 0 "" -- run --trace --stats \
+	--zap-policy slot --args "$args" builtin:romtoggle
+slot=$(churn_refaults "$TMP/out")
+t_cmp "slot: about no re-faults after churn" "$slot" -le 16
+
+# The floor of touch: N pages plus the guest's own (image, stack, TLS,
+# FDT), the same for every N: floor(N) - floor(1) == N - 1.
+t_run "touch pages=1 --trace" 0 "" -- run --trace --args pages=1 builtin:touch
+f1=$(floor "$TMP/out")
+t_cmp "the guest's own pages are a few" "$f1" -le 16
+for N in 100 3000; do
+	t_run "touch pages=$N --trace" 0 "" -- run --trace --args "pages=$N" \
+		builtin:touch
+	fN=$(floor "$TMP/out")
+	t_cmp "touch pages=$N: floor - floor(pages=1) == N - 1" \
+		"$((fN - f1))" -eq "$((N - 1))"
+done
+
+t_run "--trace=bogus: usage error" 64 "only --trace=required" -- \
+	run --trace=bogus builtin:exit
+one_line "--trace=bogus"
+
+# Without permission (nobody, in /dev/kvm's group): one line; 77 if required.
+kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
+if setpriv --help 2>&1 | grep -q -- --reuid &&
+	[ -n "$kvm_gid" ] && [ "$kvm_gid" != 0 ] &&
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
+		"$ZAPVM" guests >/dev/null 2>&1; then
+	chmod 755 "$TMP"
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$ZAPVM" run \
+		--trace=required builtin:exit >/dev/null 2>"$TMP/err"
+	st=$?
+	[ $st -eq 77 ] && pass "--trace=required without permission: exit 77" ||
+		{ fail "--trace=required without permission: exit $st"
+		  diag "$TMP/err"; }
+	one_line "--trace=required without permission"
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$ZAPVM" run \
+		--trace builtin:exit >/dev/null 2>"$TMP/err"
+	st=$?
+	[ $st -eq 0 ] && pass "--trace without permission: the run goes on" ||
+		{ fail "--trace without permission: exit $st"; diag "$TMP/err"; }
+	grep -q 'running without the trace' "$TMP/err" &&
+		pass "and says so" || { fail "and says so"; diag "$TMP/err"; }
+	one_line "--trace without permission"
+else
+	pass "# SKIP no util-linux setpriv, or /dev/kvm not group-accessible"
+fi
+
+# Overhead: the same run with and without --trace, wall times side by side.
+"$ZAPVM" run -v --stats --args 'pages=20000' builtin:touch >"$TMP/plain" 2>&1
+"$ZAPVM" run -v --stats --trace --args 'pages=20000' builtin:touch \
+	>"$TMP/traced" 2>&1
+w0=$(sed -n 's/.*, wall \([0-9.]*\) ms.*/\1/p' "$TMP/plain")
+w1=$(sed -n 's/.*, wall \([0-9.]*\) ms.*/\1/p' "$TMP/traced")
+echo "# overhead: touch pages=20000 wall $w0 ms without --trace, $w1 ms with"
+[ -n "$w0" ] && [ -n "$w1" ] && pass "overhead measured" ||
+	fail "overhead measured"
+finish
