@@ -4,7 +4,10 @@
 # churn), the time series; PIDs without a VM, gone, or not permitted.
 . "$(dirname "$0")/lib.sh"
 require_kvm
-: "${TESTVMM:?}" "${ROMTOGGLE:?}"
+# Meson gives the test VMM; the nested rig's L1 (static busybox, no
+# dynamic loader for it or for the preload library) does not.
+[ -n "${TESTVMM:-}" ] && [ -n "${ROMTOGGLE:-}" ] ||
+	skip_all "no test VMM (TESTVMM, ROMTOGGLE) given"
 
 XDG_RUNTIME_DIR=$(mktemp -d "$TMP/xdg.XXXXXX") || exit 1
 export XDG_RUNTIME_DIR

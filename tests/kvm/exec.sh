@@ -4,7 +4,10 @@
 # SeaBIOS where installed.
 . "$(dirname "$0")/lib.sh"
 require_kvm
-: "${TESTVMM:?}" "${ROMTOGGLE:?}"
+# Meson gives the test VMM; the nested rig's L1 (static busybox, no
+# dynamic loader for it or for the preload library) does not.
+[ -n "${TESTVMM:-}" ] && [ -n "${ROMTOGGLE:-}" ] ||
+	skip_all "no test VMM (TESTVMM, ROMTOGGLE) given"
 
 "$ZAPVM" caps --json >"$TMP/caps.json" || { echo "Bail out! caps failed"; exit 1; }
 slot_ok=$(sed -n 's/.*"policy_slot": *\(true\|false\).*/\1/p' "$TMP/caps.json")
