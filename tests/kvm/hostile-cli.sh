@@ -18,7 +18,6 @@ kvm=
 fakes=""
 trap 'for p in $fakes; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
 
-skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 
 # no_esc DESC FILE: FILE holds no escape character.
 no_esc() {

@@ -26,6 +26,8 @@ require_kvm() {
 pass() { n=$((n + 1)); echo "ok $n - $*"; }
 fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 diag() { sed 's/^/# /' "$@"; }
+# skip DESC: one TAP test skipped (the script goes on).
+skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 
 # t_run DESC WANT_STATUS [STDERR_REGEX] -- zapvm ARGS...
 # Runs zapvm, checks its exit status and, if given, that stderr matches.

@@ -60,10 +60,16 @@ t_cmp "traced faults at most pf_taken" "$rows" -le "$total"
 csv_re=$(awk -F, 'NR > 1 && $7 == 1 && $6 == "ram"' "$TMP/all.csv" | wc -l)
 t_cmp "CSV: RAM re-faults present" "$csv_re" -ge 1990
 
-t_run "romtoggle --trace --zap-policy slot" 0 "" -- run --trace --stats \
-	--zap-policy slot --args "$args" builtin:romtoggle
-slot=$(churn_refaults "$TMP/out")
-t_cmp "slot: about no re-faults after churn" "$slot" -le 16
+# Only where the kernel has a slot-only zap (6.12+ quirk or the series).
+"$ZAPVM" caps --json >"$TMP/caps.json" 2>/dev/null
+if grep -q '"policy_slot": *true' "$TMP/caps.json"; then
+	t_run "romtoggle --trace --zap-policy slot" 0 "" -- run --trace \
+		--stats --zap-policy slot --args "$args" builtin:romtoggle
+	slot=$(churn_refaults "$TMP/out")
+	t_cmp "slot: about no re-faults after churn" "$slot" -le 16
+else
+	skip "no slot-only zap on this kernel: the slot policy's re-faults"
+fi
 
 # The floor of touch: N pages plus the guest's own (image, stack, TLS,
 # FDT), the same for every N: floor(N) - floor(1) == N - 1.
