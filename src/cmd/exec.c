@@ -26,6 +26,8 @@
 #include "zapvm/cmd.h"
 #include "zapvm/exec.h"
 #include "zapvm/log.h"
+#include "zapvm/runopts.h"
+#include "zapvm/signals.h"
 #include "zapvm/util.h"
 
 #define PRELOAD_NAME "libzapvm-preload.so"
@@ -42,6 +44,7 @@ struct exec_opts {
 	const char *console_log;
 	bool until_boot_done;
 	uint64_t timeout_ms, grace_ms;
+	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
 };
 
 /* A console stream zapvm copies through and scans line by line. */
@@ -57,6 +60,8 @@ struct exec_run {
 	pid_t pid;
 	int chan;
 	int sigfd;
+	sigset_t old_mask; /* zapvm's signal mask before the run */
+	struct knob_pair knobs;
 	struct watch w[3]; /* stdout, stderr, --console-log */
 	regex_t re;
 	bool matched;
@@ -75,6 +80,10 @@ static void exec_usage(FILE *f)
 		"                        the zap policy of every VM the VMM "
 		"creates\n"
 		"  --thp on|off          madvise each RAM memslot's host range\n"
+		"  --prefetch on|off     set kvm.tdp_mmu_change_pte_prefetch "
+		"(zapvm series; root)\n"
+		"  --root-zap 4k|1g      set kvm.tdp_mmu_zap_4k (zapvm series; "
+		"root)\n"
 		"  --stats[=all]         the phase table and a summary per VM\n"
 		"  --json FILE           one run record per VM ('-' = stdout)\n"
 		"  --boot-done REGEX     the console line that marks boot-done "
@@ -117,6 +126,10 @@ static int parse_opt(int c, const char *arg, struct exec_opts *o)
 	case 'j':
 		o->json = arg;
 		return 0;
+	case 'P':
+		return runopts__parse_prefetch(arg, &o->prefetch);
+	case 'R':
+		return runopts__parse_root_zap(arg, &o->root_zap);
 	case 'b':
 		o->boot_done = arg;
 		return 0;
@@ -155,6 +168,8 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 		{ "thp", required_argument, NULL, 't' },
 		{ "stats", optional_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "prefetch", required_argument, NULL, 'P' },
+		{ "root-zap", required_argument, NULL, 'R' },
 		{ "boot-done", required_argument, NULL, 'b' },
 		{ "console-log", required_argument, NULL, 'c' },
 		{ "until", required_argument, NULL, 'u' },
@@ -329,29 +344,47 @@ static int make_pipes(struct exec_run *r, int rd[2])
 	return 0;
 }
 
+/*
+ * Block every ending signal (signals.h) and SIGCHLD from here to the end
+ * of the run, as `zapvm run` does, so the knobs and the control socket are
+ * put back however zapvm is asked to end: the wait loop takes them from a
+ * signalfd and passes them on to the VMM. SIGINT and SIGQUIT stay out of
+ * the signalfd: the terminal sends them to the VMM itself, and zapvm
+ * ignores them once the VMM runs.
+ */
+static int block_signals(struct exec_run *r)
+{
+	sigset_t set;
+
+	signals__ending(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &r->old_mask);
+	sigdelset(&set, SIGINT);
+	sigdelset(&set, SIGQUIT);
+	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (r->sigfd < 0) {
+		int err = errno;
+
+		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+		return -err;
+	}
+	return 0;
+}
+
 static int spawn(const struct exec_opts *o, const char *path, char **argv,
 		 const char *lib, struct exec_run *r)
 {
 	int sp[2], rd[2] = { -1, -1 };
-	sigset_t set, old;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
 		return -errno;
 	if (!o->console_log && make_pipes(r, rd))
 		return -errno;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (r->sigfd < 0)
-		return -errno;
 	r->pid = fork();
 	if (r->pid < 0)
 		return -errno;
 	if (!r->pid)
-		child_exec(o, path, argv, lib, sp[1], r, &old);
+		child_exec(o, path, argv, lib, sp[1], r, &r->old_mask);
 	/* Ctrl-C is the VMM's to act on; zapvm waits and writes results. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
@@ -473,7 +506,7 @@ static void on_signal(struct exec_run *r)
 	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo != SIGCHLD) {
-		/* A SIGTERM or SIGHUP for zapvm is meant for the VMM. */
+		/* An ending signal for zapvm is meant for the VMM. */
 		if (!r->exited)
 			kill(r->pid, (int)si.ssi_signo);
 		return;
@@ -646,23 +679,39 @@ static int start(const struct exec_opts *o, char **argv, char *path, size_t len,
 			o->boot_done);
 		return ZAPVM_EXIT_USAGE;
 	}
-	ret = spawn(o, path, argv, lib, r);
+	ret = block_signals(r);
 	if (ret) {
-		log_err("exec: cannot start %s: %s", path, strerror(-ret));
+		log_err("exec: signalfd: %s", strerror(-ret));
 		regfree(&r->re);
 		return ZAPVM_EXIT_SOFTWARE;
 	}
-	return 0;
+	/* As `zapvm run`: the knobs go back on every exit from here on. */
+	ret = knob_pair__set(&r->knobs, o->prefetch, o->root_zap);
+	if (!ret)
+		ret = spawn(o, path, argv, lib, r);
+	if (ret < 0) {
+		log_err("exec: cannot start %s: %s", path, strerror(-ret));
+		knob_pair__restore(&r->knobs);
+		ret = ZAPVM_EXIT_SOFTWARE;
+	}
+	if (ret) {
+		close(r->sigfd);
+		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+		regfree(&r->re);
+	}
+	return ret;
 }
 
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_opts o = { .boot_done = DEFAULT_BOOT_DONE,
-			       .grace_ms = DEFAULT_GRACE_MS };
+			       .grace_ms = DEFAULT_GRACE_MS,
+			       .prefetch = -1,
+			       .root_zap = -1 };
 	struct exec_run r = { .pid = -1, .chan = -1, .sigfd = -1 };
 	struct exec_state x = { 0 };
 	char path[PATH_MAX];
-	int ret, status;
+	int ret, status, kret;
 
 	for (int i = 0; i < 3; i++)
 		r.w[i] = (struct watch){ .fd = -1, .out = -1 };
@@ -679,13 +728,17 @@ int cmd_exec(int argc, char **argv)
 	if (o.timeout_ms)
 		r.deadline_ns = x.t0 + o.timeout_ms * 1000000ULL;
 	run_loop(&r, &x, &o);
+	kret = knob_pair__restore(&r.knobs);
 	exec__finish(&x);
 	status = vmm_status(&r, &x);
+	if (!status)
+		status = kret;
 	ret = x.refused ? 0 : report(&o, &x, path, argv, status);
 	regfree(&r.re);
 	exec__free(&x);
 	if (r.chan >= 0)
 		close(r.chan);
 	close(r.sigfd);
+	sigprocmask(SIG_SETMASK, &r.old_mask, NULL);
 	return ret ? ret : status;
 }

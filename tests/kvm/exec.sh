@@ -140,6 +140,71 @@ t_cmp "SIGTERM: forwarded, the VMM's 128+15" $? -eq 143
 [ -s "$TMP/term.json" ] && pass "SIGTERM: the JSON is written" ||
 	fail "SIGTERM: the JSON is written"
 
+# --prefetch and --root-zap: the series' knobs set for the VMM's run and
+# put back however it ends, as `zapvm run` does (tests/kvm/knobs.sh);
+# plain files through $ZAPVM_KNOB_DIR.
+t_run "exec --prefetch maybe: 64" 64 "--prefetch 'maybe'" -- exec \
+	--prefetch maybe -- "$TESTVMM" "$ROMTOGGLE"
+t_run "exec --root-zap 2m: 64" 64 "--root-zap '2m'" -- exec --root-zap 2m \
+	-- "$TESTVMM" "$ROMTOGGLE"
+K=$TMP/knobs
+mkdir "$K"
+export ZAPVM_KNOB_DIR="$K"
+knob() { tr YN 10 <"$K/$1"; }
+reset_knobs() {
+	echo Y >"$K/tdp_mmu_change_pte_prefetch"
+	echo N >"$K/tdp_mmu_zap_4k"
+}
+reset_knobs
+t_run "exec --prefetch off --root-zap 4k: the VMM's 7" 7 \
+	"" -- exec --prefetch off --root-zap 4k -- sh -c \
+	"cat '$K/tdp_mmu_change_pte_prefetch' '$K/tdp_mmu_zap_4k'; exit 7"
+t_cmp "knobs: set while the VMM runs" "$(tr -d '\n' <"$TMP/out" | tr YN 10)" \
+	-eq 01
+t_cmp "knobs: prefetch restored to Y" "$(knob tdp_mmu_change_pte_prefetch)" -eq 1
+t_cmp "knobs: root-zap restored to N" "$(knob tdp_mmu_zap_4k)" -eq 0
+reset_knobs
+t_run "exec --prefetch off, --timeout: 124" 124 "" -- \
+	exec --prefetch off --timeout 1 --grace 200 -- "$TESTVMM" --hold 60 \
+	"$ROMTOGGLE" "pages=10"
+t_cmp "timeout: prefetch restored" "$(knob tdp_mmu_change_pte_prefetch)" -eq 1
+# Every ending signal zapvm takes goes to the VMM; the knobs come back.
+for sig in TERM HUP USR2 ALRM; do
+	reset_knobs
+	: >"$TMP/k.out"
+	"$ZAPVM" exec --prefetch off --root-zap 4k -- \
+		"$TESTVMM" --hold 60 "$ROMTOGGLE" "pages=10" >"$TMP/k.out" 2>&1 &
+	zpid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q holding "$TMP/k.out"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t_cmp "SIG$sig: knob set while the VMM runs" \
+		"$(knob tdp_mmu_change_pte_prefetch)" -eq 0
+	kill -"$sig" $zpid
+	wait $zpid
+	st=$?
+	t_cmp "SIG$sig: the VMM ended by it (128+N)" $((st > 128)) -eq 1
+	t_cmp "SIG$sig: prefetch restored" "$(knob tdp_mmu_change_pte_prefetch)" -eq 1
+	t_cmp "SIG$sig: root-zap restored" "$(knob tdp_mmu_zap_4k)" -eq 0
+done
+reset_knobs
+rm "$K/tdp_mmu_zap_4k"
+t_run "exec --root-zap 1g, knob missing: 69" 69 \
+	"^zapvm: error: --root-zap: not supported on this host" -- exec \
+	--prefetch off --root-zap 1g -- "$TESTVMM" "$ROMTOGGLE"
+one_line "root-zap knob missing"
+t_cmp "refused: prefetch put back" "$(knob tdp_mmu_change_pte_prefetch)" -eq 1
+if [ "$(id -u)" -ne 0 ]; then
+	reset_knobs
+	chmod 0444 "$K/tdp_mmu_zap_4k"
+	t_run "exec --root-zap 4k, knob not writable: 77" \
+		77 "--root-zap: cannot write" -- exec --root-zap 4k -- \
+		"$TESTVMM" "$ROMTOGGLE"
+fi
+unset ZAPVM_KNOB_DIR
+
 # QEMU with SeaBIOS (this host's PVM runs the POST): memslot changes.
 if command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	t_run "QEMU + SeaBIOS under exec" 0 "" -- exec --json "$TMP/qemu.json" \
