@@ -19,7 +19,11 @@
 #define CHAN_MAX_FDS 2
 
 enum chan_type {
-	CHAN_HELLO = 1, /* the library is loaded; pid = the VMM's pid */
+	/*
+	 * The library is loaded; pid = the VMM's pid; fds = its command
+	 * socket (if it could make one): zapvm's requests go there.
+	 */
+	CHAN_HELLO = 1,
 	/*
 	 * KVM_CREATE_VM succeeded: fds = VM fd, VM stats fd (if any); ret =
 	 * zap_policy__apply()'s result in the VMM, iface its interface.
@@ -30,7 +34,18 @@ enum chan_type {
 	CHAN_SLOT_AFTER, /* ... it ran: ret, ns */
 	CHAN_RUN, /* the first KVM_RUN of a VM */
 	CHAN_REPLY, /* zapvm's answer: ret 0 = go on, < 0 = stop reporting */
+	/*
+	 * On the command socket, zapvm to the library: switch VM vm to zap
+	 * policy flags (enum zap_policy) with zap_policy__change(). The
+	 * reply: ret, iface (now in force) and flags (CHAN_ZS_*: what the
+	 * VM's host offers, for zapvm's message when it is refused).
+	 */
+	CHAN_POLICY,
 };
+
+#define CHAN_ZS_SERIES 1u
+#define CHAN_ZS_SERIES_CAP_ONLY 2u
+#define CHAN_ZS_QUIRK 4u
 
 /* What --thp did to a RAM memslot's host range (chan_msg.thp). */
 enum chan_thp {

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "zapvm/vm.h"
 
@@ -175,5 +176,56 @@ struct vm_companion control__companion(struct control *c);
 
 /* control__close - control__stop() and free @c; NULL is fine. */
 void control__close(struct control *c);
+
+struct stats_set;
+
+/* What a control target says for "info" (the fields of zapvm(1)). */
+struct control_info {
+	int pid;
+	const char *state; /* "running", "stopping" */
+	unsigned int vcpus;
+	uint64_t mem;
+	char guest[256];
+	enum zap_policy policy;
+	enum zap_iface iface;
+	uint64_t uptime_ms;
+};
+
+/* The outcome of a target's policy switch. */
+struct control_policy {
+	enum zap_policy policy; /* in force now */
+	enum zap_iface iface;
+	bool changed;
+	char why[256]; /* on failure: a reason, or empty for strerror() */
+};
+
+/*
+ * A VM that is not a struct vm of zapvm's own (`zapvm exec`'s VMM): the
+ * control thread asks these callbacks, with @opaque, for each answer, so
+ * they must be safe against the target's other threads. @stats calls @each
+ * on the VM's set (vcpu false), then on every vCPU's set; it returns 0,
+ * -ENODEV when there is no VM yet, or what @each returned. @policy returns
+ * 0 or -errno (-EOPNOTSUPP, -EPERM: "unsupported"). @stop returns at once;
+ * the client is held until control__stop(). pause and resume are answered
+ * "unsupported" with @no_pause.
+ */
+struct control_target {
+	void (*info)(void *opaque, struct control_info *out);
+	int (*stats)(void *opaque,
+		     int (*each)(void *arg, const struct stats_set *s,
+				 bool vcpu),
+		     void *arg);
+	int (*policy)(void *opaque, enum zap_policy want,
+		      struct control_policy *out);
+	int (*stop)(void *opaque);
+	const char *no_pause;
+	void *opaque;
+};
+
+/*
+ * control__start_target - control__start() for target @t (copied) instead
+ * of a struct vm. 0 or -errno (logged).
+ */
+int control__start_target(struct control *c, const struct control_target *t);
 
 #endif /* ZAPVM_CONTROL_H */

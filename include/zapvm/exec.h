@@ -6,9 +6,11 @@
 #ifndef ZAPVM_EXEC_H
 #define ZAPVM_EXEC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "zapvm/channel.h"
 #include "zapvm/stats.h"
@@ -60,6 +62,7 @@ struct exec_vm {
 	uint64_t changes, update_ns; /* at run time */
 	uint64_t boot_done_ns;
 	bool pending; /* a BEFORE without its AFTER yet */
+	uint32_t zs_bits; /* CHAN_ZS_*: what the host offers this VM */
 };
 
 struct exec_state {
@@ -71,6 +74,13 @@ struct exec_state {
 	unsigned int protocol_errors;
 	struct exec_vm **vms; /* each allocated alone, as vCPUs are */
 	unsigned int nvms;
+	/*
+	 * Held by exec__handle(), exec__boot_done(), exec__finish() and the
+	 * control socket's thread (exec-ctl.c), which reads the VMs too.
+	 */
+	pthread_mutex_t lock;
+	int cmd_fd; /* the library's command socket (CHAN_POLICY), or -1 */
+	bool cmd_broken; /* a request went unanswered: no more */
 };
 
 /*
@@ -103,5 +113,49 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 			       char *const *argv, int status);
 
 void exec__free(struct exec_state *x);
+
+/*
+ * The control socket of `zapvm exec` (src/cmd/exec-ctl.c): the VMM's VMs
+ * in `zapvm list`, `zapvm stats NAME` and `zapvm policy NAME`; `zapvm stop
+ * NAME` stops the VMM as --timeout does (SIGTERM, SIGKILL after --grace);
+ * pause and resume are refused.
+ */
+struct control;
+
+struct exec_ctl {
+	struct control *ctl; /* NULL: no socket */
+	struct exec_state *x;
+	const char *vmm; /* the VMM's path, the "guest" of info */
+	pid_t pid;
+	int stop_pipe[2]; /* a stop request wakes the wait loop */
+	bool stopping; /* atomic: the VMM is being stopped or has ended */
+};
+
+/*
+ * exec_ctl__open - open the control socket NAME (@name, or zapvm-PID when
+ * NULL, where failing is only a warning), with the ending signals already
+ * blocked and before any thread exists. 0 or an exit status after one
+ * line on stderr.
+ */
+int exec_ctl__open(struct exec_ctl *ec, const char *name);
+
+/*
+ * exec_ctl__start - answer on the socket for VMM @pid (at @vmm) whose VMs
+ * are in @x. Failing only loses the socket (logged).
+ */
+void exec_ctl__start(struct exec_ctl *ec, struct exec_state *x, pid_t pid,
+		     const char *vmm);
+
+/* exec_ctl__stopping - the VMM is being stopped or is gone: say so. */
+void exec_ctl__stopping(struct exec_ctl *ec);
+
+/*
+ * exec_ctl__take_stop - whether a stop was asked since the last call
+ * (drains the pipe the wait loop polls).
+ */
+bool exec_ctl__take_stop(struct exec_ctl *ec);
+
+/* exec_ctl__close - stop answering and remove the socket. */
+void exec_ctl__close(struct exec_ctl *ec);
 
 #endif /* ZAPVM_EXEC_H */

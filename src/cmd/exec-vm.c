@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "zapvm/cmd.h"
@@ -55,6 +57,7 @@ static int on_vm(struct exec_state *x, const struct chan_msg *m, int *fds)
 	fds[1] = -1;
 	v->apply_ret = m->ret;
 	v->iface = (enum zap_iface)m->iface;
+	v->zs_bits = m->flags;
 	if (m->ret) {
 		/* The library logged why, in the VMM's stderr. */
 		x->refused = true;
@@ -228,10 +231,20 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 {
 	int ret;
 
+	pthread_mutex_lock(&x->lock);
 	switch (m->type) {
 	case CHAN_HELLO:
 		x->hello = true;
 		ret = 0;
+		if (nfds >= 1 && x->cmd_fd < 0) {
+			/* A request the library never answers must not hang. */
+			struct timeval tv = { .tv_sec = 2 };
+
+			setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+			x->cmd_fd = fds[0];
+			fds[0] = -1;
+		}
 		break;
 	case CHAN_VM:
 		ret = nfds >= 1 ? on_vm(x, m, fds) : -EPROTO;
@@ -252,6 +265,7 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 		ret = -EPROTO;
 		break;
 	}
+	pthread_mutex_unlock(&x->lock);
 	for (int i = 0; i < nfds && i < CHAN_MAX_FDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -266,6 +280,7 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 
 void exec__boot_done(struct exec_state *x)
 {
+	pthread_mutex_lock(&x->lock);
 	for (unsigned int i = 0; i < x->nvms; i++) {
 		struct exec_vm *v = x->vms[i];
 
@@ -274,16 +289,19 @@ void exec__boot_done(struct exec_state *x)
 		v->boot_done_ns = now_ns() - v->t_start;
 		phase_log__mark(v->log, "boot-done");
 	}
+	pthread_mutex_unlock(&x->lock);
 }
 
 void exec__finish(struct exec_state *x)
 {
+	pthread_mutex_lock(&x->lock);
 	for (unsigned int i = 0; i < x->nvms; i++) {
 		if (!x->vms[i]->log)
 			continue;
 		x->vms[i]->t_end = now_ns();
 		phase_log__finish(x->vms[i]->log);
 	}
+	pthread_mutex_unlock(&x->lock);
 }
 
 /* The vm_config/vm_result pair report.c and the summary know. */
@@ -479,4 +497,7 @@ void exec__free(struct exec_state *x)
 	free(x->vms);
 	x->vms = NULL;
 	x->nvms = 0;
+	if (x->cmd_fd >= 0)
+		close(x->cmd_fd);
+	x->cmd_fd = -1;
 }

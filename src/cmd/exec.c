@@ -24,6 +24,7 @@
 
 #include "preload/preload-path.h"
 #include "zapvm/cmd.h"
+#include "zapvm/control.h"
 #include "zapvm/exec.h"
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
@@ -45,6 +46,7 @@ struct exec_opts {
 	bool until_boot_done;
 	uint64_t timeout_ms, grace_ms;
 	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
+	const char *name; /* --name, or NULL: zapvm-PID */
 };
 
 /* A console stream zapvm copies through and scans line by line. */
@@ -62,6 +64,7 @@ struct exec_run {
 	int sigfd;
 	sigset_t old_mask; /* zapvm's signal mask before the run */
 	struct knob_pair knobs;
+	struct exec_ctl ctl;
 	struct watch w[3]; /* stdout, stderr, --console-log */
 	regex_t re;
 	bool matched;
@@ -86,6 +89,8 @@ static void exec_usage(FILE *f)
 		"root)\n"
 		"  --stats[=all]         the phase table and a summary per VM\n"
 		"  --json FILE           one run record per VM ('-' = stdout)\n"
+		"  --name NAME           the control socket's name (default "
+		"zapvm-PID)\n"
 		"  --boot-done REGEX     the console line that marks boot-done "
 		"(POSIX ERE,\n"
 		"                        default '" DEFAULT_BOOT_DONE "')\n"
@@ -125,6 +130,15 @@ static int parse_opt(int c, const char *arg, struct exec_opts *o)
 		return 0;
 	case 'j':
 		o->json = arg;
+		return 0;
+	case 'n':
+		if (!control__valid_name(arg)) {
+			log_err("--name '%s': expected 1 to %d of A-Z a-z 0-9 . "
+				"_ -",
+				arg, CONTROL_MAX_NAME);
+			return ZAPVM_EXIT_USAGE;
+		}
+		o->name = arg;
 		return 0;
 	case 'P':
 		return runopts__parse_prefetch(arg, &o->prefetch);
@@ -168,6 +182,7 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 		{ "thp", required_argument, NULL, 't' },
 		{ "stats", optional_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "prefetch", required_argument, NULL, 'P' },
 		{ "root-zap", required_argument, NULL, 'R' },
 		{ "boot-done", required_argument, NULL, 'b' },
@@ -418,6 +433,7 @@ static void stop_vmm(struct exec_run *r, const struct exec_opts *o)
 	if (r->stopping || r->exited)
 		return;
 	r->stopping = true;
+	exec_ctl__stopping(&r->ctl);
 	kill(r->pid, SIGTERM);
 	r->kill_ns = now_ns() + (o->grace_ms ? o->grace_ms : 1) * 1000000ULL;
 }
@@ -511,8 +527,10 @@ static void on_signal(struct exec_run *r)
 			kill(r->pid, (int)si.ssi_signo);
 		return;
 	}
-	if (!r->exited && waitpid(r->pid, &r->wstatus, WNOHANG) == r->pid)
+	if (!r->exited && waitpid(r->pid, &r->wstatus, WNOHANG) == r->pid) {
 		r->exited = true;
+		exec_ctl__stopping(&r->ctl);
+	}
 }
 
 static int poll_timeout(const struct exec_run *r, uint64_t now, bool tail)
@@ -571,13 +589,14 @@ static void run_loop(struct exec_run *r, struct exec_state *x,
 	uint64_t exit_ns = 0;
 
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ .fd = r->chan, .events = POLLIN },
 			{ .fd = r->w[0].out >= 0 ? r->w[0].fd : -1,
 			  .events = POLLIN },
 			{ .fd = r->w[1].out >= 0 ? r->w[1].fd : -1,
 			  .events = POLLIN },
 			{ .fd = r->sigfd, .events = POLLIN },
+			{ .fd = r->ctl.stop_pipe[0], .events = POLLIN },
 		};
 		uint64_t now = now_ns();
 		int t = poll_timeout(r, now, o->console_log != NULL);
@@ -591,8 +610,9 @@ static void run_loop(struct exec_run *r, struct exec_state *x,
 				break;
 			t = 100;
 			p[3].fd = -1;
+			p[4].fd = -1;
 		}
-		if (poll(p, 4, t) < 0 && errno != EINTR)
+		if (poll(p, 5, t) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			on_chan(r, x);
@@ -601,6 +621,8 @@ static void run_loop(struct exec_run *r, struct exec_state *x,
 				pump(r, x, o, &r->w[i]);
 		if (p[3].revents)
 			on_signal(r);
+		if (p[4].revents && exec_ctl__take_stop(&r->ctl))
+			stop_vmm(r, o);
 		tail_log(r, x, o);
 		check_clocks(r, o);
 	}
@@ -685,8 +707,10 @@ static int start(const struct exec_opts *o, char **argv, char *path, size_t len,
 		regfree(&r->re);
 		return ZAPVM_EXIT_SOFTWARE;
 	}
-	/* As `zapvm run`: the knobs go back on every exit from here on. */
-	ret = knob_pair__set(&r->knobs, o->prefetch, o->root_zap);
+	/* As `zapvm run`: socket and knobs go back on every exit from here. */
+	ret = exec_ctl__open(&r->ctl, o->name);
+	if (!ret)
+		ret = knob_pair__set(&r->knobs, o->prefetch, o->root_zap);
 	if (!ret)
 		ret = spawn(o, path, argv, lib, r);
 	if (ret < 0) {
@@ -695,6 +719,7 @@ static int start(const struct exec_opts *o, char **argv, char *path, size_t len,
 		ret = ZAPVM_EXIT_SOFTWARE;
 	}
 	if (ret) {
+		exec_ctl__close(&r->ctl);
 		close(r->sigfd);
 		sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
 		regfree(&r->re);
@@ -708,8 +733,12 @@ int cmd_exec(int argc, char **argv)
 			       .grace_ms = DEFAULT_GRACE_MS,
 			       .prefetch = -1,
 			       .root_zap = -1 };
-	struct exec_run r = { .pid = -1, .chan = -1, .sigfd = -1 };
-	struct exec_state x = { 0 };
+	struct exec_run r = { .pid = -1,
+			      .chan = -1,
+			      .sigfd = -1,
+			      .ctl = { .stop_pipe = { -1, -1 } } };
+	struct exec_state x = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.cmd_fd = -1 };
 	char path[PATH_MAX];
 	int ret, status, kret;
 
@@ -725,9 +754,11 @@ int cmd_exec(int argc, char **argv)
 	ret = start(&o, argv, path, sizeof(path), &r);
 	if (ret)
 		return ret;
+	exec_ctl__start(&r.ctl, &x, r.pid, path);
 	if (o.timeout_ms)
 		r.deadline_ns = x.t0 + o.timeout_ms * 1000000ULL;
 	run_loop(&r, &x, &o);
+	exec_ctl__close(&r.ctl);
 	kret = knob_pair__restore(&r.knobs);
 	exec__finish(&x);
 	status = vmm_status(&r, &x);

@@ -255,6 +255,17 @@ static struct json_object *do_policy(struct control *c, enum zap_policy want)
 	return o;
 }
 
+struct json_object *control__reply_ok(void)
+{
+	return reply_new(true);
+}
+
+int control__stats_set_json(const struct stats_set *s, struct json_object *dst,
+			    struct json_object *sum, struct json_object *units)
+{
+	return stats_json(s, dst, sum, units);
+}
+
 struct json_object *control__answer(struct control *c, const char *line,
 				    size_t len, bool *hold)
 {

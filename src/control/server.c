@@ -283,7 +283,11 @@ static void client__lines(struct control *c, struct client *cl)
 	       (nl = memchr(cl->in, '\n', cl->inlen)) != NULL) {
 		size_t len = (size_t)(nl - cl->in);
 
-		client__queue(cl, control__answer(c, cl->in, len, &cl->hold));
+		client__queue(cl, c->has_target ?
+					  control__answer_target(c, cl->in, len,
+								 &cl->hold) :
+					  control__answer(c, cl->in, len,
+							  &cl->hold));
 		memmove(cl->in, nl + 1, cl->inlen - len - 1);
 		cl->inlen -= len + 1;
 	}
@@ -496,6 +500,22 @@ int control__start(struct control *c, struct vm *vm)
 	c->vm = vm;
 	c->policy = vm->cfg->policy;
 	c->iface = vm->res->iface;
+	err = pthread_create(&c->thread, NULL, control__thread, c);
+	if (err) {
+		log_err("cannot start the control thread: %s", strerror(err));
+		return -err;
+	}
+	c->started = true;
+	log_info("control socket %s", c->path);
+	return 0;
+}
+
+int control__start_target(struct control *c, const struct control_target *t)
+{
+	int err;
+
+	c->has_target = true;
+	c->target = *t;
 	err = pthread_create(&c->thread, NULL, control__thread, c);
 	if (err) {
 		log_err("cannot start the control thread: %s", strerror(err));

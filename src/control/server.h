@@ -40,6 +40,8 @@ struct control {
 	enum zap_policy policy; /* the VM's policy now */
 	enum zap_iface iface;
 	struct client clients[CONTROL_MAX_CLIENTS];
+	bool has_target; /* answer for target, not vm */
+	struct control_target target;
 };
 
 struct json_object;
@@ -54,5 +56,23 @@ struct json_object *control__answer(struct control *c, const char *line,
 
 /* control__reply_err - a new error answer: @code, and @msg in UTF-8. */
 struct json_object *control__reply_err(const char *code, const char *msg);
+
+/* control__reply_ok - a new {"v":1,"ok":true} answer; NULL on ENOMEM. */
+struct json_object *control__reply_ok(void);
+
+/*
+ * control__stats_set_json - stats set @s as {name: n or [buckets]} into
+ * @dst; with @sum, also added into @sum (peaks: the maximum); units into
+ * @units. 0 or -errno. The "stats" answer is built of these.
+ */
+int control__stats_set_json(const struct stats_set *s, struct json_object *dst,
+			    struct json_object *sum, struct json_object *units);
+
+/*
+ * control__answer_target - control__answer() for a control_target
+ * (target.c).
+ */
+struct json_object *control__answer_target(struct control *c, const char *line,
+					   size_t len, bool *hold);
 
 #endif /* ZAPVM_CONTROL_SERVER_H */

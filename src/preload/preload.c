@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +63,16 @@ static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fd_ent *fds;
 static unsigned int nvms;
 static uint8_t vm_ran[MAX_VMS];
+
+/* What a policy switch from zapvm needs of each VM (under fd_lock). */
+struct vm_ent {
+	int fd; /* a duplicate of the VM fd: the VMM's may be reused */
+	struct zap_support zs;
+	enum zap_policy policy;
+	enum zap_iface iface;
+};
+
+static struct vm_ent vm_ents[MAX_VMS];
 
 static void parse_cfg(const char *cfg)
 {
@@ -103,6 +115,94 @@ static void drop_preload(void)
 		unsetenv("LD_PRELOAD");
 }
 
+static uint32_t zs_bits(const struct zap_support *zs)
+{
+	return (zs->series ? CHAN_ZS_SERIES : 0) |
+	       (zs->series_cap_only ? CHAN_ZS_SERIES_CAP_ONLY : 0) |
+	       (zs->quirk ? CHAN_ZS_QUIRK : 0);
+}
+
+/* CHAN_POLICY: switch one VM, as `zapvm policy` does its own. */
+static int cmd_policy(const struct chan_msg *m, struct chan_msg *r)
+{
+	struct vm_ent e = { .fd = -1 };
+	enum zap_iface used;
+	const char *why;
+	int ret;
+
+	pthread_mutex_lock(&fd_lock);
+	if (m->vm < MAX_VMS)
+		e = vm_ents[m->vm];
+	pthread_mutex_unlock(&fd_lock);
+	if (e.fd < 0)
+		return -ENOENT;
+	ret = zap_policy__change(e.fd, &e.zs, e.policy, e.iface,
+				 (enum zap_policy)m->flags, &used, &why);
+	r->iface = used;
+	r->flags = zs_bits(&e.zs);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&fd_lock);
+	vm_ents[m->vm].policy = (enum zap_policy)m->flags;
+	vm_ents[m->vm].iface = used;
+	pthread_mutex_unlock(&fd_lock);
+	return 0;
+}
+
+/*
+ * zapvm's requests, served from a thread of the library's own: KVM takes
+ * them only from this process. It blocks every signal, so the VMM's
+ * signals keep going to the VMM's threads.
+ */
+static void *cmd_thread(void *arg)
+{
+	int s = (int)(intptr_t)arg;
+
+	for (;;) {
+		struct chan_msg m,
+			r = { .version = CHAN_VERSION, .type = CHAN_REPLY };
+		int f[CHAN_MAX_FDS], n = chan__recv(s, &m, f);
+
+		if (n == -EPROTO)
+			continue;
+		if (n < 0)
+			break;
+		for (int i = 0; i < n; i++)
+			close(f[i]);
+		r.vm = m.vm;
+		r.ret = m.type == CHAN_POLICY ? cmd_policy(&m, &r) : -EPROTO;
+		if (chan__send(s, &r, NULL, 0))
+			break;
+	}
+	close(s);
+	return NULL;
+}
+
+/* The command socket's zapvm end, or -1: the VMM runs on without it. */
+static int start_cmd_thread(void)
+{
+	sigset_t all, old;
+	pthread_attr_t at;
+	pthread_t t;
+	int sp[2], err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return -1;
+	sigfillset(&all);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t, &at, cmd_thread, (void *)(intptr_t)sp[0]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&at);
+	if (err) {
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	return sp[1];
+}
+
 /*
  * The first process with the library that makes a KVM ioctl is the VMM
  * (a wrapper script that only starts it never does): it claims the
@@ -113,7 +213,7 @@ static void claim(void)
 {
 	const char *cfg = getenv(CHAN_CFG_ENV);
 	struct chan_msg m = { .version = CHAN_VERSION, .type = CHAN_HELLO };
-	int fd = pending;
+	int fd = pending, cmd, ret;
 
 	if (fd < 0)
 		return;
@@ -126,7 +226,13 @@ static void claim(void)
 		return;
 	fds = calloc(MAX_FDS, sizeof(*fds));
 	m.pid = (uint32_t)getpid();
-	if (!fds || chan__send(fd, &m, NULL, 0)) {
+	for (int i = 0; i < MAX_VMS; i++)
+		vm_ents[i].fd = -1;
+	cmd = fds ? start_cmd_thread() : -1;
+	ret = fds ? chan__send(fd, &m, &cmd, cmd >= 0 ? 1 : 0) : -ENOMEM;
+	if (cmd >= 0)
+		close(cmd);
+	if (ret) {
 		close(fd);
 		return;
 	}
@@ -225,12 +331,20 @@ static void on_create_vm(int vm_fd)
 	stats__close(&st);
 	m.ret = zap_policy__apply(vm_fd, &zs, policy, &used);
 	m.iface = used;
+	m.flags = zs_bits(&zs);
 	pthread_mutex_lock(&fd_lock);
 	m.vm = nvms < MAX_VMS ? nvms++ : MAX_VMS;
 	if (vm_fd < MAX_FDS && m.vm < MAX_VMS) {
 		fds[vm_fd] = (struct fd_ent){ .kind = FD_VM, .vm = m.vm };
 		__atomic_add_fetch(&unstarted, 1, __ATOMIC_RELEASE);
 	}
+	if (m.vm < MAX_VMS && !m.ret)
+		vm_ents[m.vm] = (struct vm_ent){
+			.fd = fcntl(vm_fd, F_DUPFD_CLOEXEC, 0),
+			.zs = zs,
+			.policy = policy,
+			.iface = used,
+		};
 	pthread_mutex_unlock(&fd_lock);
 	/* zapvm kills the VMM here when the policy cannot be honoured. */
 	talk(&m, f, sfd >= 0 ? 2 : 1);

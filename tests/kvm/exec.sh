@@ -205,6 +205,101 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 unset ZAPVM_KNOB_DIR
 
+# The control socket: a VMM under exec is in `zapvm list`, answers
+# `stats` and `policy` (switched inside the VMM by the preload library),
+# refuses pause, and `stop` ends it as --timeout would.
+XDG_RUNTIME_DIR=$(mktemp -d "$TMP/xdg.XXXXXX") || exit 1
+export XDG_RUNTIME_DIR
+series=$(sed -n 's/.*"series_cap": *\(true\|false\).*/\1/p' "$TMP/caps.json")
+# wait_for FILE TEXT: at most 10 s until FILE holds TEXT.
+wait_for() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+: >"$TMP/c.out"
+"$ZAPVM" exec --name exc1 --zap-policy all --json "$TMP/ctl.json" -- \
+	"$TESTVMM" --pause 30 "$ROMTOGGLE" "$ARGS" >"$TMP/c.out" 2>&1 &
+epid=$!
+if wait_for "$TMP/c.out" "paused before churn"; then
+	tpid=$(sed -n 's/.*paused before churn, pid \([0-9]*\).*/\1/p' "$TMP/c.out")
+	t_run "list shows the VMM under exec" 0 "" -- list
+	grep -Eq "^exc1 +$tpid +running +1 +64M +.*testvmm" "$TMP/out" &&
+		pass "list: name, the VMM's pid, state, vCPUs, RAM, VMM" ||
+		{ fail "list: name, the VMM's pid, state, vCPUs, RAM, VMM"; diag "$TMP/out"; }
+	t_run "stats NAME of the VMM's VM" 0 "" -- stats exc1
+	grep -Eq '^  vcpu +pf_taken +[1-9]' "$TMP/out" &&
+		pass "stats: the vCPU's faults" ||
+		{ fail "stats: the vCPU's faults"; diag "$TMP/out"; }
+	t_run "stats --json" 0 "" -- stats exc1 --json
+	grep -q '"vcpus": \[' "$TMP/out" && pass "stats --json: per-vCPU sets" ||
+		fail "stats --json: per-vCPU sets"
+	t_run "pause is refused for a VMM under exec: 69" 69 \
+		"not for a VMM under zapvm exec" -- pause exc1
+	if [ "$slot_ok" = true ]; then
+		t_run "policy NAME --zap-policy slot: switched inside the VMM" \
+			0 "" -- policy exc1 --zap-policy slot
+		out_has "policy: the interface" "zap policy slot (KVM_"
+		t_run "list --json: the new policy" 0 "" -- list --json
+		grep -q '"policy": "slot"' "$TMP/out" &&
+			pass "list --json: policy slot" || fail "list --json: policy slot"
+		if [ "$series" != true ]; then
+			t_run "quirk host: back to all is refused (69)" 69 \
+				"cannot be re-enabled" -- policy exc1 --zap-policy all
+		fi
+	else
+		t_run "policy slot where unsupported: 69" 69 "not supported" \
+			-- policy exc1 --zap-policy slot
+	fi
+	kill -USR1 "$tpid"
+	wait "$epid"
+	t_cmp "the VMM finishes after the control requests" $? -eq 0
+	if [ "$slot_ok" = true ]; then
+		t_cmp "after the live flip the churn re-faults ~nothing" \
+			"$(json_num "$TMP/ctl.json" faults_after_churn)" -le 20
+		grep -q '"name": "policy-slot"' "$TMP/ctl.json" &&
+			pass "the flip is a phase, as for run" ||
+			fail "the flip is a phase, as for run"
+	fi
+else
+	fail "the VMM under exec did not reach its pause"
+	diag "$TMP/c.out"
+	kill "$epid"
+fi
+t_run "list: the socket is gone with the VMM" 0 "" -- list
+grep -q "^exc1 " "$TMP/out" && fail "exc1 still listed" || pass "exc1 not listed"
+
+: >"$TMP/s.out"
+"$ZAPVM" exec --json "$TMP/stop.json" -- "$TESTVMM" --hold 30 "$ROMTOGGLE" \
+	"pages=10" >"$TMP/s.out" 2>&1 &
+epid=$!
+wait_for "$TMP/s.out" holding
+t_run "the default name is zapvm-PID of zapvm exec" 0 "" -- list
+out_has "zapvm-$epid listed" "zapvm-$epid "
+t_run "stop NAME: the VMM gets SIGTERM" 0 "" -- stop "zapvm-$epid"
+wait "$epid"
+t_cmp "stop: zapvm exec exits with the VMM's 128+15" $? -eq 143
+[ -s "$TMP/stop.json" ] && pass "stop: the JSON is written" ||
+	fail "stop: the JSON is written"
+t_run "exec --name with a bad name: 64" 64 "--name 'a/b'" -- exec --name a/b \
+	-- "$TESTVMM" "$ROMTOGGLE"
+: >"$TMP/h.out"
+"$ZAPVM" exec --name exc2 -- "$TESTVMM" --hold 30 "$ROMTOGGLE" "pages=10" \
+	>"$TMP/h.out" 2>&1 &
+epid=$!
+wait_for "$TMP/h.out" holding
+t_run "exec --name of a running VM: 64, the VMM not started" 64 \
+	"a running VM has that name" -- exec --name exc2 -- sh -c 'echo started'
+[ -s "$TMP/out" ] && fail "the second VMM did not start" ||
+	pass "the second VMM did not start"
+"$ZAPVM" stop exc2 >/dev/null 2>&1
+wait "$epid"
+unset XDG_RUNTIME_DIR
+
 # QEMU with SeaBIOS (this host's PVM runs the POST): memslot changes.
 if command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	t_run "QEMU + SeaBIOS under exec" 0 "" -- exec --json "$TMP/qemu.json" \
