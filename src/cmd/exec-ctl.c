@@ -59,7 +59,8 @@ static void ec_info(void *opaque, struct control_info *out)
 }
 
 static int ec_stats(void *opaque,
-		    int (*each)(void *arg, const struct stats_set *s, bool vcpu),
+		    int (*each)(void *arg, const struct stats_set *s,
+				bool vcpu),
 		    void *arg)
 {
 	struct exec_ctl *ec = opaque;
@@ -139,8 +140,9 @@ static int ec_policy(void *opaque, enum zap_policy want,
 	pthread_mutex_unlock(&x->lock);
 	if (fd < 0 || !n) {
 		snprintf(out->why, sizeof(out->why), "%s",
-			 fd < 0 ? "the VMM's preload library takes no requests" :
-				  "the VMM has made no VM yet");
+			 fd < 0 ?
+				 "the VMM's preload library takes no requests" :
+				 "the VMM has made no VM yet");
 		return -EOPNOTSUPP;
 	}
 	for (unsigned int i = 0; !ret && i < n; i++) {
@@ -180,9 +182,9 @@ static int ec_policy(void *opaque, enum zap_policy want,
 	x->policy = want;
 	for (unsigned int i = 0; out->changed && i < x->nvms; i++)
 		if (x->vms[i]->log && !x->vms[i]->t_end)
-			phase_log__mark(x->vms[i]->log,
-					want == ZAP_SLOT ? "policy-slot" :
-							   "policy-all");
+			phase_log__mark(x->vms[i]->log, want == ZAP_SLOT ?
+								"policy-slot" :
+								"policy-all");
 	pthread_mutex_unlock(&x->lock);
 	return 0;
 }

@@ -29,8 +29,8 @@ static struct json_object *target_info(struct control *c)
 	json_object_object_add(o, "vcpus", json_object_new_int((int)i.vcpus));
 	json_object_object_add(o, "mem", json_object_new_uint64(i.mem));
 	json_object_object_add(o, "guest", control__json_string(i.guest));
-	json_object_object_add(o, "policy",
-			       control__json_string(zap_policy__name(i.policy)));
+	json_object_object_add(
+		o, "policy", control__json_string(zap_policy__name(i.policy)));
 	json_object_object_add(o, "interface",
 			       control__json_string(zap_iface__name(i.iface)));
 	json_object_object_add(o, "uptime_ms",
@@ -131,8 +131,8 @@ static struct json_object *target_policy(struct control *c,
 	o = control__reply_ok();
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "policy",
-			       control__json_string(zap_policy__name(p.policy)));
+	json_object_object_add(
+		o, "policy", control__json_string(zap_policy__name(p.policy)));
 	json_object_object_add(o, "interface",
 			       control__json_string(zap_iface__name(p.iface)));
 	json_object_object_add(o, "changed",
@@ -140,9 +140,8 @@ static struct json_object *target_policy(struct control *c,
 	return o;
 }
 
-struct json_object *control__answer_target(struct control *c,
-					   const char *line, size_t len,
-					   bool *hold)
+struct json_object *control__answer_target(struct control *c, const char *line,
+					   size_t len, bool *hold)
 {
 	struct control_req req;
 	char why[128];
