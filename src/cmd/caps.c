@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "zapvm/cmd.h"
+#include "zapvm/hostmmu.h"
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
@@ -105,6 +106,7 @@ int cmd_caps(int argc, char **argv)
 		       "");
 	printf("change_pte prefetch   %s\n", yesno(k, "change_pte_prefetch"));
 	printf("root zap 4K           %s\n", yesno(k, "root_zap_4k"));
+	hostmmu__print(stdout, json_object_object_get(host, "host_mmu"));
 	json_object_put(host);
 	return 0;
 }

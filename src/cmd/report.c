@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "zapvm/cmd.h"
+#include "zapvm/hostmmu.h"
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/outfile.h"
@@ -130,6 +131,7 @@ struct json_object *report__host(void)
 		json_object_array_add(
 			names, json_object_new_string(vmstats.desc[i].name));
 	json_object_object_add(o, "vm_stats", names);
+	json_object_object_add(o, "host_mmu", hostmmu__read("/"));
 	if (have_stats)
 		stats__close(&vmstats);
 	close(kfd);
@@ -158,6 +160,7 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 	kvm__mmu_info(&mmu);
 	add_str(o, "host_kernel", u.release);
 	add_str(o, "mmu", kvm__mmu_name(mmu.kind));
+	json_object_object_add(o, "host_mmu", hostmmu__read("/"));
 
 	add_str(c, "guest", cfg->guest_name);
 	add_u64(c, "mem", cfg->mem_size);

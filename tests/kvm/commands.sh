@@ -8,6 +8,46 @@ grep -q "^mmu " "$TMP/out" && pass "caps names the MMU" || fail "caps names the 
 t_run "caps --json" 0 "" -- caps --json
 grep -q '"max_memslots": *[1-9]' "$TMP/out" && pass "caps --json max_memslots" ||
 	fail "caps --json max_memslots"
+# The host MMU settings: THP's selected [word] as this host has it (null
+# without THP), the vendor module's absent parameters null, never left out.
+grep -q '"host_mmu": {' "$TMP/out" && pass "caps --json has host_mmu" ||
+	fail "caps --json has host_mmu"
+thp_file=/sys/kernel/mm/transparent_hugepage/enabled
+if [ -r "$thp_file" ]; then
+	want="\"$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp_file")\""
+else
+	want=null
+fi
+got=$(sed -n 's/^ *"thp_enabled": *\(.*\),\{0,1\}$/\1/p' "$TMP/out" | sed 's/,$//')
+[ "$got" = "$want" ] && pass "caps --json thp_enabled is $want" ||
+	fail "caps --json thp_enabled: got '$got', want $want"
+for k in tdp_mmu ept eptad pml npt nx_huge_pages nx_huge_pages_recovery_ratio \
+	nx_huge_pages_recovery_period_ms eager_page_split mmio_caching \
+	thp_defrag hugepages ksm_run ksm_pages_sharing numa_balancing; do
+	grep -q "\"$k\":" "$TMP/out" && pass "caps --json host_mmu.$k" ||
+		fail "caps --json host_mmu.$k"
+done
+for m in kvm_intel kvm_amd; do
+	[ -d "/sys/module/$m" ] && continue
+	p=ept
+	[ $m = kvm_amd ] && p=npt
+	grep -q "\"$p\": null" "$TMP/out" && pass "no $m: $p is null" ||
+		fail "no $m: $p is null"
+done
+t_run "caps, host MMU block" 0 "" -- caps
+grep -q "^host MMU settings" "$TMP/out" && pass "caps: host MMU settings" ||
+	fail "caps: host MMU settings"
+grep -q "^  kvm.tdp_mmu " "$TMP/out" && pass "caps: kvm.tdp_mmu line" ||
+	fail "caps: kvm.tdp_mmu line"
+if [ ! -d /sys/module/kvm_amd ]; then
+	grep -q "^  kvm_amd.npt  *n/a$" "$TMP/out" && pass "caps: npt n/a" ||
+		fail "caps: npt n/a"
+fi
+t_run "run --json" 0 "" -- run --json "$TMP/run.json" builtin:touch
+grep -q '"host_mmu": {' "$TMP/run.json" && pass "run --json has host_mmu" ||
+	fail "run --json has host_mmu"
+grep -q '"thp_defrag":' "$TMP/run.json" && pass "run --json host_mmu.thp_defrag" ||
+	fail "run --json host_mmu.thp_defrag"
 t_run "guests" 0 "" -- guests
 for g in touch romtoggle cow bootsim; do
 	grep -q "^$g " "$TMP/out" && pass "guest $g listed" || fail "guest $g listed"
@@ -19,6 +59,8 @@ for k in policy faults_total faults_after_churn memslot_changes memslot_update_m
 	grep -q "\"$k\":" "$TMP/demo.json" && pass "demo JSON has $k" ||
 		fail "demo JSON has $k"
 done
+grep -q '"host_mmu": {' "$TMP/demo.json" && pass "demo JSON has host_mmu" ||
+	fail "demo JSON has host_mmu"
 t_run "version" 0 "" -- version
 t_run "help" 0 "" -- help
 finish
