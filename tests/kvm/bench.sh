@@ -57,7 +57,7 @@ for m in faults_boot faults_total faults_after_churn memslot_ms wall_ms; do
 done
 for k in '"zapvm"' '"command"' '"environment"' '"thp_enabled"' '"mmu"' \
 	'"tdp_mmu"' '"zap_interfaces"' '"zap_interface"' '"cells"' '"ratios"' \
-	'"floors"' '"frames_4k"' '"regions_2m"' '"ci95"' '"sd"' '"phases"'; do
+	'"floors"' '"frames_4k"' '"regions_2m"' '"ci95"' '"sd"' '"phases"' '"host_mmu"'; do
 	t_has "JSON has $k" "$TMP/boot.json" "$k:"
 done
 total=$(csv_val "$TMP/boot.csv" all faults_total 12)
