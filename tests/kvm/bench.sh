@@ -348,7 +348,7 @@ t_run "bench vcpustall, a key the guest does not know: guest assert" 100 \
 
 # ---- zaplat: TDP MMU + the series' tdp_mmu_zap_4k + SCHED_FIFO ----
 knob4k=/sys/module/kvm/parameters/tdp_mmu_zap_4k
-# The first "tdp_mmu" is the top-level one (used); host_mmu's is the parameter.
+# The top-level "tdp_mmu" (host_mmu's is "kvm_tdp_mmu").
 # New VMs get the TDP MMU (kvm.tdp_mmu=Y and NPT/EPT on: zapvm caps).
 tdp_mmu=$(sed -n 's/.*"tdp_mmu": *\(true\|false\|null\).*/\1/p' "$TMP/caps.json" | head -n 1)
 if [ "$tdp_mmu" = true ] && [ -e "$knob4k" ] && [ "$(id -u)" -eq 0 ]; then

@@ -18,19 +18,21 @@ if [ -r "$thp_file" ]; then
 else
 	want=null
 fi
-got=$(sed -n 's/^ *"thp_enabled": *\(.*\),\{0,1\}$/\1/p' "$TMP/out" | sed 's/,$//')
-[ "$got" = "$want" ] && pass "caps --json thp_enabled is $want" ||
-	fail "caps --json thp_enabled: got '$got', want $want"
-for k in tdp_mmu ept eptad pml npt nx_huge_pages nx_huge_pages_recovery_ratio \
-	nx_huge_pages_recovery_period_ms eager_page_split mmio_caching \
-	thp_defrag hugepages ksm_run ksm_pages_sharing numa_balancing; do
+got=$(sed -n 's/^ *"transparent_hugepage_enabled": *\(.*\),\{0,1\}$/\1/p' "$TMP/out" | sed 's/,$//')
+[ "$got" = "$want" ] && pass "caps --json transparent_hugepage_enabled is $want" ||
+	fail "caps --json transparent_hugepage_enabled: got '$got', want $want"
+for k in kvm_tdp_mmu kvm_intel_ept kvm_intel_eptad kvm_intel_pml kvm_amd_npt \
+	kvm_nx_huge_pages kvm_nx_huge_pages_recovery_ratio \
+	kvm_nx_huge_pages_recovery_period_ms kvm_eager_page_split \
+	kvm_mmio_caching transparent_hugepage_defrag hugepages ksm_run \
+	ksm_pages_sharing numa_balancing; do
 	grep -q "\"$k\":" "$TMP/out" && pass "caps --json host_mmu.$k" ||
 		fail "caps --json host_mmu.$k"
 done
 for m in kvm_intel kvm_amd; do
 	[ -d "/sys/module/$m" ] && continue
-	p=ept
-	[ $m = kvm_amd ] && p=npt
+	p=kvm_intel_ept
+	[ $m = kvm_amd ] && p=kvm_amd_npt
 	grep -q "\"$p\": null" "$TMP/out" && pass "no $m: $p is null" ||
 		fail "no $m: $p is null"
 done
@@ -46,8 +48,9 @@ fi
 t_run "run --json" 0 "" -- run --json "$TMP/run.json" builtin:touch
 grep -q '"host_mmu": {' "$TMP/run.json" && pass "run --json has host_mmu" ||
 	fail "run --json has host_mmu"
-grep -q '"thp_defrag":' "$TMP/run.json" && pass "run --json host_mmu.thp_defrag" ||
-	fail "run --json host_mmu.thp_defrag"
+grep -q '"transparent_hugepage_defrag":' "$TMP/run.json" &&
+	pass "run --json host_mmu.transparent_hugepage_defrag" ||
+	fail "run --json host_mmu.transparent_hugepage_defrag"
 t_run "guests" 0 "" -- guests
 for g in touch romtoggle cow bootsim; do
 	grep -q "^$g " "$TMP/out" && pass "guest $g listed" || fail "guest $g listed"

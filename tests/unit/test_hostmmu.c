@@ -81,19 +81,19 @@ static int is_num(struct json_object *o, const char *key, long long want)
 }
 
 static const char *const all_keys[] = {
-	"tdp_mmu",
-	"ept",
-	"unrestricted_guest",
-	"eptad",
-	"pml",
-	"npt",
-	"nx_huge_pages",
-	"nx_huge_pages_recovery_ratio",
-	"nx_huge_pages_recovery_period_ms",
-	"eager_page_split",
-	"mmio_caching",
-	"thp_enabled",
-	"thp_defrag",
+	"kvm_tdp_mmu",
+	"kvm_intel_ept",
+	"kvm_intel_unrestricted_guest",
+	"kvm_intel_eptad",
+	"kvm_intel_pml",
+	"kvm_amd_npt",
+	"kvm_nx_huge_pages",
+	"kvm_nx_huge_pages_recovery_ratio",
+	"kvm_nx_huge_pages_recovery_period_ms",
+	"kvm_eager_page_split",
+	"kvm_mmio_caching",
+	"transparent_hugepage_enabled",
+	"transparent_hugepage_defrag",
 	"ksm_run",
 	"ksm_pages_sharing",
 	"numa_balancing",
@@ -149,18 +149,23 @@ static void intel_tree(void)
 	put("proc/sys/kernel/numa_balancing", "garbage\n");
 
 	o = hostmmu__read(root);
-	ok(is_bool(o, "tdp_mmu", 1), "Y is true");
-	ok(is_str(o, "nx_huge_pages", "never"), "nx_huge_pages 'never' kept");
-	ok(is_num(o, "nx_huge_pages_recovery_ratio", 60), "ratio 60");
-	ok(is_num(o, "nx_huge_pages_recovery_period_ms", 0), "period 0");
-	ok(is_bool(o, "eager_page_split", 0), "N is false");
-	ok(is_bool(o, "mmio_caching", 1), "1 is true");
-	ok(is_bool(o, "ept", 1) && is_bool(o, "unrestricted_guest", 1),
+	ok(is_bool(o, "kvm_tdp_mmu", 1), "Y is true");
+	ok(is_str(o, "kvm_nx_huge_pages", "never"),
+	   "nx_huge_pages 'never' kept");
+	ok(is_num(o, "kvm_nx_huge_pages_recovery_ratio", 60), "ratio 60");
+	ok(is_num(o, "kvm_nx_huge_pages_recovery_period_ms", 0), "period 0");
+	ok(is_bool(o, "kvm_eager_page_split", 0), "N is false");
+	ok(is_bool(o, "kvm_mmio_caching", 1), "1 is true");
+	ok(is_bool(o, "kvm_intel_ept", 1) &&
+		   is_bool(o, "kvm_intel_unrestricted_guest", 1),
 	   "ept, unrestricted_guest");
-	ok(is_bool(o, "eptad", 0) && is_bool(o, "pml", 0), "eptad, pml (0)");
-	ok(is_null(o, "npt"), "kvm_amd.npt absent: null");
-	ok(is_str(o, "thp_enabled", "always"), "THP enabled: the [word]");
-	ok(is_str(o, "thp_defrag", "madvise"), "THP defrag: the [word]");
+	ok(is_bool(o, "kvm_intel_eptad", 0) && is_bool(o, "kvm_intel_pml", 0),
+	   "eptad, pml (0)");
+	ok(is_null(o, "kvm_amd_npt"), "kvm_amd.npt absent: null");
+	ok(is_str(o, "transparent_hugepage_enabled", "always"),
+	   "THP enabled: the [word]");
+	ok(is_str(o, "transparent_hugepage_defrag", "madvise"),
+	   "THP defrag: the [word]");
 	ok(is_num(o, "ksm_run", 1) && is_num(o, "ksm_pages_sharing", 4711),
 	   "KSM");
 	ok(is_str(o, "numa_balancing", "garbage"), "odd count kept as text");
@@ -199,9 +204,11 @@ static void odd_tree(void)
 	put("sys/module/kvm/parameters/mmio_caching", "");
 	put("sys/module/kvm_amd/parameters/npt", "Y\n");
 	o = hostmmu__read(root);
-	ok(is_str(o, "thp_enabled", "never"), "no brackets: the word");
-	ok(is_str(o, "thp_defrag", ""), "empty file: an empty string");
-	ok(is_bool(o, "npt", 1), "kvm_amd.npt Y");
+	ok(is_str(o, "transparent_hugepage_enabled", "never"),
+	   "no brackets: the word");
+	ok(is_str(o, "transparent_hugepage_defrag", ""),
+	   "empty file: an empty string");
+	ok(is_bool(o, "kvm_amd_npt", 1), "kvm_amd.npt Y");
 	json_object_put(o);
 }
 
