@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zapvm/backing.h"
 #include "zapvm/bus.h"
 #include "zapvm/kvm.h"
 #include "zapvm/memslot.h"
@@ -95,6 +96,11 @@ struct vm_config {
 	unsigned int nroms;
 	enum zap_policy policy;
 	enum thp_mode thp;
+	/* --mem-backend, --hugepage-size, --prefault (backing.h). */
+	enum mem_backend mem_backend;
+	const char *mem_file; /* file:PATH's PATH (not owned) */
+	uint64_t hugepage_size; /* 0: not given (2 MiB for hugetlb) */
+	bool prefault;
 	const char *args; /* zapvm,args for the guest */
 	uint64_t timeout_ms; /* 0 = none */
 	bool quiet_guest; /* do not echo guest prints */

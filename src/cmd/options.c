@@ -281,6 +281,24 @@ int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 			return ZAPVM_EXIT_USAGE;
 		}
 		return 0;
+	case RUNOPT_MEM_BACKEND:
+		if (mem_backend__parse(arg, &cfg->mem_backend,
+				       &cfg->mem_file)) {
+			log_err("--mem-backend '%s': expected anon, memfd, shm, "
+				"hugetlb or file:PATH",
+				arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	case RUNOPT_HUGEPAGE_SIZE:
+		if (hugepage_size__parse(arg, &cfg->hugepage_size)) {
+			log_err("--hugepage-size '%s': expected 2M or 1G", arg);
+			return ZAPVM_EXIT_USAGE;
+		}
+		return 0;
+	case RUNOPT_PREFAULT:
+		cfg->prefault = true;
+		return 0;
 	case RUNOPT_ARGS:
 		if (strlen(arg) > RUNOPTS_MAX_ARGS) {
 			log_err("--args: %zu bytes, at most %d (they travel in "

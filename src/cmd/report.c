@@ -171,6 +171,15 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 		cfg->thp == THP_ON  ? "on" :
 		cfg->thp == THP_OFF ? "off" :
 				      "default");
+	add_str(c, "mem_backend", mem_backend__name(cfg->mem_backend));
+	if (cfg->mem_backend == MEM_BACKEND_FILE)
+		add_str(c, "mem_file", cfg->mem_file);
+	if (cfg->mem_backend == MEM_BACKEND_HUGETLB)
+		add_u64(c, "hugepage_size",
+			cfg->hugepage_size ? cfg->hugepage_size : 2ULL << 20);
+	else
+		json_object_object_add(c, "hugepage_size", NULL);
+	add_bool(c, "prefault", cfg->prefault);
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		struct json_object *rom = json_object_new_object();
 

@@ -82,6 +82,12 @@ static void run_usage(FILE *f)
 		"  --root-zap 4k|1g      set kvm.tdp_mmu_zap_4k (zapvm series; "
 		"root)\n"
 		"  --thp on|off          MADV_HUGEPAGE / MADV_NOHUGEPAGE on RAM\n"
+		"  --mem-backend anon|memfd|shm|hugetlb|file:PATH\n"
+		"                        how RAM is backed on the host "
+		"(default anon)\n"
+		"  --hugepage-size 2M|1G hugetlb's page size (default 2M)\n"
+		"  --prefault            fault all RAM in before the guest "
+		"starts\n"
 		"  --stats[=all]         print each phase's KVM stats deltas\n"
 		"  --json FILE           write config, phases and results as JSON\n"
 		"  --trace[=required]    trace the vCPUs' faults by GFN and "
@@ -451,6 +457,9 @@ static const struct run_opt run_opts[] = {
 	{ "slot-layout", required_argument, 0, opt_slot_layout },
 	{ "trace", optional_argument, 0, opt_trace },
 	{ "trace-gfns", required_argument, 0, opt_trace_gfns },
+	{ "mem-backend", required_argument, RUNOPT_MEM_BACKEND, opt_vm },
+	{ "hugepage-size", required_argument, RUNOPT_HUGEPAGE_SIZE, opt_vm },
+	{ "prefault", no_argument, RUNOPT_PREFAULT, opt_vm },
 };
 
 #define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))

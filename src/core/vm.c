@@ -121,29 +121,44 @@ static void *map_anon(uint64_t size)
 
 static int vm__alloc_ram(struct vm *vm)
 {
-	const uint64_t align = 2ULL << 20;
-	uint64_t size = vm->cfg->mem_size;
-	uint8_t *p;
-	int advice;
+	const struct vm_config *cfg = vm->cfg;
+	struct backing_spec spec = {
+		.kind = cfg->mem_backend,
+		.path = cfg->mem_file,
+		.hugepage_size = cfg->hugepage_size,
+		.prefault = cfg->prefault,
+		.advice = cfg->thp == THP_ON  ? MADV_HUGEPAGE :
+			  cfg->thp == THP_OFF ? MADV_NOHUGEPAGE :
+						0,
+		.sysfs_root = "",
+	};
+	struct backing b;
+	int ret = backing__map(&spec, cfg->mem_size, &b);
 
-	/* Over-allocate so guest RAM starts on a 2 MiB boundary for THP. */
-	vm->ram_map_size = size + align;
-	vm->ram_map = map_anon(vm->ram_map_size);
-	if (!vm->ram_map) {
-		log_err("cannot allocate %llu bytes of guest RAM: %s",
-			(unsigned long long)size, strerror(errno));
-		return -ENOMEM;
+	if (ret)
+		return ret;
+	vm->ram_map = b.map;
+	vm->ram_map_size = b.map_size;
+	vm->ram = b.ram;
+	return 0;
+}
+
+/*
+ * The backing options that do not go together: usage errors, refused
+ * before anything is set up (the run, demo and bench layers share them).
+ */
+static int vm__check_backing(const struct vm_config *cfg)
+{
+	bool huge = cfg->mem_backend == MEM_BACKEND_HUGETLB;
+
+	if (cfg->hugepage_size && !huge) {
+		log_err("--hugepage-size needs --mem-backend hugetlb");
+		return -EINVAL;
 	}
-	p = (uint8_t *)(((uintptr_t)vm->ram_map + align - 1) & ~(align - 1));
-	vm->ram = p;
-	if (vm->cfg->thp == THP_DEFAULT)
-		return 0;
-	advice = vm->cfg->thp == THP_ON ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
-	if (madvise(p, size, advice)) {
-		log_err("--thp %s: madvise failed: %s (is transparent hugepage "
-			"support built in?)",
-			vm->cfg->thp == THP_ON ? "on" : "off", strerror(errno));
-		return -EOPNOTSUPP;
+	if (huge && cfg->thp != THP_DEFAULT) {
+		log_err("--thp does not apply to --mem-backend hugetlb (its "
+			"pages are huge already)");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -512,6 +527,8 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 		goto out;
 	}
 	ret = vm.boot->check(cfg);
+	if (!ret)
+		ret = vm__check_backing(cfg);
 	if (ret) {
 		res->end = VM_END_CONFIG;
 		res->err = ret;
