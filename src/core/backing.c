@@ -133,9 +133,10 @@ int hugepages__check(const char *root, uint64_t page_size, uint64_t bytes)
 	int ret = hugepages__free(root, page_size, &avail, &total);
 
 	if (ret == -ENODEV) {
-		log_err("--hugepage-size %" PRIu64
-			"M: this host has no %" PRIu64 " kB huge pages",
-			page_size >> 20, page_size >> 10);
+		log_err("--hugepage-size %s: this host has no %" PRIu64
+			" kB huge pages",
+			page_size >= (1ULL << 30) ? "1G" : "2M",
+			page_size >> 10);
 		return ret;
 	}
 	if (ret) {
