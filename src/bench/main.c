@@ -352,6 +352,14 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 	ret = bench__opt_special(c, o, ps);
 	if (ret != 1)
 		return ret;
+	if (c == RUNOPT_MEM_BACKEND || c == RUNOPT_HUGEPAGE_SIZE ||
+	    c == RUNOPT_PREFAULT) {
+		log_err("--%s: not a bench option yet (run and demo take it)",
+			c == RUNOPT_MEM_BACKEND	  ? "mem-backend" :
+			c == RUNOPT_HUGEPAGE_SIZE ? "hugepage-size" :
+						    "prefault");
+		return ZAPVM_EXIT_USAGE;
+	}
 	if (c == 'h') {
 		bench_usage(stdout);
 		return -1;
