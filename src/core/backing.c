@@ -178,6 +178,20 @@ int backing__prefault(void *p, uint64_t size, uint64_t step)
 }
 
 /* The object to map for @spec: a descriptor, -1 for shm, or -errno. */
+/*
+ * memfd_create()'s huge page flags for @spec: none but for hugetlb, then
+ * the page size's log2 in the MFD_HUGE_* bits (none: the default size).
+ */
+static unsigned int memfd_huge(const struct backing_spec *spec)
+{
+	if (spec->kind != MEM_BACKEND_HUGETLB)
+		return 0;
+	if (!spec->hugepage_size)
+		return MFD_HUGETLB;
+	return MFD_HUGETLB | ((unsigned int)__builtin_ctzll(spec->hugepage_size)
+			      << MFD_HUGE_SHIFT);
+}
+
 static int backing__open(const struct backing_spec *spec, uint64_t len)
 {
 	struct stat st;
@@ -205,15 +219,7 @@ static int backing__open(const struct backing_spec *spec, uint64_t len)
 		return fd;
 	case MEM_BACKEND_MEMFD:
 	case MEM_BACKEND_HUGETLB:
-		fd = memfd_create(
-			"zapvm-ram",
-			MFD_CLOEXEC |
-				(spec->kind == MEM_BACKEND_HUGETLB ?
-					 MFD_HUGETLB |
-						 ((unsigned int)__builtin_ctzll(
-							  spec->hugepage_size)
-						  << MFD_HUGE_SHIFT) :
-					 0));
+		fd = memfd_create("zapvm-ram", MFD_CLOEXEC | memfd_huge(spec));
 		if (fd < 0 || ftruncate(fd, (off_t)len)) {
 			int err = errno;
 
