@@ -266,31 +266,22 @@ int control__stats_set_json(const struct stats_set *s, struct json_object *dst,
 	return stats_json(s, dst, sum, units);
 }
 
-struct json_object *control__answer(struct control *c, const char *line,
-				    size_t len, bool *hold)
+struct json_object *control__answer(struct control *c,
+				    const struct control_req *req, bool *hold)
 {
-	struct control_req req;
-	char why[128];
-	int ret = control__parse_request(line, len, &req, why, sizeof(why));
-
-	if (ret == -ENOMEM)
-		return NULL;
-	if (ret)
-		return control__reply_err(
-			ret == -EPROTO ? "version" : "bad-request", why);
-	switch (req.cmd) {
+	switch (req->cmd) {
 	case CTL_INFO:
 		return do_info(c);
 	case CTL_PAUSE:
 	case CTL_RESUME:
-		return do_pause(c, req.cmd == CTL_PAUSE);
+		return do_pause(c, req->cmd == CTL_PAUSE);
 	case CTL_STOP:
 		*hold = true;
 		return do_stop(c);
 	case CTL_STATS:
 		return do_stats(c);
 	case CTL_POLICY:
-		return do_policy(c, req.policy);
+		return do_policy(c, req->policy);
 	default:
 		return control__reply_err("bad-request", "unknown command");
 	}

@@ -274,6 +274,26 @@ static void client__queue(struct client *cl, struct json_object *o)
 	json_object_put(o);
 }
 
+/*
+ * The answer to request line @line (@len bytes): refused when it does not
+ * parse, else the VM's (answer.c) or the control_target's (target.c).
+ */
+static struct json_object *client__answer(struct control *c, const char *line,
+					  size_t len, bool *hold)
+{
+	struct control_req req;
+	char why[128];
+	int ret = control__parse_request(line, len, &req, why, sizeof(why));
+
+	if (ret == -ENOMEM)
+		return NULL;
+	if (ret)
+		return control__reply_err(
+			ret == -EPROTO ? "version" : "bad-request", why);
+	return c->has_target ? control__answer_target(c, &req, hold) :
+			       control__answer(c, &req, hold);
+}
+
 /* Answer every whole line in the input buffer. */
 static void client__lines(struct control *c, struct client *cl)
 {
@@ -283,11 +303,7 @@ static void client__lines(struct control *c, struct client *cl)
 	       (nl = memchr(cl->in, '\n', cl->inlen)) != NULL) {
 		size_t len = (size_t)(nl - cl->in);
 
-		client__queue(cl, c->has_target ?
-					  control__answer_target(c, cl->in, len,
-								 &cl->hold) :
-					  control__answer(c, cl->in, len,
-							  &cl->hold));
+		client__queue(cl, client__answer(c, cl->in, len, &cl->hold));
 		memmove(cl->in, nl + 1, cl->inlen - len - 1);
 		cl->inlen -= len + 1;
 	}

@@ -46,13 +46,15 @@ struct control {
 
 struct json_object;
 
+struct control_req;
+
 /*
- * control__answer - the answer to request line @line (@len bytes, without
- * its newline) about @c's VM; *@hold set when the client must stay
- * connected until the VM stops (a stop). NULL when out of memory.
+ * control__answer - the answer to the parsed request @req about @c's VM;
+ * *@hold set when the client must stay connected until the VM stops (a
+ * stop). NULL when out of memory.
  */
-struct json_object *control__answer(struct control *c, const char *line,
-				    size_t len, bool *hold);
+struct json_object *control__answer(struct control *c,
+				    const struct control_req *req, bool *hold);
 
 /* control__reply_err - a new error answer: @code, and @msg in UTF-8. */
 struct json_object *control__reply_err(const char *code, const char *msg);
@@ -72,7 +74,8 @@ int control__stats_set_json(const struct stats_set *s, struct json_object *dst,
  * control__answer_target - control__answer() for a control_target
  * (target.c).
  */
-struct json_object *control__answer_target(struct control *c, const char *line,
-					   size_t len, bool *hold);
+struct json_object *control__answer_target(struct control *c,
+					   const struct control_req *req,
+					   bool *hold);
 
 #endif /* ZAPVM_CONTROL_SERVER_H */

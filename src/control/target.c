@@ -140,19 +140,11 @@ static struct json_object *target_policy(struct control *c,
 	return o;
 }
 
-struct json_object *control__answer_target(struct control *c, const char *line,
-					   size_t len, bool *hold)
+struct json_object *control__answer_target(struct control *c,
+					   const struct control_req *req,
+					   bool *hold)
 {
-	struct control_req req;
-	char why[128];
-	int ret = control__parse_request(line, len, &req, why, sizeof(why));
-
-	if (ret == -ENOMEM)
-		return NULL;
-	if (ret)
-		return control__reply_err(
-			ret == -EPROTO ? "version" : "bad-request", why);
-	switch (req.cmd) {
+	switch (req->cmd) {
 	case CTL_INFO:
 		return target_info(c);
 	case CTL_PAUSE:
@@ -164,7 +156,7 @@ struct json_object *control__answer_target(struct control *c, const char *line,
 	case CTL_STATS:
 		return target_stats(c);
 	case CTL_POLICY:
-		return target_policy(c, req.policy);
+		return target_policy(c, req->policy);
 	default:
 		return control__reply_err("bad-request", "unknown command");
 	}
