@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <json-c/json.h>
@@ -60,6 +61,18 @@ const char *report__fault_kind(const char *mmu);
 
 /* Faults (vCPU pf_taken) of a run: all, and from the first churn phase on. */
 unsigned long long report__faults(const struct vm_result *res, int after_churn);
+
+/*
+ * bench__guest_floor - the floor @name ("total", "after_churn", ...) that
+ * zapvm bench's builtin scenario @scenario computes for its guest with
+ * @mem bytes and @args (NULL: the guest's defaults), with 2 MiB mappings
+ * if @thp2m, into *@out: the fewest faults any policy could take, from the
+ * guest's known layout (src/bench/scenario-NAME.c). 0, or -ENOENT when the
+ * scenario, its guest or the floor is unknown or the guest would refuse
+ * @args.
+ */
+int bench__guest_floor(const char *scenario, uint64_t mem, bool thp2m,
+		       const char *args, const char *name, double *out);
 
 /* src/cmd/ctl-answer.c: reading the answers of a VM's control socket. */
 

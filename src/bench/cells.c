@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zapvm/cmd.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
 
@@ -156,4 +157,24 @@ const struct bench_floor *cell__floor(const struct bench_cell *c,
 double floor__value(const struct bench_cell *c, const struct bench_floor *f)
 {
 	return c->floor_2m ? f->v2m : f->v4k;
+}
+
+int bench__guest_floor(const char *scenario, uint64_t mem, bool thp2m,
+		       const char *args, const char *name, double *out)
+{
+	const struct bench_scenario *sc = scenario__find(scenario, false);
+	const struct builtin_guest *g = sc ? builtin__find(sc->guest) : NULL;
+	struct bench_cell c = { .mem = mem, .floor_2m = thp2m };
+	uint64_t base;
+
+	if (!g || guest_base(g, &base))
+		return -ENOENT;
+	sc->prepare(&c, base, args);
+	for (unsigned int i = 0; i < c.nfloors; i++) {
+		if (!strcmp(c.floors[i].name, name)) {
+			*out = thp2m ? c.floors[i].v2m : c.floors[i].v4k;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -64,6 +64,31 @@ for k in policy faults_total faults_after_churn memslot_changes memslot_update_m
 done
 grep -q '"host_mmu": {' "$TMP/demo.json" && pass "demo JSON has host_mmu" ||
 	fail "demo JSON has host_mmu"
+# The headline: the churn's cost per policy, traced where we may, else from
+# bootsim's layout. The slot policy re-faults almost nothing (the ROM's own
+# pages): at most a tenth of zap-all's.
+demo_cost() { # FILE KEY: zap-all's and slot's KEY of churn_cost, as integers
+	grep -A3 '"churn_cost": {' "$1" |
+		sed -n "s/.*\"$2\": \([0-9.-]*\).*/\1/p" | cut -d. -f1 | tr '\n' ' '
+}
+demo_check() { # LABEL FILE SOURCE
+	set -- "$1" "$2" "$3" $(demo_cost "$2" refaults) $(demo_cost "$2" faults_over_floor)
+	[ $# = 7 ] || { fail "$1: churn_cost in both runs ($# words: $*)"; return; }
+	t_cmp "$1: zap-all re-faults the re-read kernel (>= 100)" "$4" -ge 100
+	t_cmp "$1: slot re-faults at most a tenth of zap-all" $(( $5 * 10 )) -le "$4"
+	t_cmp "$1: zap-all's faults over the floor >= its re-faults" "$6" -ge "$4"
+	t_cmp "$1: source $3 in both runs" \
+		"$(grep -c "\"source\": \"$3\"" "$2")" -eq 2
+}
+out_has "demo leads with the churn's cost" "memslot churn cost: zap-all"
+if grep -q "; traced)" "$TMP/out"; then
+	demo_check "demo (traced)" "$TMP/demo.json" trace
+else
+	pass "# SKIP demo not traced here: $(grep -m1 trace "$TMP/err" || true)"
+fi
+t_run "demo --no-trace" 0 "" -- demo --no-trace --json "$TMP/demo-nt.json"
+out_has "demo --no-trace: from the layout" "bootsim's layout floor; not traced"
+demo_check "demo --no-trace" "$TMP/demo-nt.json" layout
 t_run "version" 0 "" -- version
 t_run "help" 0 "" -- help
 finish
