@@ -8,7 +8,7 @@
 # turned on through sysfs config first), then powers off (exit 0).
 #
 # Boots: the rig kernel through the 64-bit protocol (SMP, two virtio disks,
-# the option-ROM device; zap policy all and slot), its vmlinux through PVH,
+# the option-ROM device; zap policy all and slot, traced), its vmlinux through PVH,
 # its bzImage through the real-mode setup code, once with a virtio console;
 # Debian's kernel through the 64-bit protocol with the same devices, through
 # real mode, and its ELF (extracted from the bzImage) through PVH. Boots with
@@ -137,10 +137,34 @@ devices() {
 		"${ch:-0}" -ge 2
 }
 
+# --trace on a real kernel's boot (L1 has tracefs and perf events; root):
+# the measured floor (distinct GFNs faulted) and the re-faults after the
+# first memslot change (the /init's ROM reads map and unmap the ROM BAR).
+trace=
+"$ZAPVM" run --trace=required builtin:exit >/dev/null 2>&1 && trace=--trace
+[ -n "$trace" ] || pass "# SKIP --trace: not permitted or no tracepoints here"
+
+# traced ALL SLOT: the two boots' trace figures.
+traced() {
+	for b in "$1" "$2"; do
+		fl=$(json_num "$TMP/$b.json" floor_gfns)
+		tot=$(json_num "$TMP/$b.json" faults_total)
+		t_cmp "$b --trace: a floor of distinct GFNs (> 1000)" "${fl:-0}" -gt 1000
+		t_cmp "$b --trace: the floor is at most the faults" "${fl:-0}" -le "${tot:-0}"
+		echo "# $b: floor $fl GFNs, faults $tot," \
+			"re-faults after churn $(json_num "$TMP/$b.json" refaults)"
+	done
+	ra=$(json_num "$TMP/$1.json" refaults)
+	rs=$(json_num "$TMP/$2.json" refaults)
+	t_cmp "--trace: zap-all re-faults more than slot after the ROM reads" \
+		"${ra:-0}" -gt "${rs:-0}"
+}
+
 k=$l2/bzImage-rig
 if [ -f "$k" ]; then
-	devices rig-64 "$k" --cmdline "$ttyS0"
-	devices rig-64-slot "$k" --cmdline "$ttyS0" --zap-policy slot
+	devices rig-64 "$k" --cmdline "$ttyS0" $trace
+	devices rig-64-slot "$k" --cmdline "$ttyS0" --zap-policy slot $trace
+	[ -n "$trace" ] && traced rig-64 rig-64-slot
 	if [ -f "$l2/vmlinux-rig" ]; then
 		boot rig-pvh --kernel "$l2/vmlinux-rig" --boot pvh \
 			--initrd "$initrd" --cpus 2 --cmdline "$ttyS0"
