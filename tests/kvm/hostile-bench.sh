@@ -11,7 +11,6 @@
 require_kvm
 exec </dev/null
 
-is_root() { [ "$(id -u)" -eq 0 ]; }
 quick="boot --runs 1 --mem 32M --policy all"
 table='^mem +cpus +thp +policy'
 
@@ -25,96 +24,14 @@ t_empty() { # DESC FILE
 	if [ -s "$2" ]; then fail "$1"; diag "$2"; else pass "$1"; fi
 }
 
-# A memory device node of our own in $TMP as root (a test must never make
-# zapvm write at the real /dev/null or /dev/full as root), else /dev/NAME.
-dev_node() { # NAME MINOR [FILE]: FILE in $TMP, default NAME
-	if ! is_root; then
-		echo "/dev/$1"
-	elif mknod "$TMP/${3:-$1}" c 1 "$2" 2>/dev/null &&
-		(: >"$TMP/${3:-$1}") 2>/dev/null; then
-		echo "$TMP/${3:-$1}"
-	fi
-}
-
 # --- Output files: written through outfile ----------------------------------
 
-# Symlinks at the temporary names the old --csv writer picked
-# (PATH.tmp.PID), pointing at a 0600 file: it must not receive the CSV.
-# sh -c plants them for its own PID, then execs zapvm, which keeps it.
-printf 'secret\n' >"$TMP/victim"
-chmod 600 "$TMP/victim"
-out=$TMP/planted.csv
-ZAPVM_OUT=$out sh -c '
-	i=0
-	while [ $i -lt 64 ]; do
-		ln -s "$1" "$ZAPVM_OUT.tmp.$(($$ + i))" 2>/dev/null
-		i=$((i + 1))
-	done
-	exec "$ZAPVM" bench '"$quick"' --csv "$ZAPVM_OUT" >/dev/null 2>&1
-' sh "$TMP/victim"
-st=$?
-if [ $st -eq 0 ] && [ "$(cat "$TMP/victim")" = secret ] &&
-	grep -q '^kind,scenario' "$out" && [ ! -L "$out" ]; then
-	pass "--csv beside planted symlinks: the 0600 victim is unchanged"
-else
-	fail "--csv beside planted symlinks (exit $st, victim: $(head -c 40 "$TMP/victim"))"
-fi
-left=$(find "$TMP" -name 'planted.csv.tmp.*' ! -type l | wc -l)
-links=$(find "$TMP" -name 'planted.csv.tmp.*' -type l | wc -l)
-if [ "$left" -eq 0 ] && [ "$links" -eq 64 ]; then
-	pass "--csv: no temporary file left, the 64 planted links untouched"
-else
-	fail "--csv: $left temporary files left, $links of 64 links"
-fi
+# Symlinks planted at the old temporary names, device nodes, a FIFO.
+out_planted --csv '^kind,scenario' -- bench $quick --csv OUT
+out_devices --csv "--csv .*No space left on device" -- bench $quick --csv OUT
+out_fifo --csv '^kind,scenario' -- bench $quick --csv OUT
 
-# A character device is written through, never replaced.
-null=$(dev_node null 3)
-if [ -n "$null" ]; then
-	t_run "--csv $null: exit 0" 0 "" -- bench $quick --csv "$null"
-	if [ -c "$null" ]; then pass "--csv $null: still a character device"
-	else fail "--csv $null: no longer a character device"; fi
-else
-	pass "# SKIP no device node usable in $TMP (nodev?)"
-fi
-full=$(dev_node full 7)
-if [ -n "$full" ]; then
-	t_run "--csv $full: exit 74" 74 "--csv .*No space left on device" -- \
-		bench $quick --csv "$full"
-	if [ -c "$full" ]; then pass "--csv $full: still a character device"
-	else fail "--csv $full: no longer a character device"; fi
-else
-	pass "# SKIP no device node usable in $TMP (nodev?)"
-fi
-
-# A FIFO gets the CSV (a reader is waiting) and stays a FIFO.
-mkfifo "$TMP/out.fifo"
-cat "$TMP/out.fifo" >"$TMP/fifo.got" &
-reader=$!
-timeout -s KILL 10 "$ZAPVM" bench $quick --csv "$TMP/out.fifo" \
-	>"$TMP/out" 2>"$TMP/err"
-st=$?
-sleep 1
-if kill -0 $reader 2>/dev/null; then
-	kill $reader 2>/dev/null
-	fail "--csv FIFO: exit $st, the reader got no end of file"
-elif [ $st -eq 0 ] && grep -q '^kind,scenario' "$TMP/fifo.got" &&
-	[ -p "$TMP/out.fifo" ]; then
-	pass "--csv FIFO: exit 0, the reader got the CSV, the FIFO stays"
-else
-	fail "--csv FIFO: exit $st, no CSV through it, or it was replaced"
-	diag "$TMP/err"
-fi
-wait $reader 2>/dev/null
-
-# A symlink to a regular file: the file is updated, the link kept.
-mkdir "$TMP/real"
-echo old >"$TMP/real/target.csv"
-ln -s real/target.csv "$TMP/link.csv"
-t_run "--csv through a symlink: exit 0" 0 "" -- \
-	bench $quick --csv "$TMP/link.csv"
-if [ -L "$TMP/link.csv" ] && grep -q '^kind,scenario' "$TMP/real/target.csv"
-then pass "--csv through a symlink: link kept, target updated"
-else fail "--csv through a symlink: the link was replaced"; fi
+out_symlink --csv '^kind,scenario' -- bench $quick --csv OUT
 
 # --guest-log DIR may be shared: a symlink planted at a console log's name
 # is not followed (the old open() wrote the guest's console through it).

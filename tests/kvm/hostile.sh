@@ -8,94 +8,17 @@ require_kvm
 # Control sockets (and any a killed zapvm leaves) stay in $TMP.
 XDG_RUNTIME_DIR=$(mktemp -d "$TMP/xdg.XXXXXX") || exit 1
 export XDG_RUNTIME_DIR
-is_root() { [ "$(id -u)" -eq 0 ]; }
 touch=builtin:touch
 
 # --- Output files ---------------------------------------------------------
 
-# Symlinks at the temporary names the writer used to pick (PATH.tmp.PID),
-# pointing at a 0600 file: it must not receive the JSON. sh -c plants the
-# links for its own PID, then execs zapvm, which keeps that PID.
-printf 'secret\n' >"$TMP/victim"
-chmod 600 "$TMP/victim"
-out=$TMP/planted.json
-ZAPVM_OUT=$out sh -c '
-	i=0
-	while [ $i -lt 64 ]; do
-		ln -s "$1" "$ZAPVM_OUT.tmp.$(($$ + i))" 2>/dev/null
-		i=$((i + 1))
-	done
-	exec "$ZAPVM" run --json "$ZAPVM_OUT" '"$touch"' >/dev/null 2>&1
-' sh "$TMP/victim"
-st=$?
-if [ $st -eq 0 ] && [ "$(cat "$TMP/victim")" = secret ] &&
-	grep -q '"zapvm"' "$out" && [ ! -L "$out" ]; then
-	pass "--json beside planted symlinks: the 0600 victim is unchanged"
-else
-	fail "--json beside planted symlinks (exit $st, victim: $(head -c 40 "$TMP/victim"))"
-fi
-left=$(find "$TMP" -name 'planted.json.tmp.*' ! -type l | wc -l)
-links=$(find "$TMP" -name 'planted.json.tmp.*' -type l | wc -l)
-if [ "$left" -eq 0 ] && [ "$links" -eq 64 ]; then
-	pass "--json: no temporary file left, the 64 planted links untouched"
-else
-	fail "--json: $left temporary files left, $links of 64 links"
-fi
-
-# A character device is written through, never replaced. As root a node of
-# our own (the old writer renamed a regular file onto /dev/null itself).
-dev_node() { # NAME MINOR: a memory device node in $TMP, or /dev/NAME
-	if ! is_root; then
-		echo "/dev/$1"
-	elif mknod "$TMP/$1" c 1 "$2" 2>/dev/null &&
-		(: >"$TMP/$1") 2>/dev/null; then
-		echo "$TMP/$1"
-	fi
-}
-null=$(dev_node null 3)
-if [ -n "$null" ]; then
-	t_run "--json $null: exit 0" 0 "" -- run --json "$null" "$touch"
-	if [ -c "$null" ]; then pass "--json $null: still a character device"
-	else fail "--json $null: no longer a character device"; fi
-else
-	pass "# SKIP no device node usable in $TMP (nodev?)"
-fi
-full=$(dev_node full 7)
-if [ -n "$full" ]; then
-	t_run "--json $full: exit 74" 74 "No space left on device" -- \
-		run --json "$full" "$touch"
-	one_line "--json $full"
-	if [ -c "$full" ]; then pass "--json $full: still a character device"
-	else fail "--json $full: no longer a character device"; fi
-else
-	pass "# SKIP no device node usable in $TMP (nodev?)"
-fi
-
-# A FIFO gets the JSON (a reader is waiting) and stays a FIFO.
-mkfifo "$TMP/out.fifo"
-cat "$TMP/out.fifo" >"$TMP/fifo.got" &
-reader=$!
-t_run "--json FIFO: exit 0" 0 "" -- run --json "$TMP/out.fifo" "$touch"
-sleep 1
-if kill -0 $reader 2>/dev/null; then
-	kill $reader 2>/dev/null
-	fail "--json FIFO: the reader got no end of file"
-elif grep -q '"zapvm"' "$TMP/fifo.got" && [ -p "$TMP/out.fifo" ]; then
-	pass "--json FIFO: the reader got the JSON, the FIFO stays"
-else
-	fail "--json FIFO: no JSON through it, or it was replaced"
-fi
-wait $reader 2>/dev/null
-
-# A symlink to a regular file: the file is updated, the link kept.
-mkdir "$TMP/real"
-echo old >"$TMP/real/target.json"
-ln -s real/target.json "$TMP/link.json"
-t_run "--json through a symlink: exit 0" 0 "" -- \
-	run --json "$TMP/link.json" "$touch"
-if [ -L "$TMP/link.json" ] && grep -q '"zapvm"' "$TMP/real/target.json"
-then pass "--json through a symlink: link kept, target updated"
-else fail "--json through a symlink: the link was replaced"; fi
+# Symlinks planted at the old temporary names, device nodes, a FIFO, a
+# symlink to a regular file (lib.sh).
+out_planted --json '"zapvm"' -- run --json OUT "$touch"
+out_devices --json "No space left on device" -- run --json OUT "$touch"
+one_line "--json full"
+out_fifo --json '"zapvm"' -- run --json OUT "$touch"
+out_symlink --json '"zapvm"' -- run --json OUT "$touch"
 
 t_run "--json /proc/version: exit 74, a message that fits" 74 \
 	"cannot create a file in /proc" -- run --json /proc/version "$touch"

@@ -89,6 +89,148 @@ write_le() {
 	printf "$_s" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
+# --- Output files another user must not redirect (hostile*.sh) ---------------
+# Each takes the zapvm arguments after "--" with the word OUT where the
+# output file goes, and the output option's name for the descriptions.
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# A memory device node of our own in $TMP as root (a test must never make
+# zapvm write at the real /dev/null or /dev/full as root), else /dev/NAME.
+dev_node() { # NAME MINOR [FILE]: FILE in $TMP, default NAME
+	if ! is_root; then
+		echo "/dev/$1"
+	elif mknod "$TMP/${3:-$1}" c 1 "$2" 2>/dev/null &&
+		(: >"$TMP/${3:-$1}") 2>/dev/null; then
+		echo "$TMP/${3:-$1}"
+	fi
+}
+
+# out_args FILE ARGS...: ARGS with OUT replaced, one per line (no newlines
+# in the arguments these tests pass).
+out_args() {
+	_f=$1
+	shift
+	for _a; do [ "$_a" = OUT ] && _a=$_f; printf '%s\n' "$_a"; done
+}
+
+# out_run FILE -- ARGS...: zapvm ARGS with OUT = FILE, output in $TMP/out
+# and $TMP/err; the status in $st.
+out_run() {
+	_f=$1
+	shift 2
+	# shellcheck disable=SC2046 # one argument per line, no blanks in them
+	(IFS='
+'; exec "$ZAPVM" $(out_args "$_f" "$@")) >"$TMP/out" 2>"$TMP/err"
+	st=$?
+}
+
+# out_planted OPT WANT -- ARGS...: symlinks at the temporary names the old
+# writers picked (PATH.tmp.PID), pointing at a 0600 file, must not receive
+# the output: the file stays, OUT gets a line matching WANT, no temporary
+# file is left. sh -c plants the links for its own PID, then execs zapvm,
+# which keeps that PID.
+out_planted() {
+	_opt=$1 _want=$2 _out=$TMP/planted$1
+	shift 3
+	printf 'secret\n' >"$TMP/victim"
+	chmod 600 "$TMP/victim"
+	(IFS='
+'; ZAPVM_OUT=$_out exec sh -c '
+	i=0
+	while [ $i -lt 64 ]; do
+		ln -s "$1" "$ZAPVM_OUT.tmp.$(($$ + i))" 2>/dev/null
+		i=$((i + 1))
+	done
+	shift
+	exec "$ZAPVM" "$@" >/dev/null 2>&1
+' sh "$TMP/victim" $(out_args "$_out" "$@"))
+	st=$?
+	if [ $st -eq 0 ] && [ "$(cat "$TMP/victim")" = secret ] &&
+		grep -q -- "$_want" "$_out" && [ ! -L "$_out" ]; then
+		pass "$_opt beside planted symlinks: the 0600 victim is unchanged"
+	else
+		fail "$_opt beside planted symlinks (exit $st, victim: $(head -c 40 "$TMP/victim"))"
+	fi
+	_left=$(find "$TMP" -name "planted$_opt.tmp.*" ! -type l | wc -l)
+	_links=$(find "$TMP" -name "planted$_opt.tmp.*" -type l | wc -l)
+	if [ "$_left" -eq 0 ] && [ "$_links" -eq 64 ]; then
+		pass "$_opt: no temporary file left, the 64 planted links untouched"
+	else
+		fail "$_opt: $_left temporary files left, $_links of 64 links"
+	fi
+}
+
+# out_devices OPT FULL_ERR -- ARGS...: a character device is written
+# through, never replaced: null takes the output (0), full fails with 74
+# and a line matching FULL_ERR.
+out_devices() {
+	_opt=$1 _err=$2
+	shift 2
+	for _d in "null 3 0" "full 7 74"; do
+		set -- $_d "$@"
+		_node=$(dev_node "$1" "$2")
+		_want=$3
+		shift 3
+		if [ -z "$_node" ]; then
+			pass "# SKIP no device node usable in $TMP (nodev?)"
+			continue
+		fi
+		out_run "$_node" "$@"
+		if [ $st -ne "$_want" ]; then
+			fail "$_opt $_node: exit $st, want $_want"; diag "$TMP/err"
+		elif [ "$_want" -ne 0 ] && ! grep -q -- "$_err" "$TMP/err"; then
+			fail "$_opt $_node: stderr does not match /$_err/"; diag "$TMP/err"
+		else
+			pass "$_opt $_node: exit $_want"
+		fi
+		if [ -c "$_node" ]; then pass "$_opt $_node: still a character device"
+		else fail "$_opt $_node: no longer a character device"; fi
+	done
+}
+
+# out_fifo OPT WANT -- ARGS...: a FIFO gets the output (a reader is
+# waiting) and stays a FIFO; zapvm is killed after 10 s.
+out_fifo() {
+	_opt=$1 _want=$2
+	shift 3
+	rm -f "$TMP/out.fifo"
+	mkfifo "$TMP/out.fifo"
+	cat "$TMP/out.fifo" >"$TMP/fifo.got" &
+	_reader=$!
+	(IFS='
+'; exec timeout -s KILL 10 "$ZAPVM" $(out_args "$TMP/out.fifo" "$@")) \
+		>"$TMP/out" 2>"$TMP/err"
+	st=$?
+	sleep 1
+	if kill -0 $_reader 2>/dev/null; then
+		kill $_reader 2>/dev/null
+		fail "$_opt FIFO: exit $st, the reader got no end of file"
+	elif [ $st -eq 0 ] && grep -q -- "$_want" "$TMP/fifo.got" &&
+		[ -p "$TMP/out.fifo" ]; then
+		pass "$_opt FIFO: exit 0, the reader got the output, the FIFO stays"
+	else
+		fail "$_opt FIFO: exit $st, no output through it, or it was replaced"
+		diag "$TMP/err"
+	fi
+	wait $_reader 2>/dev/null
+}
+
+# out_symlink OPT WANT -- ARGS...: through a symlink to a regular file, the
+# file is updated and the link kept.
+out_symlink() {
+	_opt=$1 _want=$2
+	shift 2
+	mkdir -p "$TMP/real"
+	echo old >"$TMP/real/target$_opt"
+	ln -sf "real/target$_opt" "$TMP/link$_opt"
+	out_run "$TMP/link$_opt" "$@"
+	t_cmp "$_opt through a symlink: exit 0" $st -eq 0
+	if [ -L "$TMP/link$_opt" ] && grep -q -- "$_want" "$TMP/real/target$_opt"
+	then pass "$_opt through a symlink: link kept, target updated"
+	else fail "$_opt through a symlink: the link was replaced"; fi
+}
+
 finish() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
