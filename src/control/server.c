@@ -509,14 +509,11 @@ static void *control__thread(void *arg)
 	return NULL;
 }
 
-int control__start(struct control *c, struct vm *vm)
+/* The thread that serves the socket, for a VM or a target. */
+static int control__spawn(struct control *c)
 {
-	int err;
+	int err = pthread_create(&c->thread, NULL, control__thread, c);
 
-	c->vm = vm;
-	c->policy = vm->cfg->policy;
-	c->iface = vm->res->iface;
-	err = pthread_create(&c->thread, NULL, control__thread, c);
 	if (err) {
 		log_err("cannot start the control thread: %s", strerror(err));
 		return -err;
@@ -526,20 +523,19 @@ int control__start(struct control *c, struct vm *vm)
 	return 0;
 }
 
+int control__start(struct control *c, struct vm *vm)
+{
+	c->vm = vm;
+	c->policy = vm->cfg->policy;
+	c->iface = vm->res->iface;
+	return control__spawn(c);
+}
+
 int control__start_target(struct control *c, const struct control_target *t)
 {
-	int err;
-
 	c->has_target = true;
 	c->target = *t;
-	err = pthread_create(&c->thread, NULL, control__thread, c);
-	if (err) {
-		log_err("cannot start the control thread: %s", strerror(err));
-		return -err;
-	}
-	c->started = true;
-	log_info("control socket %s", c->path);
-	return 0;
+	return control__spawn(c);
 }
 
 void control__stop(struct control *c)
