@@ -40,6 +40,20 @@ extern const struct device_ops port92_device; /* fast reset */
 /* PCI (include/zapvm/pci.h): the host bridge, then the devices on bus 0. */
 extern const struct device_ops pci_device; /* conf1, 00:00.0 */
 extern const struct device_ops optrom_device; /* cfg->pci_rom, if given */
+extern const struct device_ops shm_device; /* --shm: ivshmem-like RAM BAR */
+extern const struct device_ops vga_device; /* --vga std: VRAM BAR, 0xa0000 */
+
+#define SHM_VENDOR 0x1af4 /* Red Hat, as QEMU's ivshmem */
+#define SHM_DEVICE 0x1110
+#define SHM_MIN_SIZE 4096ULL /* memslots are page granular */
+#define SHM_MAX_SIZE (256ULL << 20) /* fits every firmware PCI window */
+
+/*
+ * shm__check_size - whether --shm @size is usable: a power of two from
+ * SHM_MIN_SIZE to SHM_MAX_SIZE. 0, -EINVAL (not a power of two or too
+ * small) or -EFBIG.
+ */
+int shm__check_size(uint64_t size);
 
 /*
  * The option-ROM device: a PCI function with only an expansion-ROM BAR,

@@ -37,6 +37,7 @@
 #define FWCFG_MAX_CPUS 0x0f
 #define FWCFG_KERNEL_ENTRY 0x10
 #define FWCFG_KERNEL_DATA 0x11
+#define FWCFG_KERNEL_ENTRY_PHASE "kernel-entry" /* fwcfg__kernel_loaded() */
 #define FWCFG_INITRD_DATA 0x12
 #define FWCFG_CMDLINE_ADDR 0x13
 #define FWCFG_CMDLINE_SIZE 0x14
@@ -91,6 +92,7 @@ struct fwcfg {
 	fwcfg_mem_fn mem;
 	void *mem_opaque;
 	uint64_t dma_errors; /* transfers that ended with the error bit */
+	bool kernel_loaded; /* fwcfg__kernel_loaded() said so */
 };
 
 /* fwcfg__init - an empty store whose DMA reaches guest RAM through @mem. */
@@ -146,5 +148,13 @@ int fwcfg__dma(struct fwcfg *f, uint64_t gpa);
  */
 int fwcfg__io(struct fwcfg *f, uint64_t port, uint8_t *data, uint32_t len,
 	      bool is_write);
+
+/*
+ * fwcfg__kernel_loaded - true once, the first time the selected item is
+ * FWCFG_KERNEL_DATA read to its end: linuxboot(_dma).bin reads the kernel
+ * last and jumps to it, so this is the firmware's hand-over to the kernel
+ * (the device marks the phase "kernel-entry" then).
+ */
+bool fwcfg__kernel_loaded(struct fwcfg *f);
 
 #endif /* ZAPVM_FWCFG_H */

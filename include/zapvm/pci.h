@@ -66,15 +66,29 @@ struct vm;
 
 enum pci_bar_kind { PCI_BAR_NONE, PCI_BAR_MEM32, PCI_BAR_IO };
 
+struct pci_dev;
+
+/*
+ * bar_update - a memory BAR without a handler is backed by memory the
+ * device maps itself (a RAM BAR: VRAM, shared memory): the guest's BAR or
+ * command-register write moved its decoded range; it is now at @gpa if
+ * @enabled, else nowhere. Called only when (enabled, gpa) differs from the
+ * last call, config lock dropped, in the guest's order. 0 or -errno (a
+ * -errno ends the VM as a crash).
+ */
+typedef int (*pci_bar_update_fn)(struct pci_dev *d, unsigned int bar,
+				 bool enabled, uint64_t gpa, void *opaque);
+
 struct pci_bar {
 	enum pci_bar_kind kind;
 	uint32_t size; /* power of two: >= 16 (mem) or 4 (I/O) */
 	/* addr passed is absolute: subtract pci__bar_addr() for an offset */
 	bus_handler_t handler;
 	void *opaque;
+	/* Instead of handler, a memory BAR may have update (see above). */
+	pci_bar_update_fn update;
+	bool prefetch; /* a memory BAR's bit 3 */
 };
-
-struct pci_dev;
 
 /*
  * rom_update - the guest changed the expansion-ROM BAR or the memory-decode
@@ -120,6 +134,7 @@ struct pci_dev {
 	bool rom_enabled;
 	uint64_t rom_gpa;
 	uint64_t bar_mapped[PCI_NUM_BARS]; /* address registered, 0 = none */
+	uint64_t bar_told[PCI_NUM_BARS]; /* what bar_update() last said */
 	bool irq_asserted; /* what the device last passed pci__set_irq() */
 	bool intx_disabled; /* the command register's INTx Disable bit */
 };
@@ -168,6 +183,39 @@ static inline int pci__intx_irq(unsigned int slot, unsigned int pin)
  * cfg_write and the wmask of the PAM bytes before the vCPUs run.
  */
 struct pci_dev *pci__host_bridge(struct vm *vm);
+
+/*
+ * The BAR window logic of the core, pure (src/devices/pcibar.c), as
+ * QEMU's pci_bar_address() with zapvm's windows added:
+ *
+ * pci_bar__decode - where BAR @kind of @size with register value @bar
+ * decodes under command register @cmd: its base if the decode bit of its
+ * space (I/O or memory) is set, the base is not 0 and [base, base + size)
+ * lies in [@wbase, @wend); else 0 (unmapped). A sizing write (all ones)
+ * reads back as the size mask, whose base lies at the top of the 32-bit
+ * space, outside every window: unmapped, as on QEMU.
+ *
+ * pci_rom__decode - the same for an expansion-ROM BAR (@rom: register
+ * value): also needs its enable bit (bit 0).
+ *
+ * pci_bar__store/pci_rom__store - the register value after the guest
+ * writes @v: the address bits above the size kept, the low bits read-only
+ * (I/O: bit 0 set; memory: bit 3 for @prefetch; ROM: the enable bit
+ * kept).
+ */
+uint64_t pci_bar__decode(enum pci_bar_kind kind, uint32_t bar, uint16_t cmd,
+			 uint32_t size, uint64_t wbase, uint64_t wend);
+uint64_t pci_rom__decode(uint32_t rom, uint16_t cmd, uint32_t size,
+			 uint64_t wbase, uint64_t wend);
+uint32_t pci_bar__store(enum pci_bar_kind kind, uint32_t v, uint32_t size,
+			bool prefetch);
+uint32_t pci_rom__store(uint32_t v, uint32_t size);
+
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_ROM_ENABLE 0x1
+#define PCI_ROM_ADDR_MASK 0xfffff800U
+#define PCI_BAR_PREFETCH 0x8
 
 /* The reset control register inside conf1's address port (firmware VMs). */
 #define PCI_RESET_PORT 0xcf9

@@ -128,6 +128,8 @@ struct vm_config {
 	const char *firmware; /* "seabios" or a file; NULL: none */
 	const char *firmware_log; /* --firmware-log: port 0x402's bytes */
 	enum slot_layout slot_layout; /* --slot-layout (pam.h) */
+	bool vga_std; /* --vga std: src/devices/vga.c (firmware VMs) */
+	uint64_t shm_size; /* --shm SIZE: src/devices/shm.c; 0: none */
 	struct trace *trace; /* --trace (trace.h); NULL: none */
 };
 

@@ -6,7 +6,8 @@
  * in-kernel local APIC, and the PC a PC BIOS expects: fw_cfg with the
  * e820 map and, with --kernel, the Linux keys and QEMU's linuxboot_dma
  * option ROM; the i440FX PAM area as memslots (--slot-layout); CMOS; the
- * debug port 0x402; reset through 0xcf9, 0x92 and the i8042.
+ * debug port 0x402; reset through 0xcf9, 0x92 and the i8042; the PCI
+ * devices whose BARs make memslot churn: --vga std, --rom, --shm.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,9 +53,9 @@ static int firmware__check(const struct vm_config *cfg)
 			"does not go with it");
 		return -EINVAL;
 	}
-	if (cfg->nroms || cfg->has_pci_rom || cfg->ndisks ||
-	    cfg->console == CONSOLE_VIRTIO || cfg->args) {
-		log_err("--firmware: --rom, --pci-rom, --disk, --console virtio "
+	if (cfg->nroms || cfg->ndisks || cfg->console == CONSOLE_VIRTIO ||
+	    cfg->args) {
+		log_err("--firmware: test-guest ROMs, --disk, --console virtio "
 			"and --args do not go with it yet");
 		return -EINVAL;
 	}
@@ -266,6 +267,9 @@ static const struct device_ops *const firmware_devices[] = {
 	&rtc_device, /* CMOS: firmware__cmos() */
 	&pci_device, /* conf1, the i440FX at 00:00.0, reset at 0xcf9 */
 	&pam_device, /* 0xC0000-0xFFFFF: after the host bridge */
+	&vga_device, /* --vga std: 00:01.0 as on QEMU, then 0xA0000 */
+	&optrom_device, /* --rom: copied by SeaBIOS through its ROM BAR */
+	&shm_device, /* --shm: a RAM BAR */
 	&fwcfg_device, /* 0x510-0x51b */
 	&debugcon_device, /* 0x402: --firmware-log */
 	&port92_device, /* fast reset */

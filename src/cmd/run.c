@@ -13,12 +13,15 @@
 
 #include "zapvm/cmd.h"
 #include "zapvm/control.h"
+#include "zapvm/devices.h"
+#include "zapvm/fwreport.h"
 #include "zapvm/log.h"
 #include "zapvm/outfile.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
 #include "zapvm/trace-report.h"
 #include "zapvm/util.h"
+#include "zapvm/vga.h"
 #include "zapvm/zapper.h"
 
 #define DEFAULT_MEM (256ULL << 20)
@@ -44,6 +47,10 @@ static void run_usage(FILE *f)
 		"  --slot-layout qemu|split\n"
 		"                        RAM slots around 0xc0000-0xfffff "
 		"(default qemu)\n"
+		"  --vga std|none        a std VGA: 16 MiB VRAM BAR, 0xa0000 "
+		"(--firmware)\n"
+		"  --shm SIZE            an ivshmem-like RAM BAR of SIZE "
+		"(--firmware)\n"
 		"  --boot 64|pvh|real-mode\n"
 		"                        how Linux is entered (default: pvh "
 		"for a vmlinux ELF,\n"
@@ -417,6 +424,28 @@ static int opt_slot_layout(struct run_args *a, int key, const char *arg)
 	return 0;
 }
 
+static int opt_vga(struct run_args *a, int key, const char *arg)
+{
+	if (vga__parse(arg, &a->cfg.vga_std)) {
+		log_err("--vga '%s': expected std or none", arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int opt_shm(struct run_args *a, int key, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v) || shm__check_size(v)) {
+		log_err("--shm '%s': expected a power of two from 4K to 256M",
+			arg);
+		return ZAPVM_EXIT_USAGE;
+	}
+	a->cfg.shm_size = v;
+	return 0;
+}
+
 static int opt_root_zap(struct run_args *a, int key, const char *arg)
 {
 	return runopts__parse_root_zap(arg, &a->root_zap);
@@ -455,6 +484,8 @@ static const struct run_opt run_opts[] = {
 	{ "firmware", required_argument, 0, opt_firmware },
 	{ "firmware-log", required_argument, 0, opt_firmware_log },
 	{ "slot-layout", required_argument, 0, opt_slot_layout },
+	{ "vga", required_argument, 0, opt_vga },
+	{ "shm", required_argument, 0, opt_shm },
 	{ "trace", optional_argument, 0, opt_trace },
 	{ "trace-gfns", required_argument, 0, opt_trace_gfns },
 	{ "mem-backend", required_argument, RUNOPT_MEM_BACKEND, opt_vm },
@@ -545,6 +576,15 @@ static int run_check(struct run_args *a, int nargs, char **args)
 			nargs);
 		return ZAPVM_EXIT_USAGE;
 	}
+	if ((cfg->vga_std || cfg->shm_size) && !cfg->firmware) {
+		log_err("run: --vga and --shm go with --firmware");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (cfg->firmware && !cfg->kernel) {
+		ret = runopts__linux_roms(cfg);
+		if (ret)
+			return ret;
+	}
 	if (cfg->kernel) {
 		ret = runopts__linux_roms(cfg);
 		if (!ret)
@@ -581,6 +621,8 @@ static int run_report(const struct run_args *a, const struct vm_result *res,
 	trace_run__print(&a->trace, res, stdout, a->stats);
 	if (a->stats && res->phases)
 		print_summary(&a->cfg, res, &a->trace);
+	if (a->stats && res->phases && a->cfg.firmware)
+		fw_report__print(stdout, res->phases);
 	wret = trace_run__write_gfns(&a->trace);
 	if (wret && !ret)
 		ret = wret;
@@ -590,6 +632,10 @@ static int run_report(const struct run_args *a, const struct vm_result *res,
 	if (o) {
 		json_add_linux(o, &a->cfg, res);
 		trace_run__json(&a->trace, o);
+		if (a->cfg.firmware && fw_report__json(o, res->phases)) {
+			json_object_put(o);
+			o = NULL;
+		}
 	}
 	wret = o ? report__write_json(o, a->json_path) : ZAPVM_EXIT_SOFTWARE;
 	json_object_put(o);

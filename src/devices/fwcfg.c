@@ -325,12 +325,35 @@ int fwcfg__io(struct fwcfg *f, uint64_t port, uint8_t *data, uint32_t len,
 	return 0;
 }
 
+bool fwcfg__kernel_loaded(struct fwcfg *f)
+{
+	const struct fwcfg_item *it;
+	bool done = false;
+
+	pthread_mutex_lock(&f->lock);
+	it = cur_item(f);
+	if (!f->kernel_loaded && f->cur == FWCFG_KERNEL_DATA && it && it->len &&
+	    f->offset >= it->len)
+		done = f->kernel_loaded = true;
+	pthread_mutex_unlock(&f->lock);
+	return done;
+}
+
 /* ---- the device: the store firmware.c built, on ports 0x510-0x51b ---- */
 
 static int fwcfg__handle(struct vcpu *v, uint64_t port, uint8_t *data,
 			 uint32_t len, bool is_write, void *opaque)
 {
-	return fwcfg__io(opaque, port, data, len, is_write);
+	int ret = fwcfg__io(opaque, port, data, len, is_write), r;
+
+	/* POST ends here: --stats and bench tell it from the kernel's boot. */
+	if (fwcfg__kernel_loaded(opaque)) {
+		r = vm__mark_phase(v->vm, FWCFG_KERNEL_ENTRY_PHASE);
+		if (r < 0 && r != -ENOSPC)
+			log_warn("fw_cfg: cannot mark the kernel's entry: %s",
+				 strerror(-r));
+	}
+	return ret;
 }
 
 static void fwcfg__dev_exit(struct vm *vm, void *priv)

@@ -132,8 +132,8 @@ static int optrom__load(struct optrom *o, const struct rom_spec *spec)
 		memcpy(o->mem, data, len);
 		if (len < 2 || data[0] != 0x55 || data[1] != 0xaa)
 			log_warn("option ROM %s: no 0x55 0xAA signature; the "
-				 "guest sees it as is (Linux will not use "
-				 "its contents)",
+				 "guest sees it as is (SeaBIOS and Linux "
+				 "skip it)",
 				 spec->path);
 		free(data);
 	} else {

@@ -24,16 +24,12 @@
 #define CONF1_RESERVED 0x7f000000U /* extended register bits: no device */
 
 #define PCI_COMMAND 0x04
-#define PCI_COMMAND_IO 0x1
-#define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_INTX_DISABLE 0x400
 #define PCI_COMMAND_WMASK 0x0547 /* IO, MEM, MASTER, PARITY, SERR, INTX_DIS */
 #define PCI_STATUS 0x06
 #define PCI_STATUS_CAP_LIST 0x10
 #define PCI_BAR0 0x10
 #define PCI_ROM_ADDRESS 0x30
-#define PCI_ROM_ENABLE 0x1
-#define PCI_ROM_ADDR_MASK 0xfffff800U
 #define PCI_CAP_PTR 0x34
 #define PCI_INTERRUPT_LINE 0x3c
 #define PCI_INTERRUPT_PIN 0x3d
@@ -80,12 +76,6 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static bool in_window(uint64_t base, uint64_t size, uint64_t wbase,
-		      uint64_t wend)
-{
-	return base >= wbase && base < wend && size <= wend - base;
-}
-
 /*
  * Whether [base, base + size) overlaps an enabled BAR other than BAR @bar
  * of @self, or an enabled ROM of a device other than @self (@rom: also
@@ -127,52 +117,58 @@ static void pci__refused(struct pci *pci, struct pci_dev *d, const char *what,
 		  d->slot, d->name, what, (unsigned long long)base);
 }
 
+/* Whether the guest meant BAR value @v to decode (for the refusal log). */
+static bool pci__bar_wanted(enum pci_bar_kind kind, uint32_t v, uint16_t cmd)
+{
+	bool io = kind == PCI_BAR_IO;
+
+	return (cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)) &&
+	       (v & (io ? ~0x3U : ~0xfU));
+}
+
 /*
  * Decode @d's BARs and ROM BAR again after a write to its header. cfg_lock
  * held. Returns whether the ROM state differs from the last rom_update().
  */
 static bool pci__decode(struct pci *pci, struct pci_dev *d)
 {
-	uint32_t cmd = cfg_get(d, PCI_COMMAND, 2), rom;
+	uint16_t cmd = (uint16_t)cfg_get(d, PCI_COMMAND, 2);
 	uint64_t base;
 
 	memset(d->bar_mapped, 0, sizeof(d->bar_mapped));
 	for (int i = 0; i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *b = &d->bars[i];
 		uint32_t v = cfg_get(d, PCI_BAR0 + 4 * i, 4);
-		bool io = b->kind == PCI_BAR_IO, ok;
+		bool io = b->kind == PCI_BAR_IO;
 
 		if (b->kind == PCI_BAR_NONE)
 			continue;
-		base = v & (io ? ~0x3U : ~0xfU);
-		if (!base ||
-		    !(cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
-			continue;
-		ok = io ? in_window(base, b->size, pci->io_base, pci->io_end) :
-			  in_window(base, b->size, pci->mmio_base,
-				    pci->mmio_end);
-		if (ok && !pci__busy(pci, io, base, b->size, d, i))
+		base = io ? pci_bar__decode(b->kind, v, cmd, b->size,
+					    pci->io_base, pci->io_end) :
+			    pci_bar__decode(b->kind, v, cmd, b->size,
+					    pci->mmio_base, pci->mmio_end);
+		if (base && !pci__busy(pci, io, base, b->size, d, i))
 			d->bar_mapped[i] = base;
-		else
+		else if (pci__bar_wanted(b->kind, v, cmd))
 			pci__refused(pci, d, io ? "I/O BAR" : "memory BAR",
-				     base);
+				     v & (io ? ~0x3U : ~0xfU));
 	}
 
 	d->rom_enabled = false;
 	d->rom_gpa = 0;
 	if (d->rom_size) {
-		rom = cfg_get(d, PCI_ROM_ADDRESS, 4);
-		base = rom & PCI_ROM_ADDR_MASK;
-		if ((rom & PCI_ROM_ENABLE) && (cmd & PCI_COMMAND_MEMORY) &&
-		    base) {
-			if (in_window(base, d->rom_size, pci->mmio_base,
-				      pci->mmio_end) &&
-			    !pci__busy(pci, false, base, d->rom_size, d, -1)) {
-				d->rom_enabled = true;
-				d->rom_gpa = base;
-			} else {
-				pci__refused(pci, d, "ROM BAR", base);
-			}
+		uint32_t rom = cfg_get(d, PCI_ROM_ADDRESS, 4);
+
+		base = pci_rom__decode(rom, cmd, d->rom_size, pci->mmio_base,
+				       pci->mmio_end);
+		if (base && !pci__busy(pci, false, base, d->rom_size, d, -1)) {
+			d->rom_enabled = true;
+			d->rom_gpa = base;
+		} else if ((rom & PCI_ROM_ENABLE) &&
+			   (cmd & PCI_COMMAND_MEMORY) &&
+			   (rom & PCI_ROM_ADDR_MASK)) {
+			pci__refused(pci, d, "ROM BAR",
+				     rom & PCI_ROM_ADDR_MASK);
 		}
 	}
 	return d->rom_enabled != pci->rom_told[d->slot] ||
@@ -191,22 +187,12 @@ static void pci__cfg_store(struct pci_dev *d, unsigned int off,
 	if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 4 * PCI_NUM_BARS) {
 		const struct pci_bar *b = &d->bars[(reg - PCI_BAR0) / 4];
 
-		if (b->kind == PCI_BAR_MEM32)
-			v = v & ~(b->size - 1) & ~0xfU;
-		else if (b->kind == PCI_BAR_IO)
-			v = (v & ~(b->size - 1) & ~0x3U) | 0x1;
-		else
-			v = 0;
-		cfg_put(d, reg, 4, v);
+		cfg_put(d, reg, 4,
+			pci_bar__store(b->kind, v, b->size, b->prefetch));
 		return;
 	}
 	if (reg == PCI_ROM_ADDRESS) {
-		if (d->rom_size)
-			v = (v & ~(d->rom_size - 1) & PCI_ROM_ADDR_MASK) |
-			    (v & PCI_ROM_ENABLE);
-		else
-			v = 0;
-		cfg_put(d, reg, 4, v);
+		cfg_put(d, reg, 4, pci_rom__store(v, d->rom_size));
 		return;
 	}
 	for (unsigned int i = 0; i < len; i++) {
@@ -246,10 +232,53 @@ static int pci__drive_line(struct pci *pci, int line)
 	return vm__irq_line(pci->vm, (unsigned int)line, level);
 }
 
+/* RAM BARs whose decoded range moved: what to tell their devices. */
+struct bar_news {
+	unsigned int n;
+	unsigned int bar[PCI_NUM_BARS];
+	uint64_t gpa[PCI_NUM_BARS];
+};
+
+/* Collect (and record as told) @d's RAM BAR changes; cfg_lock held. */
+static void pci__bar_news(struct pci_dev *d, struct bar_news *news)
+{
+	news->n = 0;
+	for (unsigned int i = 0; i < PCI_NUM_BARS; i++) {
+		if (!d->bars[i].update || d->bar_mapped[i] == d->bar_told[i])
+			continue;
+		d->bar_told[i] = d->bar_mapped[i];
+		news->bar[news->n] = i;
+		news->gpa[news->n++] = d->bar_mapped[i];
+	}
+}
+
+/* Tell @d's device what moved; update_lock held. First error wins. */
+static int pci__tell(struct pci_dev *d, const struct bar_news *news,
+		     bool rom_changed, bool enabled, uint64_t gpa)
+{
+	int ret = 0, r;
+
+	for (unsigned int i = 0; i < news->n; i++) {
+		const struct pci_bar *b = &d->bars[news->bar[i]];
+
+		r = b->update(d, news->bar[i], news->gpa[i] != 0, news->gpa[i],
+			      b->opaque);
+		if (r && !ret)
+			ret = r;
+	}
+	if (rom_changed && d->rom_update) {
+		r = d->rom_update(d, enabled, gpa, d->opaque);
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
 static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 			  const uint8_t *data, uint32_t len)
 {
 	struct pci_dev *d;
+	struct bar_news news = { 0 };
 	unsigned int off;
 	uint32_t val = 0;
 	bool rom_changed = false, enabled = false, intx_off = false;
@@ -265,8 +294,10 @@ static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 	off = (pci->conf1_addr & 0xfc) + port_off;
 	if (d) {
 		pci__cfg_store(d, off, len, val);
-		if (off < PCI_HEADER_END)
+		if (off < PCI_HEADER_END) {
 			rom_changed = pci__decode(pci, d);
+			pci__bar_news(d, &news);
+		}
 		intx_off = cfg_get(d, PCI_COMMAND, 2) &
 			   PCI_COMMAND_INTX_DISABLE;
 		intx_changed = intx_off != d->intx_disabled;
@@ -286,8 +317,8 @@ static int pci__cfg_write(struct pci *pci, unsigned int port_off,
 			pci__drive_line(pci, pci__irq_line(d));
 		pthread_mutex_unlock(&pci->irq_lock);
 	}
-	if (rom_changed && d->rom_update)
-		ret = d->rom_update(d, enabled, gpa, d->opaque);
+	if (d)
+		ret = pci__tell(d, &news, rom_changed, enabled, gpa);
 	if (d && off >= PCI_HEADER_END && d->cfg_write)
 		d->cfg_write(d, off, len, d->opaque);
 	pthread_mutex_unlock(&pci->update_lock);
@@ -365,8 +396,9 @@ static int pci__window_io(struct vcpu *v, uint64_t addr, uint8_t *data,
 			const struct pci_bar *b = &d->bars[i];
 			uint64_t base = d->bar_mapped[i];
 
-			if (!base || (b->kind == PCI_BAR_IO) != io ||
-			    addr < base || addr - base >= b->size ||
+			if (!base || !b->handler ||
+			    (b->kind == PCI_BAR_IO) != io || addr < base ||
+			    addr - base >= b->size ||
 			    len > b->size - (addr - base))
 				continue;
 			handler = b->handler;
@@ -441,7 +473,7 @@ static int pci__check_dev(const struct pci_dev *d)
 		if (b->kind == PCI_BAR_IO &&
 		    (!is_pow2(b->size) || b->size < 4 || b->size > 256))
 			return -EINVAL;
-		if (!b->handler)
+		if (!b->handler && (!b->update || b->kind != PCI_BAR_MEM32))
 			return -EINVAL;
 	}
 	if (d->rom_size && (!is_pow2(d->rom_size) || d->rom_size < 2048 ||
@@ -493,9 +525,9 @@ static int pci__setup(struct pci *pci, struct pci_dev *d, unsigned int slot)
 	for (int i = 0; i < PCI_NUM_BARS; i++)
 		if (d->bars[i].kind != PCI_BAR_NONE)
 			cfg_put(d, PCI_BAR0 + 4 * i, 4,
-				(uint32_t)addrs[i] |
-					(d->bars[i].kind == PCI_BAR_IO ? 1 :
-									 0));
+				pci_bar__store(
+					d->bars[i].kind, (uint32_t)addrs[i],
+					d->bars[i].size, d->bars[i].prefetch));
 	cfg_put(d, PCI_ROM_ADDRESS, 4, (uint32_t)rom);
 	d->slot = slot;
 	if (d->irq_pin) {
@@ -512,6 +544,7 @@ static int pci__setup(struct pci *pci, struct pci_dev *d, unsigned int slot)
 	d->rom_enabled = false;
 	d->rom_gpa = 0;
 	memset(d->bar_mapped, 0, sizeof(d->bar_mapped));
+	memset(d->bar_told, 0, sizeof(d->bar_told));
 	d->irq_asserted = false;
 	d->intx_disabled = false;
 	pci->rom_told[slot] = false;

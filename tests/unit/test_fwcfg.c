@@ -157,6 +157,26 @@ static void test_dma(struct fwcfg *f)
 	is_int((int)f->dma_errors, 7, "7 transfers counted as errors");
 }
 
+/* The hand-over mark: once, when the kernel's bytes are all read. */
+static void test_kernel_loaded(struct fwcfg *f)
+{
+	ok(!fwcfg__add(f, FWCFG_KERNEL_DATA, "kern", 4), "kernel data added");
+	fwcfg__select(f, FWCFG_KERNEL_DATA);
+	ok(!fwcfg__kernel_loaded(f), "selected, nothing read: not yet");
+	for (int i = 0; i < 3; i++)
+		fwcfg__read(f);
+	ok(!fwcfg__kernel_loaded(f), "three of four bytes: not yet");
+	fwcfg__read(f);
+	ok(fwcfg__kernel_loaded(f), "all four bytes: loaded");
+	ok(!fwcfg__kernel_loaded(f), "... said once");
+	fwcfg__select(f, FWCFG_KERNEL_DATA);
+	fwcfg__read(f);
+	fwcfg__read(f);
+	fwcfg__read(f);
+	fwcfg__read(f);
+	ok(!fwcfg__kernel_loaded(f), "... even after a second read");
+}
+
 int main(void)
 {
 	struct fwcfg f;
@@ -186,6 +206,7 @@ int main(void)
 	test_items(&f);
 	test_ports(&f);
 	test_dma(&f);
+	test_kernel_loaded(&f);
 	fwcfg__exit(&f);
 	return tap_done();
 }
