@@ -24,6 +24,12 @@
 #define VGA_GFX_INDEX 0x3ce
 #define VGA_GFX_DATA 0x3cf
 
+/* The bits QEMU keeps of each register (sr_mask, gr_mask in vga.c). */
+static const uint8_t sr_mask[8] = { 0x03, 0x3d, 0x0f, 0x3f,
+				    0x0e, 0x00, 0x00, 0xff };
+static const uint8_t gr_mask[16] = { 0x0f, 0x0f, 0x0f, 0x1f, 0x03,
+				     0x7b, 0x0f, 0x0f, 0xff };
+
 struct vga {
 	struct pci_dev pci;
 	struct rambar vram;
@@ -104,14 +110,14 @@ static int vga__port(struct vga *g, uint64_t port, uint8_t *b, bool write)
 			*b = g->sr[g->sr_index];
 			return 0;
 		}
-		g->sr[g->sr_index] = *b;
+		g->sr[g->sr_index] = *b & sr_mask[g->sr_index];
 		return vga__update_window(g);
 	case VGA_GFX_DATA:
 		if (!write) {
 			*b = g->gr[g->gr_index];
 			return 0;
 		}
-		g->gr[g->gr_index] = *b;
+		g->gr[g->gr_index] = *b & gr_mask[g->gr_index];
 		return vga__update_window(g);
 	default:
 		if (!write)
