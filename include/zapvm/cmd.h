@@ -124,4 +124,27 @@ const char *answer__type_name(enum json_type t);
  */
 const char *answer__printable(const char *s, char *buf, size_t len);
 
+/*
+ * src/cmd/ctl.c's client of the control socket, for other commands (attach).
+ * ctl__call - send request line @req to VM @name, its answer into *@reply
+ * (*@fdp, if not NULL, keeps the connection); 0, or an exit status after
+ * one line (with @quiet_missing a VM that is gone is ZAPVM_EXIT_NOINPUT
+ * silently). An answer with "ok": false is 0 here: see ctl__reply_status.
+ */
+int ctl__call(const char *name, const char *req, struct json_object **reply,
+	      int *fdp, int quiet_missing);
+
+/*
+ * ctl__reply_status - an error answer @o of VM @name: one line and its exit
+ * status; 0 for "ok": true, whose fields @f (NULL: none) it then checks.
+ */
+int ctl__reply_status(const char *name, struct json_object *o,
+		      const struct answer_field *f);
+
+/*
+ * ctl__scan_dir - the VM names of the sockets in @dir, sorted and malloc'ed
+ * (free each and the array); *@n of them; NULL with *@err -errno (0: none).
+ */
+char **ctl__scan_dir(const char *dir, size_t *n, int *err);
+
 #endif /* ZAPVM_CMD_H */

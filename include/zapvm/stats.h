@@ -66,6 +66,13 @@ void stats__delta(const struct stats_set *s, const uint64_t *before,
 		  const uint64_t *after, uint64_t *delta);
 
 /*
+ * stats__values_json - snapshot @vals of @s as {name: value, or [buckets]
+ * for a histogram} (stats-json.c). NULL on ENOMEM.
+ */
+struct json_object *stats__values_json(const struct stats_set *s,
+				       const uint64_t *vals);
+
+/*
  * Strings for a descriptor's type, unit and base ("cumulative", "bytes",
  * "pow2", ...); "unknown" for values this header does not know.
  */

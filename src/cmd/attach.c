@@ -26,30 +26,22 @@
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 
-#define MAX_SETS 256
-
-/* A VM or vCPU of the target: its fd number there and our stats of it. */
-struct attach_set {
-	int tfd;
-	int vcpu; /* -1: the VM */
-	struct stats_set st;
-};
-
-struct attach {
-	pid_t pid;
-	int pidfd;
-	char comm[64];
-	struct attach_set sets[MAX_SETS];
-	unsigned int nsets;
-	int vm_fd; /* our duplicate of the first VM's fd: keeps it alive */
-};
+#include "attach.h"
 
 struct attach_opts {
 	enum zap_policy policy;
 	bool stats, stats_all;
 	uint64_t interval_ms, duration_s;
 	const char *json;
+	int vm; /* --vm N; -1: every VM */
+	bool policy_done; /* switched through the VM's control socket */
 };
+
+/* Whether set @s is one --vm picked (all without --vm). */
+static bool picked(const struct attach_opts *o, const struct attach_set *s)
+{
+	return o->vm < 0 || s->vm == o->vm;
+}
 
 static int pidfd_open_(pid_t pid)
 {
@@ -59,67 +51,6 @@ static int pidfd_open_(pid_t pid)
 static int pidfd_getfd_(int pidfd, int fd)
 {
 	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-}
-
-static void add_set(struct attach *a, int tfd, int vcpu)
-{
-	if (a->nsets == MAX_SETS)
-		return;
-	a->sets[a->nsets++] =
-		(struct attach_set){ .tfd = tfd, .vcpu = vcpu, .st.fd = -1 };
-}
-
-/* The VM and vCPU descriptors in /proc/PID/fd. Exit status or 0. */
-static int scan_fds(struct attach *a)
-{
-	char path[64], link[64];
-	struct dirent *d;
-	unsigned int nvm = 0;
-	DIR *dir;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)a->pid);
-	f = fopen(path, "re");
-	if (f) {
-		if (fgets(a->comm, sizeof(a->comm), f))
-			a->comm[strcspn(a->comm, "\n")] = 0;
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)a->pid);
-	dir = opendir(path);
-	if (!dir) {
-		log_err("attach: %d: %s", (int)a->pid,
-			errno == ENOENT ? "no such process" : strerror(errno));
-		return errno == ENOENT ? ZAPVM_EXIT_NOINPUT : ZAPVM_EXIT_NOPERM;
-	}
-	while ((d = readdir(dir))) {
-		char lp[64 + 256];
-		ssize_t n;
-		int vcpu;
-
-		snprintf(lp, sizeof(lp), "%s/%s", path, d->d_name);
-		n = readlink(lp, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = 0;
-		if (!strcmp(link, "anon_inode:kvm-vm")) {
-			add_set(a, atoi(d->d_name), -1);
-			nvm++;
-		} else if (sscanf(link, "anon_inode:kvm-vcpu:%d", &vcpu) == 1) {
-			add_set(a, atoi(d->d_name), vcpu);
-		}
-	}
-	closedir(dir);
-	if (!nvm) {
-		log_err("attach: process %d (%s) has no KVM VM", (int)a->pid,
-			a->comm);
-		return ZAPVM_EXIT_NOINPUT;
-	}
-	if (nvm > 1)
-		log_warn("attach: %d has %u VMs; their vCPUs cannot be told "
-			 "apart from /proc",
-			 (int)a->pid, nvm);
-	return 0;
 }
 
 static int gone_or(int err, const struct attach *a, const char *what)
@@ -202,9 +133,10 @@ static int remote_cap(struct remote *r, int tfd, uint32_t cap, uint64_t arg)
  * but KVM cannot say whether it still is enabled, so all is refused there.
  */
 static int set_policy(struct remote *r, struct attach *a,
-		      const struct zap_support *zs, enum zap_policy want,
+		      const struct attach_opts *o, const struct zap_support *zs,
 		      enum zap_iface *used)
 {
+	enum zap_policy want = o->policy;
 	uint32_t cap = KVM_CAP_MEMSLOT_ZAP_CONTROL;
 	uint64_t arg = want == ZAP_SLOT ? KVM_ZAP_ONLY_MEMSLOT_SPTES : 0;
 	int ret;
@@ -234,7 +166,7 @@ static int set_policy(struct remote *r, struct attach *a,
 		*used = ZAP_IFACE_QUIRK;
 	}
 	for (unsigned int i = 0; i < a->nsets; i++) {
-		if (a->sets[i].vcpu >= 0)
+		if (a->sets[i].vcpu >= 0 || !picked(o, &a->sets[i]))
 			continue;
 		ret = remote_cap(r, a->sets[i].tfd, cap, arg);
 		if (ret)
@@ -244,7 +176,8 @@ static int set_policy(struct remote *r, struct attach *a,
 }
 
 /* Probe with the system fd: VM ioctls from here fail (-EIO). */
-static int do_policy(struct remote *r, struct attach *a, enum zap_policy want)
+static int do_policy(struct remote *r, struct attach *a,
+		     const struct attach_opts *o)
 {
 	const struct stats_set *vm = NULL;
 	struct zap_support zs;
@@ -252,17 +185,23 @@ static int do_policy(struct remote *r, struct attach *a, enum zap_policy want)
 	int kfd, ret;
 
 	for (unsigned int i = 0; i < a->nsets; i++)
-		if (a->sets[i].vcpu < 0 && a->sets[i].st.fd >= 0)
+		if (a->sets[i].vcpu < 0 && a->sets[i].st.fd >= 0 &&
+		    picked(o, &a->sets[i]))
 			vm = &a->sets[i].st;
 	kfd = kvm__open();
 	if (kfd < 0)
 		return errno_to_exit(kfd == -ENOENT ? -ENODEV : kfd);
 	zap_support__probe(kfd, vm, &zs);
 	close(kfd);
-	ret = set_policy(r, a, &zs, want, &used);
-	if (!ret)
-		printf("%d: zap policy %s (%s)\n", (int)a->pid,
-		       zap_policy__name(want), zap_iface__name(used));
+	ret = set_policy(r, a, o, &zs, &used);
+	if (!ret && o->vm >= 0)
+		printf("%d: VM %d (fd %d): zap policy %s (%s)\n", (int)a->pid,
+		       o->vm, a->vm_tfd[o->vm], zap_policy__name(o->policy),
+		       zap_iface__name(used));
+	else if (!ret)
+		printf("%d: zap policy %s (%s)%s\n", (int)a->pid,
+		       zap_policy__name(o->policy), zap_iface__name(used),
+		       a->nvm > 1 ? ", every VM" : "");
 	return ret;
 }
 
@@ -283,6 +222,8 @@ static int in_target(struct attach *a, const struct attach_opts *o)
 		return gone_or(ret, a, "ptrace");
 	}
 	for (unsigned int i = 0; i < a->nsets; i++) {
+		if (!picked(o, &a->sets[i]))
+			continue;
 		ret = remote_stats(&r, a, &a->sets[i]);
 		if (ret == -ESRCH || ret == -EIO)
 			break;
@@ -291,8 +232,8 @@ static int in_target(struct attach *a, const struct attach_opts *o)
 				 strerror(-ret));
 		ret = 0;
 	}
-	if (!ret && o->policy != ZAP_DEFAULT)
-		ret = do_policy(&r, a, o->policy);
+	if (!ret && o->policy != ZAP_DEFAULT && !o->policy_done)
+		ret = do_policy(&r, a, o);
 	else if (ret)
 		ret = gone_or(ret, a, "KVM_GET_STATS_FD");
 	remote__detach(&r);
@@ -316,82 +257,125 @@ static uint64_t value_of(const struct stats_desc *d, const uint64_t *v)
 	return sum;
 }
 
-static void print_stats(const struct attach *a, bool all)
+/* One set's stats now, one line each (the name: vm or vcpuN). */
+static void print_set(const struct attach_set *s, bool all)
+{
+	uint64_t *v;
+	char name[16];
+
+	if (s->st.fd < 0)
+		return;
+	v = calloc(s->st.nvalues + 1, sizeof(*v));
+	if (!v || stats__snapshot(&s->st, v)) {
+		free(v);
+		return;
+	}
+	set_name(s, name, sizeof(name));
+	for (unsigned int k = 0; k < s->st.ndesc; k++) {
+		uint64_t x = value_of(&s->st.desc[k], v);
+
+		if (x || all)
+			printf("  %-6s %-32s %20" PRIu64 "\n", name,
+			       s->st.desc[k].name, x);
+	}
+	free(v);
+}
+
+/* The sets of VM @vm (-1: vCPUs whose VM is not known), the VM first. */
+static void print_group(const struct attach *a, const struct attach_opts *o,
+			int vm)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned int i = 0; i < a->nsets; i++)
+			if (a->sets[i].vm == vm &&
+			    (a->sets[i].vcpu >= 0) == pass &&
+			    picked(o, &a->sets[i]))
+				print_set(&a->sets[i], o->stats_all);
+}
+
+static void print_stats(const struct attach *a, const struct attach_opts *o)
 {
 	printf("%d (%s): KVM stats now (histograms: bucket sums)\n",
 	       (int)a->pid, a->comm);
-	for (unsigned int i = 0; i < a->nsets; i++) {
-		const struct attach_set *s = &a->sets[i];
-		uint64_t *v;
-		char name[16];
-
-		if (s->st.fd < 0)
+	for (unsigned int v = 0; v < a->nvm; v++) {
+		if (o->vm >= 0 && (int)v != o->vm)
 			continue;
-		v = calloc(s->st.nvalues + 1, sizeof(*v));
-		if (!v || stats__snapshot(&s->st, v)) {
-			free(v);
-			continue;
-		}
-		set_name(s, name, sizeof(name));
-		for (unsigned int k = 0; k < s->st.ndesc; k++) {
-			uint64_t x = value_of(&s->st.desc[k], v);
-
-			if (x || all)
-				printf("  %-6s %-32s %20" PRIu64 "\n", name,
-				       s->st.desc[k].name, x);
-		}
-		free(v);
+		if (a->nvm > 1)
+			printf("VM %u (fd %d):\n", v, a->vm_tfd[v]);
+		print_group(a, o, (int)v);
 	}
+	if (a->attributed || o->vm >= 0)
+		return;
+	printf("vCPUs of any of the %u VMs (%s):\n", a->nvm, a->why);
+	print_group(a, o, -1);
 }
 
-static struct json_object *json_set(const struct attach_set *s,
-				    const uint64_t *v)
+static struct json_object *
+json_set(const struct attach *a, const struct attach_set *s, const uint64_t *v)
 {
 	struct json_object *o = json_object_new_object();
-	struct json_object *vals = json_object_new_object();
 
 	json_object_object_add(o, "fd", json_object_new_int(s->tfd));
 	json_object_object_add(
 		o, "vcpu", s->vcpu < 0 ? NULL : json_object_new_int(s->vcpu));
-	for (unsigned int k = 0; k < s->st.ndesc; k++) {
-		const struct stats_desc *d = &s->st.desc[k];
-		struct json_object *x;
-
-		if (d->size == 1) {
-			x = json_object_new_uint64(v[d->first]);
-		} else {
-			x = json_object_new_array();
-			for (unsigned int b = 0; b < d->size; b++)
-				json_object_array_add(x,
-						      json_object_new_uint64(
-							      v[d->first + b]));
-		}
-		json_object_object_add(vals, d->name, x);
-	}
-	json_object_object_add(o, "values", vals);
+	json_object_object_add(o, "vm",
+			       s->vm < 0 ? NULL : json_object_new_int(s->vm));
+	json_object_object_add(
+		o, "vm_fd",
+		s->vm < 0 ? NULL : json_object_new_int(a->vm_tfd[s->vm]));
+	json_object_object_add(o, "values", stats__values_json(&s->st, v));
 	return o;
 }
 
-static struct json_object *sample(const struct attach *a, uint64_t t0)
+static struct json_object *sample(const struct attach *a,
+				  const struct attach_opts *o, uint64_t t0)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *j = json_object_new_object();
 	struct json_object *sets = json_object_new_array();
 
-	json_object_object_add(o, "t_ms",
+	json_object_object_add(j, "t_ms",
 			       json_object_new_double((now_ns() - t0) / 1e6));
 	for (unsigned int i = 0; i < a->nsets; i++) {
 		const struct attach_set *s = &a->sets[i];
 		uint64_t *v;
 
-		if (s->st.fd < 0)
+		if (s->st.fd < 0 || !picked(o, s))
 			continue;
 		v = calloc(s->st.nvalues + 1, sizeof(*v));
 		if (v && !stats__snapshot(&s->st, v))
-			json_object_array_add(sets, json_set(s, v));
+			json_object_array_add(sets, json_set(a, s, v));
 		free(v);
 	}
-	json_object_object_add(o, "sets", sets);
-	return o;
+	json_object_object_add(j, "sets", sets);
+	return j;
+}
+
+/* "vms": each VM's fd and vCPU ids; "attributed", and why not. */
+static void json_vms(const struct attach *a, struct json_object *root)
+{
+	struct json_object *vms = json_object_new_array();
+
+	for (unsigned int v = 0; v < a->nvm; v++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *ids = json_object_new_array();
+
+		for (unsigned int i = 0; i < a->nsets; i++)
+			if (a->sets[i].vm == (int)v && a->sets[i].vcpu >= 0)
+				json_object_array_add(
+					ids,
+					json_object_new_int(a->sets[i].vcpu));
+		json_object_object_add(o, "vm", json_object_new_int((int)v));
+		json_object_object_add(o, "fd",
+				       json_object_new_int(a->vm_tfd[v]));
+		json_object_object_add(o, "vcpus", ids);
+		json_object_array_add(vms, o);
+	}
+	json_object_object_add(root, "vms", vms);
+	json_object_object_add(root, "attributed",
+			       json_object_new_boolean(a->attributed));
+	json_object_object_add(root, "unattributed_why",
+			       a->attributed ? NULL :
+					       json_object_new_string(a->why));
 }
 
 /* Every stat every interval until the duration ends or the VMM does. */
@@ -407,10 +391,11 @@ static int series(const struct attach *a, const struct attach_opts *o)
 	json_object_object_add(root, "comm", json_object_new_string(a->comm));
 	json_object_object_add(root, "interval_ms",
 			       json_object_new_uint64(o->interval_ms));
+	json_vms(a, root);
 	for (;;) {
 		struct pollfd p = { .fd = a->pidfd, .events = POLLIN };
 
-		json_object_array_add(samples, sample(a, t0));
+		json_object_array_add(samples, sample(a, o, t0));
 		if (now_ns() + o->interval_ms * 1000000ULL > end)
 			break;
 		if (poll(&p, 1, (int)o->interval_ms) > 0) {
@@ -432,7 +417,7 @@ static void attach_usage(FILE *f)
 	fprintf(f, "usage: zapvm attach PID [--zap-policy all|slot] "
 		   "[--stats[=all]]\n"
 		   "                        [--interval MS --duration S "
-		   "--json FILE]\n");
+		   "--json FILE] [--vm N]\n");
 }
 
 static int attach_opt(int c, const char *arg, struct attach_opts *o)
@@ -466,6 +451,14 @@ static int attach_opt(int c, const char *arg, struct attach_opts *o)
 	case 'j':
 		o->json = arg;
 		return 0;
+	case 'm':
+		if (parse_u64(arg, &v) || v >= ATTACH_MAX_VMS) {
+			log_err("--vm '%s': expected a VM index, 0 to %d", arg,
+				ATTACH_MAX_VMS - 1);
+			return ZAPVM_EXIT_USAGE;
+		}
+		o->vm = (int)v;
+		return 0;
 	default:
 		attach_usage(stderr);
 		return ZAPVM_EXIT_USAGE;
@@ -481,6 +474,7 @@ static int attach_parse(int argc, char **argv, struct attach_opts *o,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "vm", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -520,22 +514,60 @@ static int attach_parse(int argc, char **argv, struct attach_opts *o,
 	return 0;
 }
 
+/* --vm, and what several VMs in the process mean; exit status or 0. */
+static int check_vms(struct attach *a, struct attach_opts *o)
+{
+	if (o->vm >= (int)a->nvm) {
+		log_err("attach: --vm %d: process %d has %u VM%s (0 to %u)",
+			o->vm, (int)a->pid, a->nvm, a->nvm == 1 ? "" : "s",
+			a->nvm - 1);
+		return ZAPVM_EXIT_USAGE;
+	}
+	attach__attribute(a);
+	if (!a->attributed)
+		log_warn("attach: %d has %u VMs and its vCPUs cannot all be "
+			 "told apart: %s; those are listed together%s",
+			 (int)a->pid, a->nvm, a->why,
+			 o->vm >= 0 ? ", and --vm leaves them out" : "");
+	return 0;
+}
+
+/*
+ * A zapvm VM switches through its control socket, so that list and policy
+ * agree; only when the switch is for all of the process's VMs (the socket
+ * cannot pick one).
+ */
+static int ctl_policy(const struct attach *a, struct attach_opts *o)
+{
+	if (o->policy == ZAP_DEFAULT)
+		return 0;
+	if (o->vm >= 0 && a->nvm > 1) {
+		log_info("attach: --vm: switching VM %d directly", o->vm);
+		return 0;
+	}
+	return attach__ctl_policy(a->pid, o->policy, &o->policy_done);
+}
+
 int cmd_attach(int argc, char **argv)
 {
-	struct attach_opts o = { 0 };
+	struct attach_opts o = { .vm = -1 };
 	struct attach a = { .pidfd = -1, .vm_fd = -1 };
 	int ret;
 
 	ret = attach_parse(argc, argv, &o, &a.pid);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	ret = scan_fds(&a);
+	ret = attach__scan(&a);
+	if (!ret)
+		ret = check_vms(&a, &o);
 	if (!ret)
 		ret = grab_vm(&a);
 	if (!ret)
+		ret = ctl_policy(&a, &o);
+	if (!ret && (o.stats || o.interval_ms || !o.policy_done))
 		ret = in_target(&a, &o);
 	if (!ret && o.stats)
-		print_stats(&a, o.stats_all);
+		print_stats(&a, &o);
 	if (!ret && o.interval_ms)
 		ret = series(&a, &o);
 	for (unsigned int i = 0; i < a.nsets; i++)

@@ -145,8 +145,8 @@ static int no_vm(const char *name, const char *path, int fd, int quiet_missing)
  * (if not NULL) keeps the connection. Returns 0, or an exit status after one
  * line on stderr (a reply with "ok": false is 0 here).
  */
-static int ctl_call(const char *name, const char *req,
-		    struct json_object **reply, int *fdp, int quiet_missing)
+int ctl__call(const char *name, const char *req, struct json_object **reply,
+	      int *fdp, int quiet_missing)
 {
 	static const struct answer_field header[] = {
 		{ "v", json_type_int },
@@ -243,8 +243,8 @@ static bool jbool(struct json_object *o, const char *key)
  * An error answer: one line and its exit status; 0 for "ok": true, whose
  * fields @f must then have (NULL: none).
  */
-static int reply_status(const char *name, struct json_object *o,
-			const struct answer_field *f)
+int ctl__reply_status(const char *name, struct json_object *o,
+		      const struct answer_field *f)
 {
 	static const struct answer_field error[] = {
 		{ "error", json_type_string, true },
@@ -279,7 +279,7 @@ static int request(const char *name, const char *cmd, const char *policy,
 	else
 		snprintf(req, sizeof(req), "{\"v\":%d,\"cmd\":\"%s\"}\n",
 			 CONTROL_VERSION, cmd);
-	return ctl_call(name, req, reply, fdp, 0);
+	return ctl__call(name, req, reply, fdp, 0);
 }
 
 /*
@@ -342,7 +342,7 @@ static int pause_resume(int argc, char **argv, bool pause)
 	ret = request(name, pause ? "pause" : "resume", NULL, &o, NULL);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o, pause_fields);
+	ret = ctl__reply_status(name, o, pause_fields);
 	if (!ret)
 		printf("%s: %s%s\n", name,
 		       jbool(o, "changed") ? "" : "already ",
@@ -377,7 +377,7 @@ int cmd_stop(int argc, char **argv)
 	ret = request(name, "stop", NULL, &o, &fd);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o, NULL);
+	ret = ctl__reply_status(name, o, NULL);
 	json_object_put(o);
 	/* The VM closes the connection once its vCPUs are done. */
 	deadline = now_ns() + CTL_STOP_WAIT_MS * 1000000ULL;
@@ -428,7 +428,7 @@ static int check_stats(const char *name, struct json_object *o)
 	};
 	struct json_object *v;
 	char path[32], k[128];
-	int ret = reply_status(name, o, stats_fields);
+	int ret = ctl__reply_status(name, o, stats_fields);
 
 	if (!ret && json_object_object_get_ex(o, "vm", &v))
 		ret = answer__check_set(name, "vm", v);
@@ -584,7 +584,7 @@ int cmd_policy(int argc, char **argv)
 	ret = request(name, "policy", policy, &o, NULL);
 	if (ret)
 		return ret;
-	ret = reply_status(name, o, policy_fields);
+	ret = ctl__reply_status(name, o, policy_fields);
 	if (!ret)
 		printf("%s: zap policy %s%s (%s)\n", name,
 		       jbool(o, "changed") ? "" : "already ",
@@ -603,7 +603,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The names of the sockets in @dir, sorted; *@n of them. NULL: none. */
-static char **scan_dir(const char *dir, size_t *n, int *err)
+char **ctl__scan_dir(const char *dir, size_t *n, int *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -672,12 +672,12 @@ static int list_one(const char *name, struct json_object *arr)
 	};
 	struct json_object *o = NULL, *v;
 	char mem[32], state[64], guest[1024];
-	int r = ctl_call(name, "{\"v\":1,\"cmd\":\"info\"}\n", &o, NULL, 1);
+	int r = ctl__call(name, "{\"v\":1,\"cmd\":\"info\"}\n", &o, NULL, 1);
 
 	if (r == ZAPVM_EXIT_NOINPUT)
 		return 0; /* gone, or stale and removed */
 	if (!r)
-		r = reply_status(name, o, info_fields);
+		r = ctl__reply_status(name, o, info_fields);
 	if (r) {
 		json_object_put(o);
 		if (!arr)
@@ -732,7 +732,7 @@ int cmd_list(int argc, char **argv)
 		return ZAPVM_EXIT_USAGE;
 	}
 	err = control__dir(dir, sizeof(dir));
-	names = err ? NULL : scan_dir(dir, &n, &err);
+	names = err ? NULL : ctl__scan_dir(dir, &n, &err);
 	if (err && err != -ENOENT) {
 		log_err("cannot read the control directory %s: %s", dir,
 			strerror(-err));

@@ -47,7 +47,21 @@ if [ "$slot_ok" = true ]; then
 	t_run "attach to zapvm run: policy all -> slot, live" 0 "" -- attach \
 		"$rpid" --zap-policy slot
 	out_has "attach names the interface" "zap policy slot (KVM_"
+	out_has "attach switched through the control socket" \
+		"through zapvm VM 'att1'"
 	t_run "the run goes on after attach" 0 "" -- stats att1
+	t_run "list --json after attach" 0 "" -- list --json
+	grep -q '"policy": "slot"' "$TMP/out" &&
+		pass "list --json: the policy attach set" ||
+		{ fail "list --json: the policy attach set"; diag "$TMP/out"; }
+	t_run "policy NAME agrees with attach" 0 "" -- policy att1 \
+		--zap-policy slot
+	out_has "policy NAME: already slot" "zap policy already slot"
+	if [ "$series" != true ]; then
+		t_run "attach all on a zapvm run under the quirk: 69" 69 \
+			"cannot be re-enabled" -- attach "$rpid" --zap-policy all
+		one_line "the control socket's refusal"
+	fi
 else
 	t_run "attach --zap-policy slot where unsupported: 69" 69 \
 		"not supported" -- attach "$rpid" --zap-policy slot
@@ -76,6 +90,13 @@ if [ "$slot_ok" = true ]; then
 			"$TMP/tv.out")
 		t_run "attach to the test VMM: all -> slot with memslots" 0 "" \
 			-- attach "$tpid" --zap-policy slot
+		out_has "a VMM under exec: through exec's control socket" \
+			"through zapvm VM"
+		t_run "list --json after attach to a VMM under exec" 0 "" \
+			-- list --json
+		grep -q '"policy": "slot"' "$TMP/out" &&
+			pass "list --json: exec's VM reports slot" ||
+			{ fail "list --json: exec's VM reports slot"; diag "$TMP/out"; }
 		t_run "the VMM's VM from zapvm exec's pid: EIO, 69" 69 \
 			"only the process that created" -- attach "$epid" --stats
 		kill -USR1 "$tpid"
@@ -99,6 +120,75 @@ if [ "$slot_ok" = true ]; then
 		kill "$hpid"
 	fi
 fi
+
+# out_re DESC ERE: stdout has a line matching ERE.
+out_re() {
+	grep -Eq -- "$2" "$TMP/out" && pass "$1" ||
+		{ fail "$1 (no /$2/ on stdout)"; diag "$TMP/out"; }
+}
+
+# Two VMs in one process. Their vCPUs are told apart through debugfs
+# (mounted privately by attach when root) when their ids differ.
+if [ "$(id -u)" = 0 ] || [ -d /sys/kernel/debug/kvm ]; then
+	can_attr=true
+else
+	can_attr=false
+fi
+: >"$TMP/m.out"
+"$TESTVMM" --vms 2 --hold 30 "$ROMTOGGLE" "pages=10" >"$TMP/m.out" 2>&1 &
+mpid=$!
+pids="$pids $mpid"
+wait_for "$TMP/m.out" holding
+t_run "two VMs, same vCPU ids: --stats" 0 "" -- attach "$mpid" --stats
+out_re "two VMs: VM 0 with its fd" "^VM 0 \\(fd [0-9]*\\):"
+out_re "two VMs: VM 1 with its fd" "^VM 1 \\(fd [0-9]*\\):"
+out_re "same ids: listed together, saying why" \
+	"^vCPUs of any of the 2 VMs \\(.*more than one of its VMs"
+grep -q "cannot all be told apart" "$TMP/err" &&
+	pass "same ids: one warning line" || fail "same ids: one warning line"
+t_run "--vm beyond the VMs: 64" 64 "has 2 VMs" -- attach "$mpid" --vm 2
+one_line "--vm out of range"
+t_run "--vm junk: 64" 64 "expected a VM index" -- attach "$mpid" --vm x
+kill "$mpid"
+: >"$TMP/d.out"
+"$TESTVMM" --vms 2 --distinct-ids --hold 30 "$ROMTOGGLE" "pages=10" \
+	>"$TMP/d.out" 2>&1 &
+dpid=$!
+pids="$pids $dpid"
+wait_for "$TMP/d.out" holding
+dbg_mounts=$(grep -c ' /sys/kernel/debug ' /proc/mounts)
+if [ "$can_attr" = true ]; then
+	t_run "two VMs, distinct vCPU ids: --stats" 0 "" -- attach "$dpid"
+	sed -n '/^VM 1 (fd/,$p' "$TMP/out" >"$TMP/vm1"
+	grep -q '^  vcpu1 ' "$TMP/vm1" && ! grep -q '^  vcpu0 ' "$TMP/vm1" &&
+		pass "distinct ids: vcpu1 under VM 1 only" ||
+		{ fail "distinct ids: vcpu1 under VM 1 only"; diag "$TMP/out"; }
+	sed -n '/^VM 0 (fd/,/^VM 1 (fd/p' "$TMP/out" >"$TMP/vm0"
+	grep -q '^  vcpu0 ' "$TMP/vm0" && ! grep -q '^  vcpu1 ' "$TMP/vm0" &&
+		pass "distinct ids: vcpu0 under VM 0 only" ||
+		{ fail "distinct ids: vcpu0 under VM 0 only"; diag "$TMP/out"; }
+	t_run "--vm 1 time series" 0 "" -- attach "$dpid" --vm 1 \
+		--interval 100 --duration 1 --json "$TMP/vm1.json"
+	grep -q '"attributed": true' "$TMP/vm1.json" &&
+		pass "series: attributed" || fail "series: attributed"
+	t_cmp "series --vm 1: only VM 1's sets" \
+		"$(grep -c '"vm": 0,' "$TMP/vm1.json")" -eq 1
+	grep -q '"vm": 1,' "$TMP/vm1.json" && pass "series: VM 1's sets" ||
+		fail "series: VM 1's sets"
+	t_cmp "attach leaves no debugfs mount behind" \
+		"$(grep -c ' /sys/kernel/debug ' /proc/mounts)" -eq "$dbg_mounts"
+else
+	pass "# SKIP not root and debugfs not mounted: no attribution"
+fi
+if [ "$slot_ok" = true ]; then
+	t_run "--vm 1 --zap-policy slot: that VM only" 0 "" -- attach \
+		"$dpid" --vm 1 --zap-policy slot
+	out_re "--vm: the VM and its fd" "VM 1 \\(fd [0-9]*\\): zap policy slot"
+	t_run "--zap-policy on two VMs: every VM" 0 "" -- attach "$dpid" \
+		--zap-policy slot
+	out_re "two VMs: every VM switched" "zap policy slot \\(.*\\), every VM"
+fi
+kill "$dpid"
 
 # A VMM that exits while attach samples it: a clean end.
 : >"$TMP/h2.out"

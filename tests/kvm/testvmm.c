@@ -10,10 +10,12 @@
  * without libelf's compression libraries.
  *
  * usage: testvmm [--vms N] [--no-vm] [--move] [--hold S] [--pause S]
- *                [--exit N] [--mem MIB] GUEST_ELF [ARGS]
+ *                [--exit N] [--mem MIB] [--distinct-ids] GUEST_ELF [ARGS]
  * --hold S keeps the last VM S seconds after the guest is done, --pause S
  * stops S seconds (or until SIGUSR1) when the guest begins its "churn"
  * phase: time for `zapvm attach` to act on a VM that has memslots.
+ * --distinct-ids gives VM i's vCPU the id i (else 0): attach can then tell
+ * the vCPUs of --vms N apart.
  * Exits with the guest's status (or --exit N), 1 on a broken run, 3 with
  * --no-vm (no VM made).
  */
@@ -50,6 +52,7 @@ struct tvm {
 	uint64_t mem, rom_gpa;
 	struct kvm_run *run;
 	unsigned int pause; /* --pause */
+	int vcpu_id; /* --distinct-ids: the VM's index; else 0 */
 };
 
 static void on_usr1(int sig)
@@ -179,7 +182,7 @@ static int setup(struct tvm *t, const char *elf, const char *args, bool move)
 	if (boot_state(t, elf, args, &entry))
 		return -1;
 	sz = ioctl(t->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	t->vcpu = ioctl(t->vm, KVM_CREATE_VCPU, 0);
+	t->vcpu = ioctl(t->vm, KVM_CREATE_VCPU, t->vcpu_id);
 	if (sz < 0 || t->vcpu < 0)
 		return fail("KVM_CREATE_VCPU");
 	t->run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -289,10 +292,11 @@ int main(int argc, char **argv)
 		{ "exit", required_argument, NULL, 'x' },
 		{ "pause", required_argument, NULL, 'P' },
 		{ "mem", required_argument, NULL, 'M' },
+		{ "distinct-ids", no_argument, NULL, 'D' },
 		{ 0 },
 	};
 	int c, vms = 1, hold = 0, status = 0, force = -1, pause = 0;
-	bool move = false;
+	bool move = false, distinct = false;
 	uint64_t mem = 64 * MIB;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -318,6 +322,9 @@ int main(int argc, char **argv)
 		case 'M':
 			mem = strtoull(optarg, NULL, 0) * MIB;
 			break;
+		case 'D':
+			distinct = true;
+			break;
 		default:
 			return 2;
 		}
@@ -329,7 +336,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < vms; i++) {
-		struct tvm t = { .mem = mem, .pause = (unsigned int)pause };
+		struct tvm t = { .mem = mem,
+				 .pause = (unsigned int)pause,
+				 .vcpu_id = distinct ? i : 0 };
 
 		if (setup(&t, argv[optind], argv[optind + 1], move) ||
 		    run(&t, &status))
