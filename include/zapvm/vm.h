@@ -131,6 +131,7 @@ struct vm_config {
 	bool vga_std; /* --vga std: src/devices/vga.c (firmware VMs) */
 	uint64_t shm_size; /* --shm SIZE: src/devices/shm.c; 0: none */
 	struct trace *trace; /* --trace (trace.h); NULL: none */
+	struct timeline *timeline; /* --sample-ms (timeline.h); NULL: none */
 };
 
 /*

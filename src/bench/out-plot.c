@@ -11,6 +11,7 @@
 
 #include "zapvm/log.h"
 #include "zapvm/outfile.h"
+#include "zapvm/plot.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -31,12 +32,12 @@ static void gp_str(FILE *f, const char *s)
  * One row per group of cells: label, then mean and CI half-width of each
  * policy for each plotted metric.
  */
-static void plot__data(const struct bench *b, const char *data, FILE *f)
+static void plot__data(void *ctx, FILE *f)
 {
+	const struct bench *b = ctx;
 	const struct bench_scenario *sc = b->o.sc;
 	unsigned int per = b->o.npolicy;
 
-	(void)data; /* the file itself: plot__write's shape */
 	for (unsigned int g = 0; g < b->ncells; g += per) {
 		const struct bench_cell *c0 = &b->cells[g];
 
@@ -70,8 +71,9 @@ static void plot__data(const struct bench *b, const char *data, FILE *f)
  * The gnuplot script that draws @data. No "set output": the SVG goes to
  * gnuplot's standard output, which is the outfile of --plot.
  */
-static void plot__script(const struct bench *b, const char *data, FILE *f)
+static void plot__script(void *ctx, const char *data, FILE *f)
 {
+	const struct bench *b = ctx;
 	const struct bench_scenario *sc = b->o.sc;
 	unsigned int per = b->o.npolicy, npanels = 0;
 
@@ -112,19 +114,22 @@ static void plot__script(const struct bench *b, const char *data, FILE *f)
 }
 
 /*
- * @file in the private directory, written by @fn through outfile__open
- * like every file bench writes; 0 or -errno after one line.
+ * @file in the private directory, written through outfile__open like
+ * every file zapvm writes: by @data_fn, or by @script_fn given @data.
+ * 0 or -errno after one line.
  */
-static int
-plot__write(const struct bench *b, const char *file, const char *data,
-	    void (*fn)(const struct bench *b, const char *data, FILE *f))
+static int plot__write(const char *file, const struct plot_ops *ops,
+		       const char *data)
 {
 	struct outfile of;
 	int ret = outfile__open(&of, "--plot", file);
 
 	if (ret)
 		return ret;
-	fn(b, data, of.f);
+	if (data)
+		ops->script(ops->ctx, data, of.f);
+	else
+		ops->data(ops->ctx, of.f);
 	return outfile__commit(&of);
 }
 
@@ -148,16 +153,15 @@ static int plot__gnuplot(const char *path, char *script)
 	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
 }
 
-int bench__plot(const struct bench *b, const char *path)
+int plot__svg(const char *path, const struct plot_ops *ops)
 {
 	char dir[] = "/tmp/zapvm-plot.XXXXXX", data[64], script[64];
 	int ret = 0;
 
 	if (!spawn__in_path("gnuplot")) {
 		log_warn("--plot %s: not written: gnuplot is not installed "
-			 "(Debian: apt-get install gnuplot-nox); the table, "
-			 "CSV and JSON are complete without it",
-			 path);
+			 "(Debian: apt-get install gnuplot-nox); %s",
+			 path, ops->kept);
 		return 0;
 	}
 	if (!mkdtemp(dir)) {
@@ -166,8 +170,7 @@ int bench__plot(const struct bench *b, const char *path)
 	}
 	snprintf(data, sizeof(data), "%s/data", dir);
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
-	if (plot__write(b, data, data, plot__data) ||
-	    plot__write(b, script, data, plot__script)) {
+	if (plot__write(data, ops, NULL) || plot__write(script, ops, data)) {
 		ret = ZAPVM_EXIT_IOERR;
 		goto out;
 	}
@@ -177,4 +180,16 @@ out:
 	unlink(script);
 	rmdir(dir);
 	return ret;
+}
+
+int bench__plot(const struct bench *b, const char *path)
+{
+	const struct plot_ops ops = {
+		.data = plot__data,
+		.script = plot__script,
+		.ctx = (void *)b,
+		.kept = "the table, CSV and JSON are complete without it",
+	};
+
+	return plot__svg(path, &ops);
 }

@@ -17,6 +17,7 @@
 #include "zapvm/fwreport.h"
 #include "zapvm/log.h"
 #include "zapvm/outfile.h"
+#include "zapvm/run-timeline.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
 #include "zapvm/trace-report.h"
@@ -101,6 +102,11 @@ static void run_usage(FILE *f)
 		"memslot (KVM\n"
 		"                        tracepoints; root or CAP_PERFMON)\n"
 		"  --trace-gfns FILE     --trace, and every fault as CSV\n"
+		"  --sample-ms N         every stat every N ms into --json's "
+		"\"timeline\"\n"
+		"  --plot FILE.svg       faults per interval over time, with "
+		"the memslot\n"
+		"                        changes and phase marks (gnuplot)\n"
 		"  --timeout SECONDS     stop the guest after this long (exit 124)\n"
 		"  --name NAME           the control socket's name (default "
 		"zapvm-PID)\n"
@@ -235,6 +241,7 @@ struct run_args {
 	struct vm_hook churn_hook;
 	bool slot_layout_given;
 	struct trace_run trace; /* --trace, --trace-gfns */
+	struct run_timeline timeline; /* --sample-ms, --plot */
 };
 
 /*
@@ -292,6 +299,16 @@ static int opt_trace_gfns(struct run_args *a, int key, const char *arg)
 {
 	a->trace.gfns_path = arg;
 	return 0;
+}
+
+static int opt_sample_ms(struct run_args *a, int key, const char *arg)
+{
+	return run_timeline__opt(&a->timeline, false, arg);
+}
+
+static int opt_plot(struct run_args *a, int key, const char *arg)
+{
+	return run_timeline__opt(&a->timeline, true, arg);
 }
 
 static int opt_timeout(struct run_args *a, int key, const char *arg)
@@ -491,6 +508,8 @@ static const struct run_opt run_opts[] = {
 	{ "mem-backend", required_argument, RUNOPT_MEM_BACKEND, opt_vm },
 	{ "hugepage-size", required_argument, RUNOPT_HUGEPAGE_SIZE, opt_vm },
 	{ "prefault", no_argument, RUNOPT_PREFAULT, opt_vm },
+	{ "sample-ms", required_argument, 0, opt_sample_ms },
+	{ "plot", required_argument, 0, opt_plot },
 };
 
 #define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))
@@ -600,6 +619,9 @@ static int run_check(struct run_args *a, int nargs, char **args)
 		if (outfile__check("--trace-gfns", a->trace.gfns_path))
 			return ZAPVM_EXIT_IOERR;
 	}
+	ret = run_timeline__check(&a->timeline, a->json_path);
+	if (ret)
+		return ret;
 	if (cfg->pci == PCI_OFF && vm_config__pci_user(cfg)) {
 		log_err("--pci off: %s adds a PCI device, which needs the PCI "
 			"bus",
@@ -609,11 +631,10 @@ static int run_check(struct run_args *a, int nargs, char **args)
 	return 0;
 }
 
-/* --stats and --json after the VM ran; @ret is the run's exit status. */
-static int run_report(const struct run_args *a, const struct vm_result *res,
-		      int ret)
+/* --stats, --json and --plot after the VM ran; @ret: the run's status. */
+static int run_report(struct run_args *a, const struct vm_result *res, int ret)
 {
-	struct json_object *o;
+	struct json_object *o = NULL;
 	int wret;
 
 	if (a->stats && res->phases)
@@ -626,10 +647,12 @@ static int run_report(const struct run_args *a, const struct vm_result *res,
 	wret = trace_run__write_gfns(&a->trace);
 	if (wret && !ret)
 		ret = wret;
-	if (!a->json_path || !res->ran)
+	if (!res->ran)
 		return ret;
-	o = report__json_run(&a->cfg, res);
-	if (o) {
+	if (a->json_path) {
+		o = report__json_run(&a->cfg, res);
+		if (!o)
+			return ret ? ret : ZAPVM_EXIT_SOFTWARE;
 		json_add_linux(o, &a->cfg, res);
 		trace_run__json(&a->trace, o);
 		if (a->cfg.firmware && fw_report__json(o, res->phases)) {
@@ -637,7 +660,13 @@ static int run_report(const struct run_args *a, const struct vm_result *res,
 			o = NULL;
 		}
 	}
-	wret = o ? report__write_json(o, a->json_path) : ZAPVM_EXIT_SOFTWARE;
+	wret = run_timeline__report(&a->timeline, a->cfg.guest_name, res,
+				    &a->trace, o);
+	if (wret && !ret)
+		ret = wret;
+	if (!a->json_path)
+		return ret;
+	wret = report__write_json(o, a->json_path);
 	json_object_put(o);
 	return wret && !ret ? wret : ret;
 }
@@ -665,9 +694,12 @@ static int run_step(struct run_args *a, const char *guest)
 	if (ret)
 		goto out;
 	ret = trace_run__open(&a->trace);
+	if (!ret)
+		ret = run_timeline__new(&a->timeline);
 	if (ret)
 		goto out;
 	a->cfg.trace = a->trace.t;
+	a->cfg.timeline = a->timeline.tl;
 	ret = run_control(a->name, &ctl, &sigs);
 	if (ret)
 		goto out;
@@ -720,6 +752,7 @@ int cmd_run(int argc, char **argv)
 		ret = run_step(&a, argv[optind]);
 out_free:
 	trace_run__free(&a.trace);
+	run_timeline__free(&a.timeline);
 	runopts__free(&a.cfg);
 	return ret;
 }

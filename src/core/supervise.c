@@ -12,6 +12,7 @@
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
 #include "zapvm/signals.h"
+#include "zapvm/timeline.h"
 #include "zapvm/trace.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
@@ -204,6 +205,9 @@ void vm__run_vcpus(struct vm *vm)
 
 	vm__block_signals(&wait, &old);
 	vm__mark_start(vm);
+	/* --sample-ms: time 0 is the start mark's (within microseconds). */
+	if (cfg->timeline && vm->res->nstats)
+		timeline__start(cfg->timeline, vm->res->stats, vm->res->nstats);
 	if (cfg->timeout_ms)
 		deadline = now_ns() + cfg->timeout_ms * 1000000ULL;
 	vm__start_vcpus(vm);
@@ -215,5 +219,6 @@ void vm__run_vcpus(struct vm *vm)
 	if (comp)
 		comp->stop(comp->opaque);
 	vm__join(vm, hook_started ? &hook_thread : NULL);
+	timeline__stop(cfg->timeline); /* its last sample: the run's end */
 	vm__restore_signals(&old);
 }

@@ -15,6 +15,7 @@
 
 #include "zapvm/guest_abi.h"
 #include "zapvm/log.h"
+#include "zapvm/timeline.h"
 #include "zapvm/trace.h"
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
@@ -103,6 +104,7 @@ static void memslot_changed(void *opaque, const char *what)
 	if (!__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
 		return;
 	idx = vm__mark_phase(vm, what);
+	timeline__memslot(vm->cfg->timeline, idx);
 	if (idx <= 0)
 		return;
 	pthread_mutex_lock(&vm->lock);
