@@ -223,7 +223,12 @@ int run_timeline__report(struct run_timeline *rt, const char *guest,
 	}
 	if (json)
 		json_object_object_add(json, "timeline", json_object_get(p.tl));
-	if (rt->plot) {
+	if (rt->plot && json_object_array_length(get(p.tl, "samples")) < 2) {
+		/* No stats fds (KVM before 5.14), or no run: nothing to draw. */
+		log_warn("--plot %s: not written: the run has fewer than 2 "
+			 "samples",
+			 rt->plot);
+	} else if (rt->plot) {
 		struct plot_ops ops = {
 			.data = tl_plot_data,
 			.script = tl_plot_script,
