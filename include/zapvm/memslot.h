@@ -46,6 +46,7 @@ struct memslots {
 	uint64_t changes; /* slot creations, deletions and moves */
 	uint64_t update_ns; /* time spent in the ioctl */
 	uint64_t rom_writes; /* guest writes to ROM, dropped */
+	uint32_t ram_flags; /* KVM_MEM_* flags of every RAM slot */
 };
 
 /*
@@ -115,5 +116,60 @@ struct region_spec {
 int memslots__replace(struct memslots *m, const uint64_t *del,
 		      unsigned int ndel, const struct region_spec *add,
 		      unsigned int nadd, const char *what);
+
+/*
+ * memslots__set_ram_flags - give every RAM region's slot the flags @flags
+ * (KVM_MEM_LOG_DIRTY_PAGES: dirty logging on or off), regions added later
+ * too. Existing slots change in place: the same slot, base and size, only
+ * the flags (KVM's KVM_MR_FLAGS_ONLY). If a slot changed, one change @what
+ * goes to the changed callback: a phase boundary at run time. 0 or the
+ * ioctl's -errno (not logged); the slots done before a failure keep the
+ * new flags, the others and later regions the old ones.
+ */
+int memslots__set_ram_flags(struct memslots *m, uint32_t flags,
+			    const char *what);
+
+/*
+ * memslots__ram - copy the mapped RAM regions, in the order they were
+ * added, into @out[0..@max); returns how many there are (possibly more
+ * than @max).
+ */
+unsigned int memslots__ram(struct memslots *m, struct region *out,
+			   unsigned int max);
+
+/* A stretch of guest RAM: @size bytes at @gpa, at @offset in host RAM. */
+struct ram_range {
+	uint64_t gpa, size, offset;
+};
+
+/* --ram-slots takes 1 to RAM_SLOTS_MAX (KVM's own bound is below it). */
+#define RAM_SLOTS_MAX 32768
+
+/*
+ * ram_slots__align - the boundary alignment for @n RAM slots over @total
+ * bytes backed by pages of @page bytes (4 KiB, or a hugetlb size): @page
+ * when it is at least 2 MiB, else 2 MiB (a THP), so that no huge page
+ * straddles two slots - or the next smaller of 2 MiB and 4 KiB when
+ * @total has fewer than @n units of it. 0 when even 4 KiB slots do not
+ * fit (@n > @total / 4 KiB).
+ */
+uint64_t ram_slots__align(uint64_t total, unsigned int n, uint64_t page);
+
+/*
+ * ram_slots__layout - split the RAM of @in[0..@nin) (the boot path's RAM
+ * ranges, taken in order as one run of @total bytes) into @n slots whose
+ * boundaries are multiples of @align from the start of RAM. With U =
+ * total / align units, every slot gets U / n units, the first U % n slots
+ * one more, and the last slot also the tail below one unit (total %
+ * align): sizes differ by at most one unit plus that tail. A slot that
+ * straddles the end of one range (Linux's RAM below and above the PCI
+ * hole) is cut there into two KVM slots, so the result may have up to
+ * @n + @nin - 1 entries. Writes @out[0..@max) and returns the count,
+ * -EINVAL for @n == 0, @align not a power of two of at least 4 KiB or
+ * fewer than @n units, -ENOSPC when @max is too small. Pure: no KVM.
+ */
+int ram_slots__layout(const struct ram_range *in, unsigned int nin,
+		      unsigned int n, uint64_t align, struct ram_range *out,
+		      unsigned int max);
 
 #endif /* ZAPVM_MEMSLOT_H */

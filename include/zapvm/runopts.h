@@ -56,6 +56,8 @@ enum {
 	RUNOPT_MEM_BACKEND,
 	RUNOPT_HUGEPAGE_SIZE,
 	RUNOPT_PREFAULT,
+	RUNOPT_RAM_SLOTS,
+	RUNOPT_DIRTY_LOG,
 	RUNOPT_NEXT, /* a command's own options start here */
 };
 
@@ -76,6 +78,16 @@ enum {
 	}
 
 /*
+ * The memory-axis options `run` and `demo` take beside RUNOPTS_VM
+ * (`bench` does not: they are not in its table).
+ */
+#define RUNOPTS_MEMAX                                                  \
+	{ "ram-slots", required_argument, NULL, RUNOPT_RAM_SLOTS },    \
+	{                                                              \
+		"dirty-log", required_argument, NULL, RUNOPT_DIRTY_LOG \
+	}
+
+/*
  * runopts__parse - apply VM option @c (a RUNOPT_* value, -v or -q) with
  * @arg to @cfg; *@mem_given records an explicit --mem. Returns 0 when
  * handled, ZAPVM_EXIT_USAGE after one line on stderr for a bad value, -1
@@ -83,6 +95,12 @@ enum {
  */
 int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 		   bool *mem_given);
+
+/*
+ * runopts__parse_dirty_log - --dirty-log @arg (dirty_log_spec__parse())
+ * into *@out: 0, or ZAPVM_EXIT_USAGE after one line on stderr.
+ */
+int runopts__parse_dirty_log(const char *arg, struct dirty_log_spec *out);
 
 /* runopts__free - release the ROM specs and disk paths of @cfg. */
 void runopts__free(struct vm_config *cfg);

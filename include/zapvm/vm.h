@@ -15,6 +15,7 @@
 
 #include "zapvm/backing.h"
 #include "zapvm/bus.h"
+#include "zapvm/dirtylog.h"
 #include "zapvm/kvm.h"
 #include "zapvm/memslot.h"
 #include "zapvm/pam.h"
@@ -101,6 +102,13 @@ struct vm_config {
 	const char *mem_file; /* file:PATH's PATH (not owned) */
 	uint64_t hugepage_size; /* 0: not given (2 MiB for hugetlb) */
 	bool prefault;
+	/*
+	 * --ram-slots: RAM in this many equal KVM memslots (0 or 1: one per
+	 * RAM range, as without it; see ram_slots__layout()). The boot path
+	 * still sees its RAM ranges whole (e820, the boot FDT).
+	 */
+	unsigned int ram_slots;
+	struct dirty_log_spec dirty_log; /* --dirty-log (dirtylog.h) */
 	const char *args; /* zapvm,args for the guest */
 	uint64_t timeout_ms; /* 0 = none */
 	bool quiet_guest; /* do not echo guest prints */
@@ -169,6 +177,8 @@ struct vm_result {
 	bool coalesced_pio; /* the UART's THR writes were coalesced */
 	uint64_t coalesced_writes; /* guest writes replayed from the ring */
 	uint64_t boot_done_ns; /* first KVM_RUN to the first boot-done mark */
+	unsigned int ram_memslots; /* KVM memslots the RAM took */
+	struct dirty_log_result dirty; /* --dirty-log: what was collected */
 	/* Stats sets the phase log refers to; freed with the result. */
 	struct stats_set *stats; /* [0] = VM, [1..ncpus] = vCPUs */
 	unsigned int nstats;

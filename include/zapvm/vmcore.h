@@ -125,6 +125,8 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned int ncpus;
 	struct phase_log *phases;
+	struct dirtylog *dirty; /* --dirty-log; NULL when off */
+	unsigned int nram_slots; /* KVM memslots the RAM took */
 	struct zap_support zs;
 	pthread_t main_thread;
 	void *boot_priv; /* the boot path's state */

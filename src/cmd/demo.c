@@ -20,7 +20,9 @@
 static void demo_usage(FILE *f)
 {
 	fprintf(f, "usage: zapvm demo [--mem SIZE] [--cpus N] [--thp on|off] "
-		   "[--args 'K=V ...'] [--no-trace] [--json FILE] [-v|-q]\n");
+		   "[--args 'K=V ...'] [--no-trace] [--json FILE] [-v|-q]\n"
+		   "       [--ram-slots N] [--dirty-log MODE] and the other "
+		   "RAM options of zapvm run\n");
 }
 
 /*
@@ -33,6 +35,7 @@ static int demo_parse(int argc, char **argv, struct vm_config *base,
 	enum { OPT_JSON = RUNOPT_NEXT, OPT_NO_TRACE };
 	static const struct option opts[] = {
 		RUNOPTS_VM,
+		RUNOPTS_MEMAX,
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 		{ 0 },

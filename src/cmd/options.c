@@ -253,6 +253,21 @@ int knob_pair__restore(struct knob_pair *kp)
 	return ret ? errno_to_exit(ret) : 0;
 }
 
+int runopts__parse_dirty_log(const char *arg, struct dirty_log_spec *out)
+{
+	int ret = dirty_log_spec__parse(arg, out);
+
+	if (ret == -ERANGE)
+		log_err("--dirty-log '%s': the ring takes a power of two of "
+			"entries from %d to %d",
+			arg, DIRTY_RING_MIN, DIRTY_RING_MAX);
+	else if (ret)
+		log_err("--dirty-log '%s': expected off, bitmap, "
+			"manual[:init-set|:no-init-set] or ring[:N]",
+			arg);
+	return ret ? ZAPVM_EXIT_USAGE : 0;
+}
+
 int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 		   bool *mem_given)
 {
@@ -299,6 +314,16 @@ int runopts__parse(int c, const char *arg, struct vm_config *cfg,
 	case RUNOPT_PREFAULT:
 		cfg->prefault = true;
 		return 0;
+	case RUNOPT_RAM_SLOTS:
+		if (parse_u64(arg, &v) || !v || v > RAM_SLOTS_MAX) {
+			log_err("--ram-slots '%s': expected a number from 1 to %d",
+				arg, RAM_SLOTS_MAX);
+			return ZAPVM_EXIT_USAGE;
+		}
+		cfg->ram_slots = (unsigned int)v;
+		return 0;
+	case RUNOPT_DIRTY_LOG:
+		return runopts__parse_dirty_log(arg, &cfg->dirty_log);
 	case RUNOPT_ARGS:
 		if (strlen(arg) > RUNOPTS_MAX_ARGS) {
 			log_err("--args: %zu bytes, at most %d (they travel in "

@@ -138,6 +138,27 @@ struct json_object *report__host(void)
 	return o;
 }
 
+/* --ram-slots and --dirty-log: config @c, result @r. */
+static void report__json_memax(struct json_object *c, struct json_object *r,
+			       const struct vm_config *cfg,
+			       const struct vm_result *res)
+{
+	char mode[32];
+
+	add_u64(c, "ram_slots", cfg->ram_slots ? cfg->ram_slots : 1);
+	dirty_log_spec__name(&cfg->dirty_log, mode, sizeof(mode));
+	add_str(c, "dirty_log", mode);
+	add_u64(r, "ram_memslots", res->ram_memslots);
+	if (cfg->dirty_log.mode == DIRTY_LOG_OFF) {
+		json_object_object_add(r, "dirty_pages", NULL);
+		return;
+	}
+	add_u64(r, "dirty_pages", res->dirty.pages);
+	add_u64(r, "dirty_collections", res->dirty.collections);
+	add_u64(r, "dirty_ring_full_exits", res->dirty.ring_full_exits);
+	add_bool(r, "dirty_init_set", res->dirty.init_set);
+}
+
 struct json_object *report__json_run(const struct vm_config *cfg,
 				     const struct vm_result *res)
 {
@@ -180,6 +201,7 @@ struct json_object *report__json_run(const struct vm_config *cfg,
 	else
 		json_object_object_add(c, "hugepage_size", NULL);
 	add_bool(c, "prefault", cfg->prefault);
+	report__json_memax(c, r, cfg, res);
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
 		struct json_object *rom = json_object_new_object();
 

@@ -96,6 +96,13 @@ static void run_usage(FILE *f)
 		"  --hugepage-size 2M|1G hugetlb's page size (default 2M)\n"
 		"  --prefault            fault all RAM in before the guest "
 		"starts\n"
+		"  --ram-slots N         RAM in N equal KVM memslots (default "
+		"1)\n"
+		"  --dirty-log off|bitmap|manual[:init-set|:no-init-set]|"
+		"ring[:N]\n"
+		"                        log the pages the guest dirties; "
+		"--stats and --json\n"
+		"                        count them per phase\n"
 		"  --stats[=all]         print each phase's KVM stats deltas\n"
 		"  --json FILE           write config, phases and results as JSON\n"
 		"  --trace[=required]    trace the vCPUs' faults by GFN and "
@@ -153,6 +160,12 @@ static void print_summary(const struct vm_config *cfg,
 	       report__faults(res, 0), report__faults(res, 1),
 	       (unsigned long long)res->memslot_changes,
 	       res->memslot_update_ns / 1e6, res->wall_ns / 1e6);
+	if (cfg->dirty_log.mode != DIRTY_LOG_OFF)
+		printf(", %llu dirty pages (%llu collections, %llu ring-full "
+		       "exits)",
+		       (unsigned long long)res->dirty.pages,
+		       (unsigned long long)res->dirty.collections,
+		       (unsigned long long)res->dirty.ring_full_exits);
 	/* --trace: the measured floor and the churn's re-faults. */
 	if (tr->have_sum)
 		printf(", floor %llu GFNs, %llu re-faults",
@@ -510,6 +523,8 @@ static const struct run_opt run_opts[] = {
 	{ "prefault", no_argument, RUNOPT_PREFAULT, opt_vm },
 	{ "sample-ms", required_argument, 0, opt_sample_ms },
 	{ "plot", required_argument, 0, opt_plot },
+	{ "ram-slots", required_argument, RUNOPT_RAM_SLOTS, opt_vm },
+	{ "dirty-log", required_argument, RUNOPT_DIRTY_LOG, opt_vm },
 };
 
 #define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))

@@ -65,7 +65,8 @@ static int set_slot(struct memslots *m, struct region *r, uint64_t gpa,
 {
 	struct kvm_userspace_memory_region kr = {
 		.slot = (uint32_t)r->slot,
-		.flags = r->kind == REGION_ROM ? KVM_MEM_READONLY : 0,
+		.flags = r->kind == REGION_ROM ? KVM_MEM_READONLY :
+						 m->ram_flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)r->hva,
@@ -414,4 +415,127 @@ int memslots__replace(struct memslots *m, const uint64_t *del,
 	if (changed)
 		notify(m, what);
 	return ret;
+}
+
+int memslots__set_ram_flags(struct memslots *m, uint32_t flags,
+			    const char *what)
+{
+	bool changed = false;
+	int ret = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->ram_flags == flags)
+		goto out_unlock;
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct region *r = &m->regions[i];
+		uint32_t old = m->ram_flags;
+
+		if (r->kind != REGION_RAM || r->slot < 0)
+			continue;
+		/* set_slot() takes the flags from m: this slot's new ones. */
+		m->ram_flags = flags;
+		ret = set_slot(m, r, r->gpa, r->size);
+		m->ram_flags = old;
+		if (ret)
+			break;
+		changed = true;
+	}
+	/* Regions added from now on get @flags; after a failure, nothing does. */
+	if (!ret)
+		m->ram_flags = flags;
+out_unlock:
+	pthread_mutex_unlock(&m->lock);
+	if (changed)
+		notify(m, what);
+	return ret;
+}
+
+unsigned int memslots__ram(struct memslots *m, struct region *out,
+			   unsigned int max)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++) {
+		const struct region *r = &m->regions[i];
+
+		if (r->kind != REGION_RAM || r->slot < 0)
+			continue;
+		if (n < max)
+			out[n] = *r;
+		n++;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+#define SZ_4K (4ULL << 10)
+#define SZ_2M (2ULL << 20)
+
+uint64_t ram_slots__align(uint64_t total, unsigned int n, uint64_t page)
+{
+	uint64_t align = page > SZ_2M ? page : SZ_2M;
+
+	if (!n)
+		return 0;
+	while (total / align < n) {
+		if (align == SZ_4K)
+			return 0;
+		align = align > SZ_2M ? SZ_2M : SZ_4K;
+	}
+	return align;
+}
+
+/*
+ * Emit the part [@start, @end) of the RAM run (the ranges of @in in order)
+ * into @out from *@nout on, cut where one range ends: 0 or -ENOSPC.
+ */
+static int emit_span(const struct ram_range *in, unsigned int nin,
+		     uint64_t start, uint64_t end, struct ram_range *out,
+		     unsigned int max, unsigned int *nout)
+{
+	uint64_t pos = 0;
+
+	for (unsigned int i = 0; i < nin && pos < end; pos += in[i].size, i++) {
+		uint64_t lo = start > pos ? start : pos;
+		uint64_t hi = end < pos + in[i].size ? end : pos + in[i].size;
+
+		if (lo >= hi)
+			continue;
+		if (*nout == max)
+			return -ENOSPC;
+		out[(*nout)++] = (struct ram_range){
+			.gpa = in[i].gpa + (lo - pos),
+			.size = hi - lo,
+			.offset = in[i].offset + (lo - pos),
+		};
+	}
+	return 0;
+}
+
+int ram_slots__layout(const struct ram_range *in, unsigned int nin,
+		      unsigned int n, uint64_t align, struct ram_range *out,
+		      unsigned int max)
+{
+	uint64_t total = 0, units, start = 0;
+	unsigned int nout = 0;
+
+	for (unsigned int i = 0; i < nin; i++)
+		if (__builtin_add_overflow(total, in[i].size, &total))
+			return -EINVAL;
+	if (!n || align < SZ_4K || (align & (align - 1)))
+		return -EINVAL;
+	units = total / align;
+	if (units < n)
+		return -EINVAL;
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t len = (units / n + (k < units % n)) * align;
+		uint64_t end = k == n - 1 ? total : start + len;
+		int ret = emit_span(in, nin, start, end, out, max, &nout);
+
+		if (ret)
+			return ret;
+		start = end;
+	}
+	return (int)nout;
 }

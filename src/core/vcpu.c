@@ -275,6 +275,16 @@ static int vcpu__system_event(struct vcpu *v)
 	}
 }
 
+/* --dirty-log ring: harvest; a ring this host overflowed ends the VM. */
+static int vcpu__dirty_ring_full(struct vcpu *v)
+{
+	int ret = dirtylog__ring_full(v->vm->dirty, v->id);
+
+	if (ret)
+		vm__fail(v->vm, ret);
+	return ret;
+}
+
 /* One exit: 0 to resume, VCPU_DONE, or < 0 for a crash (logged). */
 static int vcpu__handle_exit(struct vcpu *v)
 {
@@ -311,6 +321,8 @@ static int vcpu__handle_exit(struct vcpu *v)
 		return vcpu__system_event(v);
 	case KVM_EXIT_INTR:
 		return 0;
+	case KVM_EXIT_DIRTY_RING_FULL:
+		return vcpu__dirty_ring_full(v);
 	default:
 		log_err("vCPU %u: unexpected exit reason %u at RIP 0x%llx",
 			v->id, run->exit_reason,

@@ -34,6 +34,9 @@ int vm__mark_phase(struct vm *vm, const char *name)
 
 	if (!vm->phases)
 		return 0;
+	/* What the guest dirtied belongs to the phase that ends here. */
+	if (vm->dirty)
+		dirtylog__collect(vm->dirty, true);
 	ret = phase_log__mark(vm->phases, name);
 	trace__phase(vm, ret); /* --trace: this phase's memslot layout */
 	if (ret != -ENOSPC)
@@ -145,6 +148,43 @@ static int vm__alloc_ram(struct vm *vm)
 	return 0;
 }
 
+/* The backing's page size, which RAM slot boundaries should respect. */
+static uint64_t vm__ram_page(const struct vm_config *cfg)
+{
+	if (cfg->mem_backend != MEM_BACKEND_HUGETLB)
+		return 4096;
+	return cfg->hugepage_size ? cfg->hugepage_size : 2ULL << 20;
+}
+
+/*
+ * --ram-slots and --dirty-log: usage errors. The firmware path's PAM
+ * code adds and deletes RAM slots below 1 MiB at run time, which neither
+ * a fixed slot split nor a fixed set of logged slots can follow.
+ */
+static int vm__check_memax(const struct vm_config *cfg)
+{
+	if (cfg->firmware && cfg->ram_slots > 1) {
+		log_err("--ram-slots does not go with --firmware (its PAM "
+			"remaps RAM slots below 1 MiB at run time)");
+		return -EINVAL;
+	}
+	if (cfg->firmware && cfg->dirty_log.mode != DIRTY_LOG_OFF) {
+		log_err("--dirty-log does not go with --firmware (its PAM "
+			"remaps RAM slots below 1 MiB at run time)");
+		return -EINVAL;
+	}
+	if (cfg->ram_slots > 1 &&
+	    !ram_slots__align(cfg->mem_size, cfg->ram_slots, 4096)) {
+		log_err("--ram-slots %u: %llu MiB of RAM gives fewer than "
+			"%u 4 KiB pages",
+			cfg->ram_slots,
+			(unsigned long long)(cfg->mem_size >> 20),
+			cfg->ram_slots);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * The backing options that do not go together: usage errors, refused
  * before anything is set up (the run, demo and bench layers share them).
@@ -162,7 +202,7 @@ static int vm__check_backing(const struct vm_config *cfg)
 			"pages are huge already)");
 		return -EINVAL;
 	}
-	return 0;
+	return vm__check_memax(cfg);
 }
 
 /* Fill ROM @i's memory and size from its spec. */
@@ -210,6 +250,77 @@ static int vm__load_rom(struct vm *vm, unsigned int i)
 	return 0;
 }
 
+/* One RAM slot per RAM range of the boot path: "ram", "ram-high". */
+static int vm__add_ram(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nram; i++) {
+		const struct vm_ram *r = &vm->ram_regions[i];
+		int ret = memslots__add(&vm->slots, REGION_RAM,
+					i ? "ram-high" : "ram", r->gpa, r->size,
+					(uint8_t *)vm->ram + r->offset);
+
+		if (ret < 0)
+			return ret;
+	}
+	vm->nram_slots = vm->nram;
+	return 0;
+}
+
+/*
+ * --ram-slots N: ram_slots__layout() over the boot path's RAM ranges,
+ * refused with -EOPNOTSUPP when the host's KVM_CAP_NR_MEMSLOTS cannot
+ * hold them beside the ROMs, the option ROM and the zapper's page.
+ */
+static int vm__add_ram_slots(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned int max = cfg->ram_slots + VM_MAX_RAM_REGIONS - 1;
+	unsigned int reserved = cfg->nroms + cfg->has_pci_rom + !!cfg->hook;
+	struct ram_range in[VM_MAX_RAM_REGIONS], *out;
+	uint64_t align;
+	int n, ret = 0;
+
+	for (unsigned int i = 0; i < vm->nram; i++)
+		in[i] = (struct ram_range){ vm->ram_regions[i].gpa,
+					    vm->ram_regions[i].size,
+					    vm->ram_regions[i].offset };
+	align = ram_slots__align(cfg->mem_size, cfg->ram_slots,
+				 vm__ram_page(cfg));
+	out = calloc(max, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	n = ram_slots__layout(in, vm->nram, cfg->ram_slots, align, out, max);
+	if (n < 0) {
+		ret = n;
+		log_err("--ram-slots %u: no layout: %s", cfg->ram_slots,
+			strerror(-n));
+		goto out_free;
+	}
+	if ((uint64_t)n + reserved > vm->slots.max_slots) {
+		log_err("--ram-slots %u: %d RAM memslots and %u for ROMs are "
+			"more than this host's KVM takes (KVM_CAP_NR_MEMSLOTS "
+			"%u)",
+			cfg->ram_slots, n, reserved, vm->slots.max_slots);
+		ret = -EOPNOTSUPP;
+		goto out_free;
+	}
+	for (int i = 0; i < n && !ret; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "ram%d", i);
+		ret = memslots__add(&vm->slots, REGION_RAM, name, out[i].gpa,
+				    out[i].size,
+				    (uint8_t *)vm->ram + out[i].offset);
+		ret = ret < 0 ? ret : 0;
+	}
+	vm->nram_slots = (unsigned int)n;
+	log_debug("RAM in %d memslots, boundaries %llu KiB aligned", n,
+		  (unsigned long long)(align >> 10));
+out_free:
+	free(out);
+	return ret;
+}
+
 static int vm__setup_memory(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -240,13 +351,21 @@ static int vm__setup_memory(struct vm *vm)
 		return ret;
 	}
 	vm->slots_ready = true;
-	for (unsigned int i = 0; i < vm->nram; i++) {
-		const struct vm_ram *r = &vm->ram_regions[i];
-
-		ret = memslots__add(&vm->slots, REGION_RAM,
-				    i ? "ram-high" : "ram", r->gpa, r->size,
-				    (uint8_t *)vm->ram + r->offset);
-		if (ret < 0)
+	if (cfg->dirty_log.mode != DIRTY_LOG_OFF) {
+		ret = dirtylog__new(vm->vm_fd, &cfg->dirty_log, vm->ncpus,
+				    &vm->dirty);
+		if (ret)
+			return ret;
+		memslots__set_ram_flags(&vm->slots,
+					dirtylog__slot_flags(vm->dirty), "");
+	}
+	ret = cfg->ram_slots > 1 ? vm__add_ram_slots(vm) : vm__add_ram(vm);
+	if (ret < 0)
+		return ret;
+	vm->res->ram_memslots = vm->nram_slots;
+	if (vm->dirty) {
+		ret = dirtylog__attach(vm->dirty, &vm->slots);
+		if (ret)
 			return ret;
 	}
 	for (unsigned int i = 0; i < cfg->nroms; i++) {
@@ -310,6 +429,11 @@ static int vm__create_vcpus(struct vm *vm)
 		}
 		v->run = run;
 		v->run_size = mmap_size;
+		if (vm->dirty) {
+			ret = dirtylog__map_vcpu(vm->dirty, i, v->fd);
+			if (ret)
+				break;
+		}
 		if (!i)
 			coalesced__map(vm, v);
 		ret = vm->boot->setup_vcpu(v, cpuid);
@@ -334,9 +458,12 @@ static int vm__setup_phases(struct vm *vm)
 {
 	static const char *const names[] = { "memslot_changes",
 					     "memslot_update_ns",
-					     "rom_writes_dropped" };
-	uint64_t *counters[] = { &vm->slots.changes, &vm->slots.update_ns,
-				 &vm->slots.rom_writes };
+					     "rom_writes_dropped",
+					     "dirty_pages" };
+	uint64_t *counters[] = {
+		&vm->slots.changes, &vm->slots.update_ns, &vm->slots.rom_writes,
+		vm->dirty ? dirtylog__phase_counter(vm->dirty) : NULL
+	};
 	const struct stats_set **vcpus;
 
 	if (!vm->res->stats)
@@ -347,7 +474,7 @@ static int vm__setup_phases(struct vm *vm)
 	for (unsigned int i = 0; i < vm->ncpus; i++)
 		vcpus[i] = &vm->res->stats[1 + i];
 	vm->phases = phase_log__new(&vm->res->stats[0], vcpus, vm->ncpus, names,
-				    counters, 3);
+				    counters, vm->dirty ? 4 : 3);
 	free(vcpus);
 	if (!vm->phases) {
 		log_err("phase log: %s", strerror(errno));
@@ -402,6 +529,7 @@ static void vm__teardown(struct vm *vm)
 			close(v->fd);
 	}
 	free(vm->vcpus);
+	dirtylog__free(vm->dirty);
 	/* Stats fds pin the VM in the kernel; keep only their descriptors. */
 	for (unsigned int i = 0; vm->res->stats && i < vm->res->nstats; i++) {
 		if (vm->res->stats[i].fd >= 0) {
@@ -558,6 +686,10 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 	res->coalesced_pio = vm.coalesced.ring != NULL;
 	res->coalesced_writes = vm.coalesced.replayed;
 	res->ran = true;
+	if (vm.dirty) {
+		dirtylog__collect(vm.dirty, false);
+		dirtylog__result(vm.dirty, &res->dirty);
+	}
 	if (vm.phases)
 		phase_log__finish(vm.phases);
 	res->memslot_changes = vm.slots.changes - vm.changes_at_start;
