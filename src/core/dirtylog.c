@@ -32,6 +32,8 @@ struct dslot {
 struct dring {
 	struct kvm_dirty_gfn *gfns; /* NULL until mapped */
 	uint32_t fetch; /* next entry to look at */
+	uint32_t last; /* entries the last harvest found */
+	uint64_t since_full; /* entries harvested since its last full exit */
 };
 
 struct dirtylog {
@@ -345,6 +347,7 @@ static unsigned int dirtylog__harvest(struct dirtylog *d)
 	for (unsigned int i = 0; i < d->ncpus; i++) {
 		struct dring *r = &d->rings[i];
 
+		r->last = 0;
 		while (r->gfns) {
 			struct kvm_dirty_gfn *e = &r->gfns[r->fetch & mask];
 			uint32_t flags =
@@ -356,6 +359,8 @@ static unsigned int dirtylog__harvest(struct dirtylog *d)
 			__atomic_store_n(&e->flags, KVM_DIRTY_GFN_F_RESET,
 					 __ATOMIC_RELEASE);
 			r->fetch++;
+			r->last++;
+			r->since_full++;
 			n++;
 		}
 	}
@@ -416,6 +421,7 @@ int dirtylog__collect(struct dirtylog *d, bool phase_end)
 
 int dirtylog__ring_full(struct dirtylog *d, unsigned int id)
 {
+	uint64_t since = 0;
 	int ret;
 
 	if (!d || d->spec.mode != DIRTY_LOG_RING) {
@@ -427,17 +433,23 @@ int dirtylog__ring_full(struct dirtylog *d, unsigned int id)
 	d->res.ring_full_exits++;
 	ret = dirtylog__collect_locked(d);
 	dirtylog__warn(d, ret);
+	if (ret >= 0 && id < d->ncpus) {
+		since = d->rings[id].since_full;
+		d->rings[id].since_full = 0;
+		ret = (int)d->rings[id].last;
+	}
 	pthread_mutex_unlock(&d->lock);
 	/*
 	 * KVM exits once the ring is filled to its soft limit, with room
-	 * left for what is in flight: a ring found completely full (or
-	 * empty) here was pushed past its end, and entries were lost - PVM
-	 * does so on the emulated writes of a guest's ring-0 code.
+	 * left for what is in flight: this vCPU's ring found completely
+	 * full here, or with nothing harvested from it (by any thread)
+	 * since its last full exit, was pushed past its end and entries
+	 * were lost - PVM does so on the emulated writes of ring-0 code.
 	 */
-	if (ret == 0 || ret >= (int)d->spec.ring_entries) {
+	if (ret >= 0 && (!since || ret >= (int)d->spec.ring_entries)) {
 		log_err("vCPU %u: the dirty ring overflowed (%d entries at "
 			"KVM_EXIT_DIRTY_RING_FULL): this host's KVM lost "
-			"entries; --dirty-log bitmap or manual count exactly",
+			"entries; use --dirty-log bitmap or manual",
 			id, ret);
 		return -EOPNOTSUPP;
 	}

@@ -78,6 +78,19 @@ if mode_ok ring:1024 "$TMP/ring1024.json"; then
 		"$(json_num "$TMP/ring1024.json" dirty_pages)" -eq $((N + OWN))
 fi
 
+# Two vCPUs fill two rings; one's full exit harvests both, and a ring
+# another thread emptied first is no overflow. vCPU 1's stack: one more.
+if "$ZAPVM" run --dirty-log ring:1024 --cpus 2 --json "$TMP/ring2.json" \
+	--args "pages=3000" builtin:touch >"$TMP/out" 2>"$TMP/err"; then
+	t_cmp "ring:1024 on 2 vCPUs: exactly 3000 + $((OWN + 1)) pages" \
+		"$(json_num "$TMP/ring2.json" dirty_pages)" -eq $((3000 + OWN + 1))
+elif grep -Eq "lacks KVM_|refuses a ring" "$TMP/err"; then
+	skip "ring on 2 vCPUs: $(cat "$TMP/err")"
+else
+	fail "ring:1024 on 2 vCPUs runs touch"
+	diag "$TMP/err"
+fi
+
 t_run "--ram-slots 4 with --dirty-log bitmap" 0 "" -- run --ram-slots 4 \
 	--dirty-log bitmap --json "$TMP/s4d.json" --args "pages=$N" \
 	builtin:touch
