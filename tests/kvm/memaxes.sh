@@ -97,6 +97,27 @@ t_run "--ram-slots 4 with --dirty-log bitmap" 0 "" -- run --ram-slots 4 \
 t_cmp "--ram-slots 4: bitmap over 4 slots, the same pages" \
 	"$(json_num "$TMP/s4d.json" dirty_pages)" -eq $((N + OWN))
 
+# A Linux guest (the stand-in bzImage): its e820 map is the same in any
+# number of slots; 5 GiB puts RAM on both sides of the PCI hole, so the
+# slot across it is cut in two (3 slots -> 4 KVM slots).
+if [ -n "${LINUX_STUB:-}" ] && [ -f "$LINUX_STUB" ]; then
+	for s in 1 3; do
+		t_run "Linux stub, 5 GiB, --ram-slots $s: powers off" 0 "" -- \
+			run --kernel "$LINUX_STUB" --mem 5G --ram-slots $s \
+			--dirty-log bitmap --json "$TMP/lx$s.json" \
+			--cmdline "console=ttyS0 stub=poweroff" --timeout 30 \
+			</dev/null
+		out_has "--ram-slots $s: the e820 map has its 5 entries" \
+			"e820=0x0000000000000005"
+	done
+	t_cmp "Linux stub, --ram-slots 3: 4 KVM slots around the hole" \
+		"$(json_num "$TMP/lx3.json" ram_memslots)" -eq 4
+	t_cmp "Linux stub, --ram-slots 1: RAM low and high" \
+		"$(json_num "$TMP/lx1.json" ram_memslots)" -eq 2
+else
+	skip "Linux stub: LINUX_STUB does not name the stub bzImage"
+fi
+
 # Bad input.
 t_run "--ram-slots 32768: over KVM_CAP_NR_MEMSLOTS, exit 69" 69 \
 	"KVM_CAP_NR_MEMSLOTS" -- run --ram-slots 32768 builtin:touch
