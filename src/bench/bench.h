@@ -114,6 +114,7 @@ const struct bench_scenario *scenario__find(const char *name, bool kernel);
 void scenario__names(char *buf, size_t len, const char *last);
 
 #define NMETRICS(m) (sizeof(m) / sizeof(m[0]))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- cells, host, options ------------------------------------------------ */
 
@@ -202,6 +203,24 @@ struct bench {
  * -1 after --help, or ZAPVM_EXIT_USAGE after one line on stderr.
  */
 int bench__parse(int argc, char **argv, struct bench_opts *o);
+
+/* ---- outputs.c: --csv, --json and --plot checked before any run ---------- */
+
+/*
+ * bench__stdout - "-" is standard output for every output; two there are
+ * refused (64 after one line). With one, the table goes to standard error
+ * (sets o->table_stderr).
+ */
+int bench__stdout(struct bench_opts *o);
+
+/* bench__distinct_outputs - 0, or 64 after one line if two are one file. */
+int bench__distinct_outputs(const struct bench_opts *o);
+
+/*
+ * bench__check_outputs - every output file can be made: 0, 64 for a path
+ * too long, 74 after outfile__check's line.
+ */
+int bench__check_outputs(const struct bench_opts *o);
 
 /* ---- host.c: the host probe and the checks before any run ------------------ */
 
@@ -316,6 +335,17 @@ void bench__catch_signals(struct bench_signals *saved);
 void bench__release_signals(const struct bench_signals *saved);
 /* bench__tiny - -v: VM create-to-destroy of the smallest guest. */
 void bench__tiny(struct bench *b);
+
+/* ---- child.c: a run's child ------------------------------------------------ */
+
+/*
+ * bench__child - never returns: runs @c once (its console on @log for a
+ * Linux guest), writes its JSON result to @fd and exits with the run's
+ * status. @mask is the signal mask it goes back to.
+ */
+void __attribute__((noreturn))
+bench__child(const struct bench *b, const struct bench_cell *c, int fd,
+	     const char *log, const sigset_t *mask);
 
 /* ---- spawn.c --------------------------------------------------------------- */
 

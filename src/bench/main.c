@@ -216,8 +216,6 @@ static const struct {
 	{ OPT_GUEST_LOG, OFF(guest_log) },
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Whether value @k of @vals equals one before it; its index or -1. */
 static int list__dup(const struct list_opt *l, const char *vals, unsigned int k)
 {
@@ -410,111 +408,6 @@ static int bench__scenario_defaults(struct bench_opts *o)
 	return 0;
 }
 
-/* Whether output @path is standard output, as outfile__open reads it. */
-static bool out__is_stdout(const char *path)
-{
-	static const char *const fd_dirs[] = { "/dev/fd/", "/proc/self/fd/" };
-	uint64_t fd;
-
-	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
-		return true;
-	for (unsigned int i = 0; i < ARRAY_LEN(fd_dirs); i++)
-		if (!strncmp(path, fd_dirs[i], strlen(fd_dirs[i])) &&
-		    !parse_u64(path + strlen(fd_dirs[i]), &fd) && fd == 1)
-			return true;
-	return false;
-}
-
-/*
- * "-" is standard output for every output. Two of them there would be
- * interleaved: refused. With one, the table goes to standard error so that
- * standard output holds only that file (`--json - | jq` works).
- */
-static int bench__stdout(struct bench_opts *o)
-{
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
-	int first = -1;
-
-	for (int i = 0; i < (int)ARRAY_LEN(paths); i++) {
-		if (!paths[i] || !out__is_stdout(paths[i]))
-			continue;
-		if (first >= 0) {
-			log_err("bench: %s %s and %s %s both write to standard "
-				"output; give one of them a file",
-				names[first], paths[first], names[i], paths[i]);
-			return ZAPVM_EXIT_USAGE;
-		}
-		first = i;
-	}
-	o->table_stderr = first >= 0;
-	return 0;
-}
-
-/*
- * Where output @path would land when it does not exist yet: its
- * directory's device and inode, and its last component in *@name.
- */
-static int out__parent(const char *path, struct stat *st, const char **name)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-
-	*name = slash ? slash + 1 : path;
-	if (!slash)
-		return stat(".", st);
-	if ((size_t)(slash - path) >= sizeof(dir))
-		return -1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	return stat(slash == path ? "/" : dir, st);
-}
-
-/*
- * Whether outputs @a and @b are one file: the same inode when both exist
- * (a symlink to the other counts), else the same name in the same
- * directory. A character device is no conflict: `--csv /dev/null --json
- * /dev/null` loses nothing that was wanted.
- */
-static bool out__same(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	const char *na, *nb;
-	bool ea = !stat(a, &sa), eb = !stat(b, &sb);
-
-	if (ea || eb)
-		return ea && eb && sa.st_dev == sb.st_dev &&
-		       sa.st_ino == sb.st_ino && !S_ISCHR(sa.st_mode);
-	if (out__parent(a, &sa, &na) || out__parent(b, &sb, &nb))
-		return !strcmp(a, b);
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
-	       !strcmp(na, nb);
-}
-
-/*
- * Two outputs at one file would overwrite each other (the second rename
- * wins): refused. Standard output is bench__stdout()'s.
- */
-static int bench__distinct_outputs(const struct bench_opts *o)
-{
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
-
-	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
-		for (unsigned int k = i + 1; k < ARRAY_LEN(paths); k++) {
-			if (!paths[i] || !paths[k] ||
-			    out__is_stdout(paths[i]) ||
-			    !out__same(paths[i], paths[k]))
-				continue;
-			log_err("bench: %s %s and %s %s are the same file; give "
-				"each output its own",
-				names[i], paths[i], names[k], paths[k]);
-			return ZAPVM_EXIT_USAGE;
-		}
-	}
-	return 0;
-}
-
 /* What goes with what, once every option is known. */
 static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 {
@@ -657,27 +550,6 @@ static void bench__free(struct bench *b)
 	/* Only failed runs' logs are left: keep the directory for them. */
 	if (b->log_dir[0] && !b->keep_logs)
 		rmdir(b->log_dir);
-}
-
-/*
- * Every output file can be made, before minutes of runs: 0, 64 for a path
- * too long, 74 after outfile__check's line. Also --plot without gnuplot,
- * which is then only skipped: a bad path is an error either way.
- */
-static int bench__check_outputs(const struct bench_opts *o)
-{
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
-	int err;
-
-	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
-		err = paths[i] ? outfile__check(names[i], paths[i]) : 0;
-		if (err == -ENAMETOOLONG)
-			return ZAPVM_EXIT_USAGE;
-		if (err)
-			return ZAPVM_EXIT_IOERR;
-	}
-	return 0;
 }
 
 /* The table, on standard error when an output has standard output. */
