@@ -6,7 +6,9 @@
 #ifndef ZAPVM_EXEC_H
 #define ZAPVM_EXEC_H
 
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -157,5 +159,74 @@ bool exec_ctl__take_stop(struct exec_ctl *ec);
 
 /* exec_ctl__close - stop answering and remove the socket. */
 void exec_ctl__close(struct exec_ctl *ec);
+
+/*
+ * A run of a VMM under zapvm exec (src/cmd/exec-run.c): what `zapvm exec`
+ * and `zapvm bench exec` give it, and what comes back.
+ */
+#define EXEC_DEFAULT_BOOT_DONE "Run /init as init process"
+
+struct exec_opts {
+	enum zap_policy policy;
+	enum thp_mode thp;
+	bool stats, stats_all; /* exec's report; exec__run() ignores them */
+	const char *json; /* the same */
+	const char *boot_done; /* POSIX ERE; never NULL */
+	const char *console_log; /* watched instead of stdout/stderr */
+	bool until_boot_done;
+	uint64_t timeout_ms, grace_ms; /* 0: none; SIGKILL after SIGTERM */
+	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
+	const char *name; /* --name, or NULL: zapvm-PID */
+};
+
+struct exec_outcome {
+	char path[PATH_MAX]; /* the VMM, as execv() ran it */
+	/*
+	 * What zapvm exec exits with: the VMM's exit status (128+N when
+	 * signal N ended it), 0 when --until boot-done stopped it, 124 at
+	 * --timeout, 69 when a VM's policy was refused, or the knobs'
+	 * restore error after a VMM that exited 0.
+	 */
+	int status;
+	int wstatus; /* waitpid()'s */
+	bool matched; /* the boot-done pattern was seen */
+	bool timed_out;
+	int signal; /* the last ending signal zapvm took and passed on, or 0 */
+	int sigfd; /* exec__release()'s */
+	sigset_t old_mask;
+};
+
+/*
+ * exec__check - find VMM @vmm as execvp() would (its path into @path) and
+ * the preload library (into @lib): 0, or after one line on stderr 66 (not
+ * found), 77 (not executable) or 69 (statically linked, or no library).
+ */
+int exec__check(const char *vmm, char *path, size_t len, char *lib,
+		size_t liblen);
+
+/*
+ * exec__run - run VMM @argv (NULL-terminated; argv[0] found as execvp()
+ * would) under @o until it is gone, its VMs in @x (zeroed, its lock
+ * initialised, cmd_fd -1; free with exec__free()). The VMM's output goes
+ * to zapvm's stdout/stderr, its stdin is zapvm's. From the start on,
+ * SIGINT and SIGQUIT are ignored (the terminal's are the VMM's) and the
+ * other ending signals are passed on to the VMM; they stay blocked until
+ * exec__release(). Returns 0 with @out filled in, or an exit status after
+ * one line on stderr when the VMM did not start (exec__check()'s, 64 for a
+ * bad --boot-done, 70); then there is nothing to release.
+ */
+int exec__run(const struct exec_opts *o, char **argv, struct exec_state *x,
+	      struct exec_outcome *out);
+
+/* exec__release - unblock the signals exec__run() left blocked. */
+void exec__release(struct exec_outcome *out);
+
+/*
+ * exec__as_run - VM @v of @x as the vm_config/vm_result pair `zapvm run`
+ * reports from (@res->phases points at @v's log: valid while @x is).
+ */
+void exec__as_run(const struct exec_state *x, const struct exec_vm *v,
+		  const char *name, int status, struct vm_config *cfg,
+		  struct vm_result *res);
 
 #endif /* ZAPVM_EXEC_H */

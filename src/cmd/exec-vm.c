@@ -304,10 +304,9 @@ void exec__finish(struct exec_state *x)
 	pthread_mutex_unlock(&x->lock);
 }
 
-/* The vm_config/vm_result pair report.c and the summary know. */
-static void as_run(const struct exec_state *x, const struct exec_vm *v,
-		   const char *name, int status, struct vm_config *cfg,
-		   struct vm_result *res)
+void exec__as_run(const struct exec_state *x, const struct exec_vm *v,
+		  const char *name, int status, struct vm_config *cfg,
+		  struct vm_result *res)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	memset(res, 0, sizeof(*res));
@@ -345,7 +344,7 @@ void exec__print(const struct exec_state *x, const char *name, int status,
 
 		for (unsigned int k = 0; k < v->nevs; k++)
 			setup += !v->evs[k].run_time;
-		as_run(x, v, name, status, &cfg, &res);
+		exec__as_run(x, v, name, status, &cfg, &res);
 		if (v->log)
 			phase_log__print(v->log, stdout, all);
 		printf("zapvm: %s: VM %u: exit %d, policy %s (%s), %llu faults "
@@ -440,7 +439,7 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 		const struct exec_vm *v = x->vms[i];
 		struct json_object *o, *r = NULL;
 
-		as_run(x, v, path, status, &cfg, &res);
+		exec__as_run(x, v, path, status, &cfg, &res);
 		o = report__json_run(&cfg, &res);
 		if (!o)
 			continue;
