@@ -63,6 +63,7 @@ struct bench_default {
 	const char *value; /* as on the command line: "on,off" */
 };
 
+struct bench;
 struct bench_cell;
 struct bench_host;
 struct bench_opts;
@@ -98,6 +99,25 @@ struct bench_scenario {
 	/* @zp: the VM hook's results, NULL without a probe. */
 	void (*collect)(const struct bench_cell *c, const struct vm_result *res,
 			const struct zap_probe *zp, double *v);
+	/* Takes VMM [ARGS...] after "--": bench exec. */
+	bool vmm;
+	/*
+	 * NULL, or once before any run, after the cells are made: check the
+	 * scenario's inputs, record them in the environment, finish the
+	 * cells. 0 or an exit status after one line on stderr.
+	 */
+	int (*preflight)(struct bench *b);
+	/*
+	 * NULL: the run is vm__run() on the builtin or Linux guest, and
+	 * collect() reads it. Else the run itself, in the run's child with
+	 * its console on the run's log: fill @v (NAN where unknown) and add
+	 * to @rec what the runner reads ("iface", "wall_ms", "setup_ms",
+	 * "phases", "warning": a line the runner prints once per cell) and
+	 * the scenario's own members. Returns the run's exit status, 0 for a
+	 * run whose figures count.
+	 */
+	int (*run)(const struct bench *b, const struct bench_cell *c, double *v,
+		   struct json_object *rec);
 };
 
 /* scenarios.c: every scenario, in the order usage lists them. */
@@ -126,6 +146,7 @@ struct bench_cell {
 	int prefetch; /* -1: left alone, else 0/1 */
 	int root_zap; /* -1: left alone, else 1 = 4k, 0 = 1g */
 	char args[256];
+	char **argv; /* bench exec: the VMM's, placeholders expanded */
 	uint64_t guest_param; /* pages touched etc., for per-page metrics */
 	uint64_t ctl_gpa; /* the progress guest's control block */
 	struct bench_floor floors[MAX_FLOORS];
@@ -134,6 +155,7 @@ struct bench_cell {
 
 	unsigned int nok, nfailed, ninterrupted;
 	int first_error;
+	bool warned; /* a run's "warning" was printed */
 	enum zap_iface iface;
 	double *values[MAX_METRICS]; /* [metric][successful run] */
 	double ms_sum, vm_run_ms_sum, job_ms_sum; /* bench overhead */
@@ -172,6 +194,10 @@ struct bench_opts {
 	const char *kernel, *initrd, *cmdline, *rom, *guest_log;
 	enum linux_boot boot;
 	bool until_poweroff; /* --until poweroff; else stop at boot-done */
+	/* bench exec */
+	char **vmm_argv; /* VMM [ARGS...] as given, NULL-terminated */
+	const char *boot_done; /* --boot-done REGEX; NULL: exec's default */
+	bool until_boot_done; /* --until boot-done; else the VMM's exit */
 };
 
 struct bench {
@@ -194,6 +220,9 @@ struct bench {
 	struct json_object *linux_env; /* in the environment record */
 	char log_dir[4096]; /* the runs' console logs */
 	bool keep_logs; /* --guest-log: all; else only failed runs' */
+	/* bench exec */
+	char vmm_path[4096]; /* as resolved */
+	struct json_object *vmm_env; /* in the environment record */
 };
 
 /* ---- main.c --------------------------------------------------------------- */
@@ -251,6 +280,12 @@ int host__need_knob(bool present, const char *scenario, const char *compares,
  * make the console logs' directory. 0 or that exit status.
  */
 int linux__preflight(struct bench *b);
+
+/*
+ * bench__log_dir - the runs' console logs' directory: --guest-log DIR
+ * (all logs kept), else a fresh one under $TMPDIR. 0, 64 or 74.
+ */
+int bench__log_dir(struct bench *b);
 
 /* ---- cells.c: the policy x shape matrix ------------------------------------ */
 
@@ -346,6 +381,46 @@ void bench__tiny(struct bench *b);
 void __attribute__((noreturn))
 bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 	     const char *log, const sigset_t *mask);
+
+/* child__phases - the run's phases: name, time and faults of each. */
+struct json_object *child__phases(const struct vm_result *res);
+
+/* ---- vmm.c: bench exec's VMM, its command line and its record ---------------- */
+
+enum {
+	VMM_P_MEM = 1 << 0, /* {mem}, {mem_mib}, {mem_bytes} */
+	VMM_P_CPUS = 1 << 1, /* {cpus} */
+};
+
+/*
+ * vmm__expand - @tmpl with each {NAME} replaced: {mem} and {mem_mib} by
+ * @mem in MiB, {mem_bytes} by @mem in bytes, {cpus} by @cpus, all plain
+ * decimal numbers; "{{" is one "{", and a "{" not followed by NAME and
+ * "}" (NAME: a-z, 0-9, _) is itself. Returns a malloc()ed string, *@used
+ * ORed with the VMM_P_* met; NULL with errno EINVAL for an unknown
+ * {NAME}, the first one copied to @bad (@badlen bytes), or ENOMEM.
+ */
+char *vmm__expand(const char *tmpl, uint64_t mem, unsigned int cpus,
+		  unsigned int *used, char *bad, size_t badlen);
+
+/*
+ * vmm__check_opts - bench exec's command line: a VMM after "--", every
+ * placeholder known, --mem and --cpus lists only with their placeholder.
+ * 0 or 64 after one line.
+ */
+int vmm__check_opts(const struct bench_opts *o, unsigned int given_mem,
+		    unsigned int given_cpus);
+
+/*
+ * vmm__preflight - find the VMM and the preload library (66, 77, 69 as
+ * zapvm exec), ask its version, record it, its arguments and the run
+ * options in the environment, make the console logs' directory and give
+ * every cell its expanded argv. 0 or an exit status after one line.
+ */
+int vmm__preflight(struct bench *b);
+
+/* vmm__env - bench exec: the VMM's record as text lines (@pfx each). */
+void vmm__env(const struct bench *b, FILE *f, const char *pfx);
 
 /* ---- spawn.c --------------------------------------------------------------- */
 

@@ -68,11 +68,10 @@ static int bench__log_open(const char *log)
 }
 
 /*
- * A Linux guest's run: its console and zapvm's messages go to @log, stdin
- * is /dev/null (the console would read it, or put a terminal in raw mode).
+ * The run's console and zapvm's messages go to @log, stdin is /dev/null
+ * (a guest's console would read it, or put a terminal in raw mode).
  */
-static int bench__linux_cfg(const struct bench_opts *o, const char *log,
-			    struct vm_config *cfg)
+static int child__console(const char *log)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int fd = bench__log_open(log);
@@ -93,6 +92,17 @@ static int bench__linux_cfg(const struct bench_opts *o, const char *log,
 	}
 	close(fd);
 	close(null);
+	return 0;
+}
+
+/* A Linux guest's run, its console on @log. */
+static int bench__linux_cfg(const struct bench_opts *o, const char *log,
+			    struct vm_config *cfg)
+{
+	int ret = child__console(log);
+
+	if (ret)
+		return ret;
 	cfg->kernel = o->kernel;
 	cfg->guest_name = o->kernel;
 	cfg->initrd = o->initrd;
@@ -169,8 +179,7 @@ static void child__verdict(const struct bench *b, struct vm_result *res)
 	}
 }
 
-/* The run's phases: name, time and faults of each. */
-static struct json_object *child__phases(const struct vm_result *res)
+struct json_object *child__phases(const struct vm_result *res)
 {
 	struct json_object *ph = json_object_new_array();
 
@@ -253,6 +262,50 @@ static void child__default_signals(const sigset_t *mask)
 	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 
+/* @o as one line of JSON to @fd; exits 74 if it cannot. */
+static void child__write(int fd, struct json_object *o)
+{
+	const char *text =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(ZAPVM_EXIT_IOERR);
+		off += (size_t)w;
+	}
+}
+
+/* A scenario that runs its own guest (bench exec): its record, its status. */
+static struct json_object *child__hook(const struct bench *b,
+				       const struct bench_cell *c,
+				       const char *log, int *code)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *m = json_object_new_array(), *ph;
+	double v[MAX_METRICS];
+	uint64_t t0 = now_ns();
+
+	for (unsigned int i = 0; i < MAX_METRICS; i++)
+		v[i] = NAN;
+	*code = child__console(log);
+	if (!*code)
+		*code = b->o.sc->run(b, c, v, o);
+	json_object_object_add(o, "vm_run_ms",
+			       json_object_new_double((now_ns() - t0) / 1e6));
+	json_object_object_add(o, "exit", json_object_new_int(*code));
+	for (unsigned int i = 0; !*code && i < b->o.sc->nmetrics; i++)
+		json_object_array_add(m, json__num(v[i]));
+	json_object_object_add(o, "metrics", m);
+	if (!json_object_object_get_ex(o, "phases", &ph))
+		json_object_object_add(o, "phases", json_object_new_array());
+	return o;
+}
+
 void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 		  const char *log, const sigset_t *mask)
 {
@@ -265,12 +318,15 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 	struct zap_probe zp = { 0 };
 	struct json_object *o;
 	struct vm_result res;
-	const char *text;
-	size_t len, off = 0;
 	uint64_t t0;
 	int ret;
 
 	child__default_signals(mask);
+	if (b->o.sc->run) {
+		o = child__hook(b, c, log, &ret);
+		child__write(fd, o);
+		_exit(ret);
+	}
 	ret = child__config(b, c, log, &cfg, &zp);
 	if (ret)
 		_exit(ret);
@@ -278,17 +334,7 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 	vm__run(&cfg, &res);
 	child__verdict(b, &res);
 	o = child__result(b, c, &res, b->o.sc->probe_setup ? &zp : NULL, t0);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(ZAPVM_EXIT_IOERR);
-		off += (size_t)w;
-	}
+	child__write(fd, o);
 	zap_probe__free(&zp);
 	_exit(exit__from_vm(&res));
 }

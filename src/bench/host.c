@@ -265,8 +265,8 @@ static int linux__check_kernel(struct bench *b)
 	return 0;
 }
 
-/* The console logs' directory: --guest-log DIR, else a fresh one. */
-static int linux__log_dir(struct bench *b)
+/* The console logs' directory (bench.h). */
+int bench__log_dir(struct bench *b)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct stat st;
@@ -294,9 +294,8 @@ static int linux__log_dir(struct bench *b)
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	errno = 0;
-	if (snprintf(b->log_dir, sizeof(b->log_dir),
-		     "%s/zapvm-bench-boot.XXXXXX",
-		     tmp) >= (int)sizeof(b->log_dir) - 64 ||
+	if (snprintf(b->log_dir, sizeof(b->log_dir), "%s/zapvm-bench-%s.XXXXXX",
+		     tmp, b->o.sc->name) >= (int)sizeof(b->log_dir) - 64 ||
 	    !mkdtemp(b->log_dir)) {
 		log_err("bench: a directory for the console logs in %s: %s",
 			tmp, errno ? strerror(errno) : "path too long");
@@ -376,7 +375,7 @@ int linux__preflight(struct bench *b)
 			       json_object_new_string(o->until_poweroff ?
 							      "poweroff" :
 							      "boot-done"));
-	ret = linux__log_dir(b);
+	ret = bench__log_dir(b);
 	if (ret)
 		goto err;
 	json_object_object_add(env, "console_logs",

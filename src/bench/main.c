@@ -30,6 +30,7 @@ static void bench_usage(FILE *f)
 	scenario__names(names, sizeof(names), " or ");
 	fprintf(f,
 		"usage: zapvm bench SCENARIO [OPTIONS]\n"
+		"       zapvm bench exec [OPTIONS] -- VMM [ARGS...]\n"
 		"  SCENARIO              %s\n",
 		names);
 	fputs("  --policy LIST         zap policies (default all,slot)\n"
@@ -59,6 +60,13 @@ static void bench_usage(FILE *f)
 	      "(default)\n"
 	      "                        or when the guest powers off\n"
 	      "  --guest-log DIR       keep every run's console log there\n"
+	      "exec: another VMM as the guest, each run under zapvm exec:\n"
+	      "  {mem} {mem_mib}       in its ARGS: the cell's --mem in MiB\n"
+	      "  {mem_bytes} {cpus}    in bytes; the cell's --cpus\n"
+	      "  --boot-done REGEX     its console line that marks boot-done\n"
+	      "  --until boot-done|exit\n"
+	      "                        stop it there, or let it exit "
+	      "(default)\n"
 	      "  -v, -q                more (per-metric detail, overhead) / "
 	      "less output\n",
 	      f);
@@ -143,6 +151,7 @@ enum {
 	OPT_UNTIL,
 	OPT_GUEST_LOG,
 	OPT_SAMPLE_US,
+	OPT_BOOT_DONE,
 };
 
 static const struct option bench_options[] = {
@@ -164,6 +173,7 @@ static const struct option bench_options[] = {
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "guest-log", required_argument, NULL, OPT_GUEST_LOG },
 	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
+	{ "boot-done", required_argument, NULL, OPT_BOOT_DONE },
 	{ 0 },
 };
 
@@ -213,7 +223,7 @@ static const struct {
 	{ OPT_JSON, OFF(json) },	   { OPT_PLOT, OFF(plot) },
 	{ OPT_KERNEL, OFF(kernel) },	   { OPT_INITRD, OFF(initrd) },
 	{ OPT_CMDLINE, OFF(cmdline) },	   { OPT_ROM, OFF(rom) },
-	{ OPT_GUEST_LOG, OFF(guest_log) },
+	{ OPT_GUEST_LOG, OFF(guest_log) }, { OPT_BOOT_DONE, OFF(boot_done) },
 };
 
 /* Whether value @k of @vals equals one before it; its index or -1. */
@@ -223,6 +233,15 @@ static int list__dup(const struct list_opt *l, const char *vals, unsigned int k)
 		if (!memcmp(vals + i * l->size, vals + k * l->size, l->size))
 			return (int)i;
 	return -1;
+}
+
+/* Whether list option @id was on the command line. */
+static bool list__given(const struct bench_opts *o, int id)
+{
+	for (unsigned int i = 0; i < NLIST; i++)
+		if (list_opts[i].id == id)
+			return o->given & (1U << i);
+	return false;
 }
 
 /* What list @l takes, after its value @arg was refused: 64. */
@@ -277,6 +296,7 @@ static int list_opt__apply(const struct list_opt *l, const char *arg,
 /* Parse state beside @o: what only the checks after getopt need. */
 struct parse_state {
 	bool boot_given, until_given;
+	const char *until; /* --until's value */
 	const char *mem_arg; /* --mem as given; NULL: the default */
 };
 
@@ -298,10 +318,14 @@ static int bench__opt_special(int c, struct bench_opts *o,
 		return runopts__parse_boot(optarg, &o->boot);
 	case OPT_UNTIL:
 		ps->until_given = true;
+		ps->until = optarg;
 		if (!strcmp(optarg, "poweroff")) {
 			o->until_poweroff = true;
-		} else if (strcmp(optarg, "boot-done")) {
-			log_err("--until '%s': expected boot-done or poweroff",
+		} else if (!strcmp(optarg, "boot-done")) {
+			o->until_boot_done = true;
+		} else if (strcmp(optarg, "exit")) {
+			log_err("--until '%s': expected boot-done, poweroff "
+				"(--kernel) or exit (bench exec)",
 				optarg);
 			return ZAPVM_EXIT_USAGE;
 		}
@@ -408,6 +432,25 @@ static int bench__scenario_defaults(struct bench_opts *o)
 	return 0;
 }
 
+/* bench exec: the options a VMM's run takes, its arguments. */
+static int bench__combine_vmm(struct bench_opts *o,
+			      const struct parse_state *ps)
+{
+	if (o->kernel || o->initrd || o->cmdline || ps->boot_given || o->rom ||
+	    o->args || o->sample_given) {
+		log_err("bench exec: --kernel, --initrd, --cmdline, --boot, "
+			"--rom, --args and --sample-us are not for an external "
+			"VMM: give them in its arguments");
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (o->until_poweroff) {
+		log_err("bench exec: --until boot-done or exit");
+		return ZAPVM_EXIT_USAGE;
+	}
+	return vmm__check_opts(o, list__given(o, RUNOPT_MEM),
+			       list__given(o, RUNOPT_CPUS));
+}
+
 /* What goes with what, once every option is known. */
 static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 {
@@ -417,6 +460,24 @@ static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 		ret = bench__distinct_outputs(o);
 	if (ret)
 		return ret;
+	if (o->sc->vmm)
+		return bench__combine_vmm(o, ps);
+	if (o->vmm_argv && o->vmm_argv[0]) {
+		log_err("bench %s: no VMM arguments (only bench exec takes "
+			"-- VMM [ARGS...])",
+			o->sc->name);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (o->boot_done) {
+		log_err("bench %s: --boot-done goes with bench exec",
+			o->sc->name);
+		return ZAPVM_EXIT_USAGE;
+	}
+	if (ps->until && !strcmp(ps->until, "exit")) {
+		log_err("bench %s: --until exit goes with bench exec",
+			o->sc->name);
+		return ZAPVM_EXIT_USAGE;
+	}
 	if (!o->kernel && (o->initrd || o->cmdline || ps->boot_given ||
 			   o->rom || ps->until_given || o->guest_log)) {
 		log_err("bench: --initrd, --cmdline, --boot, --rom, --until and "
@@ -457,7 +518,7 @@ static int bench__check_mem(const struct bench_opts *o,
 	for (unsigned int i = 0; i < NLIST; i++)
 		if (list_opts[i].id == RUNOPT_MEM)
 			l = &list_opts[i];
-	for (unsigned int i = 0; i < o->nmem; i++) {
+	for (unsigned int i = 0; i < o->nmem && !o->sc->vmm; i++) {
 		if (o->kernel) {
 			ret = runopts__check_linux_mem_size(o->mem[i],
 							    ps->mem_arg);
@@ -484,9 +545,21 @@ int bench__parse(int argc, char **argv, struct bench_opts *o)
 	if (ret)
 		return ret;
 	scenario__names(names, sizeof(names), ", ");
+	/*
+	 * "--" ends bench's options: getopt_long() put the scenario right
+	 * behind it, and bench exec's VMM [ARGS...] follow (NULL-terminated,
+	 * as argv is).
+	 */
+	if (optind < argc && !strcmp(argv[optind - 1], "--")) {
+		o->vmm_argv = argv + optind + 1;
+		argc = optind + 1;
+	}
 	if (optind != argc - 1) {
-		log_err("bench: expected exactly one SCENARIO (%s), got %d",
-			names, argc - optind);
+		log_err("bench: expected exactly one SCENARIO (%s), got %d%s",
+			names, argc - optind,
+			optind < argc && !strcmp(argv[optind], "exec") ?
+				"; bench exec takes its VMM after --" :
+				"");
 		return ZAPVM_EXIT_USAGE;
 	}
 	o->sc = scenario__find(argv[optind], false);
@@ -542,11 +615,15 @@ static void bench__free(struct bench *b)
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			free(b->cells[k].values[i]);
 		json_object_put(b->cells[k].runs);
+		for (char **a = b->cells[k].argv; a && *a; a++)
+			free(*a);
+		free(b->cells[k].argv);
 	}
 	free(b->cells);
 	free(b->argv);
 	json_object_put(b->host.json);
 	json_object_put(b->linux_env);
+	json_object_put(b->vmm_env);
 	/* Only failed runs' logs are left: keep the directory for them. */
 	if (b->log_dir[0] && !b->keep_logs)
 		rmdir(b->log_dir);
@@ -595,13 +672,15 @@ int cmd_bench(int argc, char **argv)
 		ret = linux__preflight(&b);
 	if (ret)
 		goto out;
-	b.guest = b.o.kernel ? NULL : builtin__find(b.o.sc->guest);
-	if (!b.guest && !b.o.kernel) {
+	b.guest = b.o.sc->guest ? builtin__find(b.o.sc->guest) : NULL;
+	if (!b.guest && b.o.sc->guest) {
 		log_err("bench: builtin guest %s missing", b.o.sc->guest);
 		ret = ZAPVM_EXIT_SOFTWARE;
 		goto out;
 	}
 	ret = bench__cells(&b);
+	if (!ret && b.o.sc->preflight)
+		ret = b.o.sc->preflight(&b);
 	if (ret)
 		goto out;
 	strftime(b.date, sizeof(b.date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));

@@ -39,10 +39,10 @@ static void csv_ratio(const struct bench *b, const struct bench_cell *num,
 	fputs(",\n", f);
 }
 
-/* boot --kernel: a comment line per failed run, with why. */
+/* Runs with console logs: a comment line per failed run, with why. */
 static void bench__csv_failed(const struct bench *b, FILE *f)
 {
-	for (unsigned int k = 0; b->o.kernel && k < b->ncells; k++) {
+	for (unsigned int k = 0; b->log_dir[0] && k < b->ncells; k++) {
 		const struct bench_cell *c = &b->cells[k];
 		char label[160];
 
@@ -97,6 +97,7 @@ int bench__csv(const struct bench *b, const char *path)
 					       "N",
 		b->host.thp_enabled, b->host.slot_ok ? "yes" : "no");
 	bench__linux_env(b, f, "# ");
+	vmm__env(b, f, "# ");
 	bench__csv_failed(b, f);
 	if (b->interrupted)
 		fprintf(f, "# interrupted: finished runs only\n");

@@ -100,9 +100,11 @@ static void json__header(const struct bench *b, struct json_object *o)
 	json_object_object_add(o, "seed", json_object_new_string(sc->seed));
 	json_object_object_add(o, "description",
 			       json_object_new_string(sc->what));
-	json_object_object_add(
-		o, "guest",
-		json_object_new_string(b->guest ? b->guest->name : "linux"));
+	json_object_object_add(o, "guest",
+			       json_object_new_string(b->guest ?
+							      b->guest->name :
+						      b->o.vmm_argv ? "vmm" :
+								      "linux"));
 	json_object_object_add(o, "runs_per_cell",
 			       json_object_new_int((int)b->o.runs));
 	json_object_object_add(o, "jobs", json_object_new_int((int)b->o.jobs));
@@ -188,6 +190,13 @@ static struct json_object *json__cell(const struct bench *b,
 		json_object_new_string(zap_policy__name(c->policy)));
 	json__cell_shape(jc, c);
 	json_object_object_add(jc, "args", json_object_new_string(c->args));
+	if (c->argv) {
+		struct json_object *av = json_object_new_array();
+
+		for (char **a = c->argv; *a; a++)
+			json_object_array_add(av, json_object_new_string(*a));
+		json_object_object_add(jc, "vmm_argv", av);
+	}
 	json_object_object_add(
 		jc, "zap_interface",
 		json_object_new_string(zap_iface__name(c->iface)));

@@ -81,6 +81,12 @@ void bench__guest_desc(const struct bench *b, char *buf, size_t len)
 		snprintf(buf, len, "builtin:%s", b->guest->name);
 		return;
 	}
+	if (b->o.vmm_argv) {
+		name = strrchr(b->vmm_path, '/');
+		snprintf(buf, len, "the VMM %s under zapvm exec",
+			 name ? name + 1 : b->vmm_path);
+		return;
+	}
 	name = strrchr(b->o.kernel, '/');
 	snprintf(buf, len, "Linux kernel %s, --boot %s",
 		 name ? name + 1 : b->o.kernel, linux_boot__name(b->boot_mode));
@@ -151,8 +157,14 @@ static void print__header(const struct bench *b, FILE *f)
 					       "N",
 		b->host.thp_enabled, ZAPVM_VERSION);
 	bench__linux_env(b, f, "");
+	vmm__env(b, f, "");
 	fprintf(f, "faults are %s (vCPU stat pf_taken); mean ±sd\n",
 		report__fault_kind(b->host.mmu));
+	if (b->o.vmm_argv)
+		fprintf(f, "boot faults, boot ms, slot chg to boot: from the "
+			   "VMM's first KVM_RUN to the --boot-done line (n/a "
+			   "without one); slot changes count both address "
+			   "spaces; the VMM's first VM\n");
 	if (b->o.kernel)
 		fprintf(f,
 			"boot faults: start to the boot-done mark; churn to "

@@ -96,7 +96,7 @@ static void bench__progress(const struct bench *b, unsigned int cell,
 	fflush(stderr);
 }
 
-/* The console log of a Linux guest's run, named after its cell. */
+/* The console log of a run, named after its cell. */
 static char *bench__log_path(const struct bench *b, unsigned int cell,
 			     unsigned int run)
 {
@@ -119,7 +119,7 @@ static int bench__launch(struct bench *b, struct bench_job *j,
 
 	free(j->log);
 	j->log = NULL;
-	if (b->o.kernel) {
+	if (b->log_dir[0]) {
 		j->log = bench__log_path(b, j->cell, j->run);
 		if (!j->log)
 			return ZAPVM_EXIT_SOFTWARE;
@@ -269,6 +269,11 @@ static void bench__reap(struct bench *b, struct bench_job *j)
 	for (unsigned int i = 0; i < b->o.sc->nmetrics; i++) {
 		v = json_object_array_get_idx(m, i);
 		c->values[i][c->nok] = v ? json_object_get_double(v) : NAN;
+	}
+	if (json_object_object_get_ex(r, "warning", &v) && !c->warned) {
+		log_warn("bench: %s run %u: %s", label, j->run + 1,
+			 json_object_get_string(v));
+		c->warned = true;
 	}
 	c->iface = (enum zap_iface)json_object_get_int(
 		json_object_object_get(r, "iface"));

@@ -10,11 +10,13 @@
 #include "bench.h"
 
 extern const struct bench_scenario scenario_boot, scenario_memslot,
-	scenario_cow, scenario_zaplat, scenario_vcpustall, scenario_linux_boot;
+	scenario_cow, scenario_zaplat, scenario_vcpustall, scenario_linux_boot,
+	scenario_exec;
 
 const struct bench_scenario *const bench_scenarios[] = {
 	&scenario_boot,	  &scenario_memslot,   &scenario_cow,
 	&scenario_zaplat, &scenario_vcpustall, &scenario_linux_boot,
+	&scenario_exec,
 };
 
 const unsigned int bench_nscenarios =

@@ -14,13 +14,16 @@ static void test_table(void)
 {
 	char names[256];
 
-	ok(bench_nscenarios == 6, "six scenarios (five, and boot --kernel)");
+	ok(bench_nscenarios == 7,
+	   "seven scenarios (five, boot --kernel and exec)");
 	for (unsigned int i = 0; i < bench_nscenarios; i++) {
 		const struct bench_scenario *sc = bench_scenarios[i];
 		bool complete = sc->name && sc->seed && sc->what &&
 				sc->metrics && sc->nmetrics &&
 				sc->nmetrics <= MAX_METRICS && sc->prepare &&
-				sc->collect && !sc->guest == sc->kernel;
+				!sc->collect == !!sc->run &&
+				!sc->guest == (sc->kernel || sc->vmm) &&
+				(!sc->vmm || (sc->run && sc->preflight));
 		bool unique = true, metrics_unique = true, flags_ok = true;
 
 		for (unsigned int j = 0; j < i; j++)
@@ -51,8 +54,8 @@ static void test_table(void)
 	ok(!scenario__find("nope", false), "an unknown name finds nothing");
 	ok(!scenario__find("memslot", true), "memslot has no --kernel kind");
 	scenario__names(names, sizeof(names), " or ");
-	ok(!strcmp(names, "boot, memslot, cow, zaplat or vcpustall"),
-	   "usage names the five scenarios: '%s'", names);
+	ok(!strcmp(names, "boot, memslot, cow, zaplat, vcpustall or exec"),
+	   "usage names the six scenarios: '%s'", names);
 }
 
 /* The option defaults of OPTIONS in man/zapvm-bench.1, per scenario. */
