@@ -15,6 +15,8 @@ exec </dev/null
 slot_ok=$(sed -n 's/.*"policy_slot": *\(true\|false\).*/\1/p' "$TMP/caps.json")
 if [ "$slot_ok" = true ]; then policies=all,slot; else policies=all; fi
 ARGS="pages=2000 stride=8 toggles=4"
+# The runs' console logs go to a directory in $TMPDIR: this test's own.
+mkdir "$TMP/tmpdir" && export TMPDIR="$TMP/tmpdir"
 
 # mean FILE POLICY MEM METRIC: a cell's mean, as an integer.
 mean() {
@@ -79,6 +81,8 @@ t_cmp "JSON: every run's VMM had 64 or 96 MiB of RAM" \
 t_cmp "JSON: half of them 96 MiB" \
 	$(( $(grep -c '"ram_mib": 96,' "$TMP/x.json") * 2 )) -eq "$runs"
 t_has "JSON: a cell's expanded argv" "$TMP/x.json" '"vmm_argv": \['
+t_cmp "all runs ok: no console log left in \$TMPDIR" \
+	"$(ls -A "$TMPDIR" | wc -l)" -eq 0
 
 # No boot-done line: the run counts, its boot metrics are missing, said.
 t_run "no --boot-done match: a warning, exit 0" 0 \
@@ -105,6 +109,11 @@ t_run "a VMM exiting 7 every run: exit 7" 7 "the VMM exited with status 7" \
 out_has "the table marks the cell" "[2 failed, 0 interrupted]"
 t_has "JSON: runs_failed 2" "$TMP/f.json" '"runs_failed": 2'
 t_has "JSON: the failed run's exit status" "$TMP/f.json" '"exit": 7'
+flog=$(sed -n 's/.*console log \(.*\.log\)$/\1/p' "$TMP/err" | head -n 1)
+case $flog in "$TMPDIR"/zapvm-bench-exec.*/cell1-*-run1.log) ;; *) flog= ;; esac
+[ -n "$flog" ] && grep -q "the VMM exited with status 7" "$flog" &&
+	pass "the failed run's console log is kept, with why" ||
+	{ fail "the failed run's console log is kept, with why"; diag "$TMP/err"; }
 t_run "a VMM making no VM: its status 3" 3 "" -- bench exec --policy all \
 	--runs 1 -- "$TESTVMM" --no-vm
 
