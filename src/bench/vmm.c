@@ -144,6 +144,15 @@ int vmm__check_opts(const struct bench_opts *o, unsigned int given_mem,
 		char *x =
 			vmm__expand(*a, 1ULL << 20, 1, &used, bad, sizeof(bad));
 
+		/* The VMM is found once, before the cells exist. */
+		if (a == o->vmm_argv && used) {
+			free(x);
+			log_err("bench exec: the VMM's name '%s' takes no "
+				"placeholder",
+				*a);
+			return ZAPVM_EXIT_USAGE;
+		}
+
 		if (!x && errno == EINVAL) {
 			log_err("bench exec: unknown placeholder %s in '%s' "
 				"(known: {mem} {mem_mib} {mem_bytes} {cpus}; "

@@ -92,6 +92,8 @@ static void test_parse(void)
 	is_int(parse_vmm(&o, "exec", NULL), 64, "no VMM: 64");
 	is_int(parse_vmm(&o, "exec", "--", NULL), 64, "nothing after --: 64");
 	is_int(parse_vmm(&o, "exec", "vmm", NULL), 64, "no --: 64");
+	is_int(parse_vmm(&o, "exec", "--", "vmm-{cpus}", NULL), 64,
+	       "a placeholder in the VMM's name: 64");
 	is_int(parse_vmm(&o, "exec", "--", "vmm", "{mme}", NULL), 64,
 	       "a placeholder typo: 64");
 	is_int(parse_vmm(&o, "exec", "--mem", "64M,128M", "--", "vmm", NULL),
