@@ -166,4 +166,21 @@ if [ -n "${TESTVMM_STATIC:-}" ]; then
 else
 	pass "# SKIP no static testvmm"
 fi
+
+# QEMU with SeaBIOS (this host's PVM runs the POST), stopped at SeaBIOS's
+# boot line: a real VMM's version and memslot changes are recorded.
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	t_run "QEMU + SeaBIOS under bench exec" 0 "" -- bench exec --policy all \
+		--runs 1 --mem 128M --boot-done 'Booting from|No bootable device' \
+		--until boot-done --timeout 120 --csv "$TMP/q.csv" -- \
+		qemu-system-x86_64 -accel kvm -M pc -m '{mem}' -nographic \
+		-nodefaults -serial stdio -monitor none
+	t_has "QEMU: its --version line recorded" "$TMP/q.csv" \
+		"^# vmm: .*qemu-system-x86_64; version: QEMU emulator version"
+	t_has "QEMU: -m {mem} became -m 128" "$TMP/q.csv" "^# cell 1: .* -m 128 "
+	t_cmp "QEMU: memslot changes before SeaBIOS's boot line" \
+		"$(mean "$TMP/q.csv" all 128 slot_changes_boot)" -gt 0
+else
+	pass "# SKIP qemu-system-x86_64 not installed"
+fi
 finish
