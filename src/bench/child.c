@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * zapvm bench: a run's child. It makes the run's VM (the scenario's
- * builtin guest or a Linux kernel, with the scenario's probe), runs it and
- * writes its figures as one JSON object to the pipe the runner reads
- * (runner.c says why each run is a child).
+ * builtin guest or a Linux kernel, with the scenario's probe) and runs it,
+ * or calls the scenario's own run (bench exec's VMM), and writes the
+ * figures as one JSON object to the pipe the runner reads (runner.c says
+ * why each run is a child).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -460,8 +460,10 @@ static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 		ret = bench__distinct_outputs(o);
 	if (ret)
 		return ret;
-	if (o->sc->vmm)
-		return bench__combine_vmm(o, ps);
+	if (o->sc->vmm) {
+		ret = bench__combine_vmm(o, ps);
+		return ret ? ret : bench__scenario_defaults(o);
+	}
 	if (o->vmm_argv && o->vmm_argv[0]) {
 		log_err("bench %s: no VMM arguments (only bench exec takes "
 			"-- VMM [ARGS...])",
