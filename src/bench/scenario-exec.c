@@ -145,6 +145,12 @@ static int bexec__verdict(const struct bench *b, const struct exec_state *x,
 {
 	if (out->signal)
 		return ZAPVM_EXIT_INTERRUPTED;
+	if (x->refused) {
+		log_err("bench: the VMM's VM refused zap policy %s (the preload "
+			"library's line above says why)",
+			zap_policy__name(x->policy));
+		return out->status;
+	}
 	if (out->timed_out) {
 		log_err("bench: the VMM %s within --timeout %llu s",
 			b->o.until_boot_done && !out->matched ?
