@@ -302,13 +302,16 @@ static struct json_object *vmm__record(const struct bench *b, const char *given)
 
 int vmm__preflight(struct bench *b)
 {
-	char lib[PATH_MAX];
+	char lib[PATH_MAX], real[PATH_MAX];
 	int ret;
 
 	ret = exec__check(b->o.vmm_argv[0], b->vmm_path, sizeof(b->vmm_path),
 			  lib, sizeof(lib));
 	if (ret)
 		return ret;
+	/* For the record: the file that ran, symbolic links resolved. */
+	if (realpath(b->vmm_path, real))
+		snprintf(b->vmm_path, sizeof(b->vmm_path), "%s", real);
 	ret = vmm__cells(b);
 	if (ret)
 		return ret;
@@ -329,8 +332,9 @@ int vmm__preflight(struct bench *b)
 void vmm__env(const struct bench *b, FILE *f, const char *pfx)
 {
 	struct json_object *e = b->vmm_env, *v;
+	bool same = true;
 
-	if (!e)
+	if (!e || !b->ncells)
 		return;
 	v = json_object_object_get(e, "version");
 	fprintf(f, "%svmm: %s; version: %s\n", pfx, b->vmm_path,
@@ -343,6 +347,13 @@ void vmm__env(const struct bench *b, FILE *f, const char *pfx)
 		json_object_get_string(json_object_object_get(e, "boot_done")),
 		b->o.until_boot_done ? "boot-done" : "the VMM's exit",
 		b->log_dir, b->keep_logs ? "all kept" : "failed runs' kept");
+	for (unsigned int k = 1; k < b->ncells; k++)
+		same &= !strcmp(b->cells[k].args, b->cells[0].args);
+	if (same) {
+		fprintf(f, "%scommand (every cell): %s\n", pfx,
+			b->cells[0].args);
+		return;
+	}
 	for (unsigned int k = 0; k < b->ncells; k++)
 		fprintf(f, "%scell %u: %s\n", pfx, k + 1, b->cells[k].args);
 }

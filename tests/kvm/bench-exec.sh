@@ -177,7 +177,8 @@ if command -v qemu-system-x86_64 >/dev/null 2>&1; then
 		-nodefaults -serial stdio -monitor none
 	t_has "QEMU: its --version line recorded" "$TMP/q.csv" \
 		"^# vmm: .*qemu-system-x86_64; version: QEMU emulator version"
-	t_has "QEMU: -m {mem} became -m 128" "$TMP/q.csv" "^# cell 1: .* -m 128 "
+	t_has "QEMU: -m {mem} became -m 128" "$TMP/q.csv" \
+	"^# command \\(every cell\\): .* -m 128 "
 	t_cmp "QEMU: memslot changes before SeaBIOS's boot line" \
 		"$(mean "$TMP/q.csv" all 128 slot_changes_boot)" -gt 0
 else
