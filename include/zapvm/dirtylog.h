@@ -44,6 +44,12 @@ struct dirty_log_spec {
 	enum dirty_log_mode mode;
 	enum dirty_log_init init; /* manual only */
 	uint32_t ring_entries; /* ring only */
+	/*
+	 * Not from the option: the RAM slots start without
+	 * KVM_MEM_LOG_DIRTY_PAGES (the caps and rings are still set up), so
+	 * that dirtylog__set() turns logging on later (zapvm bench dirtylog).
+	 */
+	bool start_off;
 };
 
 /*
@@ -84,7 +90,10 @@ struct dirtylog;
 int dirtylog__new(int vm_fd, const struct dirty_log_spec *spec,
 		  unsigned int ncpus, struct dirtylog **out);
 
-/* dirtylog__slot_flags - the KVM_MEM_* flags RAM slots need: logging on. */
+/*
+ * dirtylog__slot_flags - the KVM_MEM_* flags RAM slots are added with:
+ * logging on, or none with spec.start_off.
+ */
 uint32_t dirtylog__slot_flags(const struct dirtylog *d);
 
 /*
@@ -132,6 +141,26 @@ uint64_t *dirtylog__phase_counter(struct dirtylog *d);
 
 /* dirtylog__result - what was collected so far. */
 void dirtylog__result(struct dirtylog *d, struct dirty_log_result *out);
+
+/*
+ * dirtylog__take - collect now, then count the pages collected since the
+ * last take (by any collection: phase boundaries and ring-full exits
+ * too) that lie in [@gpa, @gpa + @len) into *@in and all of them into
+ * *@all, and start that count afresh. 0 or the collection's -errno.
+ */
+int dirtylog__take(struct dirtylog *d, uint64_t gpa, uint64_t len, uint64_t *in,
+		   uint64_t *all);
+
+struct vm;
+
+/*
+ * vm__dirty_log_set, vm__dirty_log_take - dirtylog__set() and
+ * dirtylog__take() on a running VM, for a VM hook (struct vm_hook) that
+ * has no vmcore.h; -ENODEV without --dirty-log.
+ */
+int vm__dirty_log_set(struct vm *vm, bool on);
+int vm__dirty_log_take(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t *in,
+		       uint64_t *all);
 
 /* dirtylog__free - unmap the rings, free the bitmaps; NULL is fine. */
 void dirtylog__free(struct dirtylog *d);

@@ -23,7 +23,7 @@
 #include "zapvm/vm.h"
 
 #define MAX_VALUES 8
-#define MAX_METRICS 16
+#define MAX_METRICS 24
 #define MAX_FLOORS 6
 #define MAX_RUNS 1000
 #define MAX_JOBS 64
@@ -80,6 +80,7 @@ struct bench_scenario {
 	const char *guest; /* builtin guest; NULL with @kernel */
 	bool kernel; /* the variant `--kernel` selects: a Linux guest */
 	bool sample_us; /* takes --sample-us */
+	bool dirty_log; /* takes --dirty-log (a list: one axis) */
 	/* List options' defaults over the command's; NULL-terminated. */
 	const struct bench_default *defaults;
 	const struct bench_metric *metrics;
@@ -145,6 +146,7 @@ struct bench_cell {
 	unsigned int cpus;
 	int prefetch; /* -1: left alone, else 0/1 */
 	int root_zap; /* -1: left alone, else 1 = 4k, 0 = 1g */
+	struct dirty_log_spec dirty_log; /* --dirty-log; the VM's */
 	char args[256];
 	char **argv; /* bench exec: the VMM's, placeholders expanded */
 	uint64_t guest_param; /* pages touched etc., for per-page metrics */
@@ -182,6 +184,8 @@ struct bench_opts {
 	unsigned int cpus[MAX_VALUES];
 	int prefetch[MAX_VALUES], root_zap[MAX_VALUES];
 	unsigned int npolicy, nthp, nmem, ncpus, nprefetch, nroot_zap;
+	struct dirty_log_spec dirty_log[MAX_VALUES];
+	unsigned int ndirty_log;
 	unsigned int given; /* list options given, one bit each (main.c) */
 	unsigned int runs, jobs;
 	uint64_t timeout_s;

@@ -47,8 +47,10 @@ static int guest_base(const struct builtin_guest *g, uint64_t *base)
 int bench__cells(struct bench *b)
 {
 	const struct bench_opts *o = &b->o;
+	/* No --dirty-log list (ndirty_log 0) is one value: off. */
+	unsigned int ndl = o->ndirty_log ? o->ndirty_log : 1;
 	unsigned int n = o->nprefetch * o->nroot_zap * o->nmem * o->ncpus *
-			 o->nthp * o->npolicy;
+			 o->nthp * o->npolicy * ndl;
 	uint64_t base = 0;
 	unsigned int k;
 
@@ -80,7 +82,10 @@ int bench__cells(struct bench *b)
 		x /= o->nmem;
 		c->root_zap = o->root_zap[x % o->nroot_zap];
 		x /= o->nroot_zap;
-		c->prefetch = o->prefetch[x];
+		c->prefetch = o->prefetch[x % o->nprefetch];
+		x /= o->nprefetch;
+		if (o->ndirty_log)
+			c->dirty_log = o->dirty_log[x];
 	}
 	for (k = 0; k < n; k++) {
 		struct bench_cell *c = &b->cells[k];
@@ -133,8 +138,14 @@ void cell__label(const struct bench_cell *c, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " prefetch=%s",
 			      cell__onoff(c->prefetch));
 	if (c->root_zap >= 0 && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - n, " root-zap=%s",
-			 cell__root_zap_name(c->root_zap));
+		n += snprintf(buf + n, len - n, " root-zap=%s",
+			      cell__root_zap_name(c->root_zap));
+	if (c->dirty_log.mode != DIRTY_LOG_OFF && n > 0 && (size_t)n < len) {
+		char mode[32];
+
+		dirty_log_spec__name(&c->dirty_log, mode, sizeof(mode));
+		snprintf(buf + n, len - n, " dirty-log=%s", mode);
+	}
 }
 
 void cell__add_floor(struct bench_cell *c, const char *name, const char *metric,

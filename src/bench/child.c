@@ -147,6 +147,7 @@ static int child__config(const struct bench *b, const struct bench_cell *c,
 		if (ret)
 			return ret;
 	}
+	cfg->dirty_log = c->dirty_log;
 	if (sc->probe_setup) {
 		zp->ctl_gpa = c->ctl_gpa;
 		zp->rounds = (unsigned int)args__u64(c->args, "rounds", 1);

@@ -39,6 +39,8 @@ static void bench_usage(FILE *f)
 	      "  --cpus LIST           vCPU counts (default 1)\n"
 	      "  --prefetch LIST       on, off (zapvm kernel series)\n"
 	      "  --root-zap LIST       4k, 1g (zapvm kernel series)\n"
+	      "  --dirty-log LIST      off, bitmap, manual[:init-set|:no-init-set],\n"
+	      "                        ring[:N] (dirtylog, vcpustall, zaplat)\n"
 	      "  --runs N              runs per cell (default 5)\n"
 	      "  --jobs N              runs at once (default 1)\n"
 	      "  --args 'K=V ...'      guest arguments instead of the "
@@ -119,6 +121,20 @@ static int parse_root_zap(const char *s, void *out, unsigned int i)
 	return runopts__root_zap_value(s, &((int *)out)[i]);
 }
 
+/* The spec whole, padding zeroed: list__dup() compares bytes. */
+static int parse_dirty_log(const char *s, void *out, unsigned int i)
+{
+	struct dirty_log_spec sp, *v = &((struct dirty_log_spec *)out)[i];
+
+	if (dirty_log_spec__parse(s, &sp))
+		return -EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->mode = sp.mode;
+	v->init = sp.init;
+	v->ring_entries = sp.mode == DIRTY_LOG_RING ? sp.ring_entries : 0;
+	return 0;
+}
+
 static int parse_count(const char *opt, const char *arg, unsigned int max,
 		       unsigned int *out)
 {
@@ -174,6 +190,7 @@ static const struct option bench_options[] = {
 	{ "guest-log", required_argument, NULL, OPT_GUEST_LOG },
 	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
 	{ "boot-done", required_argument, NULL, OPT_BOOT_DONE },
+	{ "dirty-log", required_argument, NULL, RUNOPT_DIRTY_LOG },
 	{ 0 },
 };
 
@@ -199,6 +216,10 @@ static const struct list_opt {
 	  OFF(nprefetch), sizeof(int) },
 	{ OPT_ROOT_ZAP, "root-zap", "4k, 1g", parse_root_zap, OFF(root_zap),
 	  OFF(nroot_zap), sizeof(int) },
+	{ RUNOPT_DIRTY_LOG, "dirty-log",
+	  "off, bitmap, manual[:init-set|:no-init-set], ring[:N]",
+	  parse_dirty_log, OFF(dirty_log), OFF(ndirty_log),
+	  sizeof(struct dirty_log_spec) },
 };
 
 #define NLIST (sizeof(list_opts) / sizeof(list_opts[0]))
@@ -407,6 +428,7 @@ static void bench__defaults(struct bench_opts *o)
 	o->ncpus = 1;
 	o->prefetch[0] = o->root_zap[0] = -1;
 	o->nprefetch = o->nroot_zap = 1;
+	o->ndirty_log = 1; /* off */
 	o->runs = 5;
 	o->jobs = 1;
 	o->timeout_s = 600;
@@ -460,6 +482,12 @@ static int bench__combine(struct bench_opts *o, const struct parse_state *ps)
 		ret = bench__distinct_outputs(o);
 	if (ret)
 		return ret;
+	if (list__given(o, RUNOPT_DIRTY_LOG) && !o->sc->dirty_log) {
+		log_err("bench %s: --dirty-log goes with dirtylog, vcpustall "
+			"and zaplat",
+			o->sc->name);
+		return ZAPVM_EXIT_USAGE;
+	}
 	if (o->sc->vmm) {
 		ret = bench__combine_vmm(o, ps);
 		return ret ? ret : bench__scenario_defaults(o);

@@ -21,6 +21,13 @@ void json__cell_shape(struct json_object *x, const struct bench_cell *c)
 			       json_object_new_string(cell__thp_name(c->thp)));
 	json_object_object_add(x, "mem", json_object_new_uint64(c->mem));
 	json_object_object_add(x, "cpus", json_object_new_int((int)c->cpus));
+	if (c->dirty_log.mode != DIRTY_LOG_OFF) {
+		char mode[32];
+
+		dirty_log_spec__name(&c->dirty_log, mode, sizeof(mode));
+		json_object_object_add(x, "dirty_log",
+				       json_object_new_string(mode));
+	}
 	json_object_object_add(
 		x, "prefetch",
 		c->prefetch < 0 ? NULL : json_object_new_boolean(c->prefetch));

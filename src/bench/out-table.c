@@ -13,19 +13,31 @@
 
 #include "bench.h"
 
+/* --dirty-log: a column, and a word of each ratio's shape. */
+static const char *table__dlog(const struct bench *b,
+			       const struct bench_cell *c, char *buf,
+			       size_t len)
+{
+	if (b->o.ndirty_log < 2 && b->o.dirty_log[0].mode == DIRTY_LOG_OFF)
+		return NULL;
+	dirty_log_spec__name(&c->dirty_log, buf, len);
+	return buf;
+}
+
 static void print_ratio(const struct bench *b, const struct bench_cell *num,
 			const struct bench_cell *den, unsigned int m,
 			const struct bratio *r, void *ctx)
 {
 	const struct bench_metric *bm = &b->o.sc->metrics[m];
 	FILE *f = ctx;
-	char shape[64];
+	char shape[64], dl[32];
+	const char *dlog = table__dlog(b, num, dl, sizeof(dl));
 
 	if (!(bm->flags & M_RATIO))
 		return;
-	snprintf(shape, sizeof(shape), "%lluM %u %s",
+	snprintf(shape, sizeof(shape), "%lluM %u %s%s%s",
 		 (unsigned long long)(num->mem >> 20), num->cpus,
-		 cell__thp_name(num->thp));
+		 cell__thp_name(num->thp), dlog ? " " : "", dlog ? dlog : "");
 	fprintf(f, "  %-14s %s/%s %-18s ", shape, zap_policy__name(num->policy),
 		zap_policy__name(den->policy), bm->name);
 	if (isnan(r->ratio))
@@ -189,6 +201,8 @@ static void print__row(const struct bench *b, const struct bench_cell *c,
 	if (knobs)
 		fprintf(f, "%-8s %-8s ", cell__onoff(c->prefetch),
 			cell__root_zap_name(c->root_zap));
+	if (table__dlog(b, c, buf, sizeof(buf)))
+		fprintf(f, "%-12s ", buf);
 	for (unsigned int i = 0; i < sc->nmetrics; i++) {
 		if (!(sc->metrics[i].flags & M_TABLE))
 			continue;
@@ -259,6 +273,8 @@ void bench__print(const struct bench *b, FILE *f)
 	fprintf(f, "%-6s %-4s %-5s %-6s ", "mem", "cpus", "thp", "policy");
 	if (knobs)
 		fprintf(f, "%-8s %-8s ", "prefetch", "root-zap");
+	if (table__dlog(b, b->cells, (char[32]){ 0 }, 32))
+		fprintf(f, "%-12s ", "dirty-log");
 	for (unsigned int i = 0; i < sc->nmetrics; i++)
 		if (sc->metrics[i].flags & M_TABLE)
 			fprintf(f, "%-16s ", sc->metrics[i].title);

@@ -122,6 +122,8 @@ int zap_probe__hook(struct vm *vm, void *opaque)
 	unsigned int nzaps = 0;
 	int ret;
 
+	if (zp->ops->run)
+		return zp->ops->run(vm, zp);
 	zp->delete_ms = zp->readd_ms = zp->sptes_4k = NAN;
 	zp->root_zap_passes = zp->root_zap_yields = NAN;
 	zp->max_gap_ms = zp->quiet_gap_ms = zp->sampler_max_ms = 0;

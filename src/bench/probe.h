@@ -50,6 +50,9 @@ struct zap_probe_ops {
 	int (*round)(struct vm *vm, struct zap_probe *zp,
 		     volatile struct zapvm_progress *ctl, struct zap_job *j,
 		     unsigned int r);
+	/* NULL, or the whole hook instead of the rounds above (a guest of
+	 * its own: bench dirtylog); 0 or -errno after one line. */
+	int (*run)(struct vm *vm, struct zap_probe *zp);
 };
 
 struct zap_probe {
@@ -76,6 +79,7 @@ struct zap_probe {
 	double quiet_late_ms; /* latest wake-up before the zap */
 	int cpu; /* the CPU of the probe and the zapping thread; -1: any */
 	struct zapper z;
+	void *priv; /* the scenario's own results (ops->run) */
 };
 
 /* zap_probe__hook - a vm_hook with a struct zap_probe as opaque. */
@@ -97,6 +101,16 @@ struct bench_cell;
  */
 void probe__prepare(struct bench_cell *c, uint64_t base, const char *user_args,
 		    bool idle);
+
+struct zapvm_dirty;
+
+/*
+ * dirty_pass__ms - bench dirtylog: a pass of the dirty guest's @ncpus
+ * vCPUs, from the first one's start to the last one's end (their host
+ * clock readings in @ctl), in ms; NAN if a vCPU's end precedes its start.
+ */
+double dirty_pass__ms(const volatile struct zapvm_dirty *ctl,
+		      unsigned int ncpus);
 
 /* For the rounds: */
 void *zap_job__thread(void *arg); /* a pthread body: @arg a zap_job */

@@ -287,6 +287,7 @@ const struct bench_scenario scenario_vcpustall = {
 		"all roots",
 	.guest = "progress",
 	.sample_us = true,
+	.dirty_log = true,
 	.defaults = vcpustall_defaults,
 	.metrics = vcpustall_metrics,
 	.nmetrics = NMETRICS(vcpustall_metrics),

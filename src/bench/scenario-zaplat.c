@@ -199,6 +199,7 @@ const struct bench_scenario scenario_zaplat = {
 	.what = "longest lateness of a SCHED_FIFO probe sharing the CPU with a "
 		"zap of all roots, root zap 4k vs 1g",
 	.guest = "progress",
+	.dirty_log = true,
 	.defaults = zaplat_defaults,
 	.metrics = zaplat_metrics,
 	.nmetrics = NMETRICS(zaplat_metrics),

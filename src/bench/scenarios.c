@@ -11,12 +11,12 @@
 
 extern const struct bench_scenario scenario_boot, scenario_memslot,
 	scenario_cow, scenario_zaplat, scenario_vcpustall, scenario_linux_boot,
-	scenario_exec;
+	scenario_exec, scenario_dirtylog;
 
 const struct bench_scenario *const bench_scenarios[] = {
-	&scenario_boot,	  &scenario_memslot,   &scenario_cow,
-	&scenario_zaplat, &scenario_vcpustall, &scenario_linux_boot,
-	&scenario_exec,
+	&scenario_boot,	    &scenario_memslot,	 &scenario_cow,
+	&scenario_zaplat,   &scenario_vcpustall, &scenario_linux_boot,
+	&scenario_dirtylog, &scenario_exec,
 };
 
 const unsigned int bench_nscenarios =

@@ -20,12 +20,14 @@
 #include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
+#include "zapvm/vmcore.h"
 
 struct dslot {
 	uint32_t slot; /* KVM slot id */
-	uint64_t npages;
+	uint64_t gpa, npages;
 	uint64_t *phase; /* pages collected in this phase */
 	uint64_t *total; /* pages collected in the run */
+	uint64_t *iter; /* pages collected since the last dirtylog__take() */
 	uint64_t *buf; /* KVM_GET_DIRTY_LOG's answer */
 };
 
@@ -40,6 +42,7 @@ struct dirtylog {
 	int vm_fd;
 	struct dirty_log_spec spec;
 	bool init_set;
+	bool on; /* the RAM slots have KVM_MEM_LOG_DIRTY_PAGES */
 	pthread_mutex_t lock;
 	struct dslot *slots;
 	unsigned int nslots;
@@ -179,6 +182,7 @@ int dirtylog__new(int vm_fd, const struct dirty_log_spec *spec,
 	d->vm_fd = vm_fd;
 	d->spec = *spec;
 	d->ncpus = ncpus;
+	d->on = !spec->start_off;
 	pthread_mutex_init(&d->lock, NULL);
 	if (spec->mode == DIRTY_LOG_MANUAL) {
 		ret = dirtylog__enable_manual(d);
@@ -199,7 +203,7 @@ int dirtylog__new(int vm_fd, const struct dirty_log_spec *spec,
 
 uint32_t dirtylog__slot_flags(const struct dirtylog *d)
 {
-	return KVM_MEM_LOG_DIRTY_PAGES;
+	return d->spec.start_off ? 0 : KVM_MEM_LOG_DIRTY_PAGES;
 }
 
 static size_t bitmap_words(uint64_t npages)
@@ -224,6 +228,7 @@ static void dirtylog__merge(struct dirtylog *d, struct dslot *s,
 			(uint64_t)__builtin_popcountll(b & ~s->total[w]);
 		s->phase[w] |= b;
 		s->total[w] |= b;
+		s->iter[w] |= b;
 	}
 }
 
@@ -266,20 +271,22 @@ int dirtylog__attach(struct dirtylog *d, struct memslots *m)
 		size_t words;
 
 		s->slot = (uint32_t)r[i].slot;
+		s->gpa = r[i].gpa;
 		s->npages = r[i].size >> 12;
 		words = bitmap_words(s->npages);
 		s->phase = calloc(words, 8);
 		s->total = calloc(words, 8);
 		s->buf = calloc(words, 8);
+		s->iter = calloc(words, 8);
 		d->nslots = i + 1;
-		if (!s->phase || !s->total || !s->buf) {
+		if (!s->phase || !s->total || !s->buf || !s->iter) {
 			ret = -ENOMEM;
 			goto out_free;
 		}
 		d->by_id[s->slot] = (int32_t)i;
 	}
 	/* Initially set: "all dirty" before the guest ran is not its doing. */
-	for (unsigned int i = 0; d->init_set && !ret && i < n; i++) {
+	for (unsigned int i = 0; d->init_set && d->on && !ret && i < n; i++) {
 		bool any;
 
 		ret = dirtylog__get(d, &d->slots[i], &any);
@@ -336,6 +343,7 @@ static void dirtylog__ring_page(struct dirtylog *d, uint32_t slot,
 		d->res.pages++;
 	s->phase[w] |= bit;
 	s->total[w] |= bit;
+	s->iter[w] |= bit;
 }
 
 /* Harvest the dirty entries of every mapped ring; lock held. */
@@ -381,6 +389,9 @@ static int dirtylog__collect_locked(struct dirtylog *d)
 					      NULL);
 		return ret < 0 ? ret : (int)n;
 	}
+	/* Slots without logging have no bitmap: KVM_GET_DIRTY_LOG fails. */
+	if (!d->on)
+		return 0;
 	for (unsigned int i = 0; !ret && i < d->nslots; i++) {
 		struct dslot *s = &d->slots[i];
 		bool any;
@@ -456,12 +467,79 @@ int dirtylog__ring_full(struct dirtylog *d, unsigned int id)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * Collections run only while the slots log (d->on): off from before the
+ * flags change, on from after it. With the initially-set bitmap, KVM
+ * reports every page of a slot that starts logging as dirty: the first
+ * collection after turning it on counts them, as KVM defines it.
+ */
 int dirtylog__set(struct dirtylog *d, struct memslots *m, bool on)
 {
-	if (!on)
+	int ret;
+
+	if (!on) {
 		dirtylog__collect(d, false);
-	return memslots__set_ram_flags(m, on ? dirtylog__slot_flags(d) : 0,
-				       on ? "dirty-log-on" : "dirty-log-off");
+		pthread_mutex_lock(&d->lock);
+		d->on = false;
+		pthread_mutex_unlock(&d->lock);
+	}
+	ret = memslots__set_ram_flags(m, on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+				      on ? "dirty-log-on" : "dirty-log-off");
+	pthread_mutex_lock(&d->lock);
+	d->on = on ? !ret : !!ret;
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+/* The pages of @s's iter set in [gpa, gpa + len), clamped to the slot. */
+static uint64_t dslot__count(const struct dslot *s, uint64_t gpa, uint64_t len)
+{
+	uint64_t lo = gpa > s->gpa ? (gpa - s->gpa) >> 12 : 0, hi, n = 0;
+	uint64_t end = gpa + len < gpa ? UINT64_MAX : gpa + len;
+
+	if (end <= s->gpa)
+		return 0;
+	hi = (end - s->gpa + 4095) >> 12;
+	if (hi > s->npages)
+		hi = s->npages;
+	for (uint64_t p = lo; p < hi; p++)
+		n += (s->iter[p / 64] >> (p % 64)) & 1;
+	return n;
+}
+
+int dirtylog__take(struct dirtylog *d, uint64_t gpa, uint64_t len, uint64_t *in,
+		   uint64_t *all)
+{
+	int ret;
+
+	*in = *all = 0;
+	pthread_mutex_lock(&d->lock);
+	ret = dirtylog__collect_locked(d);
+	dirtylog__warn(d, ret);
+	for (unsigned int i = 0; i < d->nslots; i++) {
+		struct dslot *s = &d->slots[i];
+		size_t words = bitmap_words(s->npages);
+
+		*in += dslot__count(s, gpa, len);
+		for (size_t w = 0; w < words; w++)
+			*all += (uint64_t)__builtin_popcountll(s->iter[w]);
+		memset(s->iter, 0, words * 8);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ret < 0 ? ret : 0;
+}
+
+int vm__dirty_log_set(struct vm *vm, bool on)
+{
+	return vm->dirty ? dirtylog__set(vm->dirty, &vm->slots, on) : -ENODEV;
+}
+
+int vm__dirty_log_take(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t *in,
+		       uint64_t *all)
+{
+	if (!vm->dirty)
+		return -ENODEV;
+	return dirtylog__take(vm->dirty, gpa, len, in, all);
 }
 
 uint64_t *dirtylog__phase_counter(struct dirtylog *d)
@@ -487,6 +565,7 @@ void dirtylog__free(struct dirtylog *d)
 		free(d->slots[i].phase);
 		free(d->slots[i].total);
 		free(d->slots[i].buf);
+		free(d->slots[i].iter);
 	}
 	free(d->rings);
 	free(d->slots);

@@ -14,8 +14,8 @@ static void test_table(void)
 {
 	char names[256];
 
-	ok(bench_nscenarios == 7,
-	   "seven scenarios (five, boot --kernel and exec)");
+	ok(bench_nscenarios == 8,
+	   "eight scenarios (six, boot --kernel and exec)");
 	for (unsigned int i = 0; i < bench_nscenarios; i++) {
 		const struct bench_scenario *sc = bench_scenarios[i];
 		bool complete = sc->name && sc->seed && sc->what &&
@@ -54,8 +54,9 @@ static void test_table(void)
 	ok(!scenario__find("nope", false), "an unknown name finds nothing");
 	ok(!scenario__find("memslot", true), "memslot has no --kernel kind");
 	scenario__names(names, sizeof(names), " or ");
-	ok(!strcmp(names, "boot, memslot, cow, zaplat, vcpustall or exec"),
-	   "usage names the six scenarios: '%s'", names);
+	ok(!strcmp(names, "boot, memslot, cow, zaplat, vcpustall, dirtylog "
+			  "or exec"),
+	   "usage names the seven scenarios: '%s'", names);
 }
 
 /* The option defaults of OPTIONS in man/zapvm-bench.1, per scenario. */
