@@ -19,6 +19,9 @@
 #define FIRMWARE_MAX_SIZE (16ULL << 20)
 #define FIRMWARE_ALIGN (64ULL << 10)
 #define FIRMWARE_DEBUG_PORT 0x402
+/* bootorder entries, as QEMU names linuxboot_dma.bin and virtio-blk-pci. */
+#define FIRMWARE_BOOT_LINUX "/rom@genroms/linuxboot_dma.bin"
+#define FIRMWARE_BOOT_DISK "/pci@i0cf8/scsi@%x/disk@0,0"
 
 struct fwcfg;
 
@@ -49,8 +52,8 @@ struct vm;
 
 /*
  * firmware__linux - with --kernel: the Linux keys of fw_cfg as QEMU's
- * x86_load_linux() fills them, genroms/linuxboot_dma.bin and bootorder
- * (src/boot/firmware-linux.c). 0 or -errno after one line.
+ * x86_load_linux() fills them and genroms/linuxboot_dma.bin
+ * (src/boot/firmware-linux.c); firmware.c puts the ROM first in bootorder. 0 or -errno after one line.
  */
 int firmware__linux(struct vm *vm, struct firmware *fw);
 

@@ -185,6 +185,15 @@ static inline int pci__intx_irq(unsigned int slot, unsigned int pin)
 struct pci_dev *pci__host_bridge(struct vm *vm);
 
 /*
+ * pci__find - the slots of bus 0 holding @vendor:@device, in slot order
+ * (the order they registered in), into @slots, at most @max of them.
+ * Returns how many; 0 without PCI. The firmware path's bootorder names
+ * devices by slot.
+ */
+unsigned int pci__find(struct vm *vm, uint16_t vendor, uint16_t device,
+		       unsigned int *slots, unsigned int max);
+
+/*
  * The BAR window logic of the core, pure (src/devices/pcibar.c), as
  * QEMU's pci_bar_address() with zapvm's windows added:
  *

@@ -26,7 +26,6 @@
 #define MAX_CMDLINE 4096
 /* What QEMU keeps free below the end of low RAM for its ACPI tables. */
 #define ACPI_DATA_SIZE 0x28000ULL
-#define BOOTORDER "/rom@genroms/linuxboot_dma.bin\n"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -119,9 +118,6 @@ static int add_rom(struct firmware *fw)
 	ret = fwcfg__add_file(fw->fwcfg, "genroms/linuxboot_dma.bin", rom,
 			      (uint32_t)len);
 	free(rom);
-	if (!ret)
-		ret = fwcfg__add_file(fw->fwcfg, "bootorder", BOOTORDER,
-				      sizeof(BOOTORDER) - 1);
 	return ret;
 }
 

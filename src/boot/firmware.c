@@ -21,7 +21,9 @@
 #include "zapvm/firmware.h"
 #include "zapvm/fwcfg.h"
 #include "zapvm/log.h"
+#include "zapvm/pci.h"
 #include "zapvm/util.h"
+#include "zapvm/virtio.h"
 #include "zapvm/vmcore.h"
 
 #define GIB (1ULL << 30)
@@ -53,10 +55,9 @@ static int firmware__check(const struct vm_config *cfg)
 			"does not go with it");
 		return -EINVAL;
 	}
-	if (cfg->nroms || cfg->ndisks || cfg->console == CONSOLE_VIRTIO ||
-	    cfg->args) {
-		log_err("--firmware: test-guest ROMs, --disk, --console virtio "
-			"and --args do not go with it yet");
+	if (cfg->nroms || cfg->console == CONSOLE_VIRTIO || cfg->args) {
+		log_err("--firmware: test-guest ROMs, --console virtio and "
+			"--args do not go with it yet");
 		return -EINVAL;
 	}
 	return 0;
@@ -244,8 +245,6 @@ static int firmware__load(struct vm *vm)
 	if (!ret && vm->cfg->kernel)
 		ret = firmware__linux(vm, fw);
 	if (!ret)
-		ret = fwcfg__finish(fw->fwcfg);
-	if (!ret)
 		firmware__vmx_areas(vm);
 	return ret;
 }
@@ -255,6 +254,49 @@ static int firmware__setup_vcpu(struct vcpu *v, const struct kvm_cpuid2 *cpuid)
 	/* KVM_CREATE_VCPU left the BSP at f000:fff0 and the APs in wait-for-SIPI. */
 	return linux__set_cpuid(v, cpuid);
 }
+
+/*
+ * bootorder as QEMU's get_boot_devices_list() writes it: the kernel's
+ * option ROM first, then each --disk by its PCI slot. A disk's path is
+ * only known once virtio-blk has registered, so fw_cfg's directory is
+ * built here, between the PCI devices and the fw_cfg ports.
+ */
+static int firmware__bootorder_init(struct vm *vm, void **priv)
+{
+	struct firmware *fw = vm->boot_priv;
+	unsigned int slots[VM_MAX_DISKS], n;
+	char buf[64 + VM_MAX_DISKS * 32];
+	size_t len = 0;
+	int ret = 0;
+
+	*priv = NULL;
+	if (vm->cfg->kernel)
+		len += (size_t)snprintf(buf, sizeof(buf),
+					FIRMWARE_BOOT_LINUX "\n");
+	n = pci__find(vm, VIRTIO_PCI_VENDOR,
+		      VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK, slots,
+		      VM_MAX_DISKS);
+	for (unsigned int i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					FIRMWARE_BOOT_DISK "\n", slots[i]);
+	/* One path a line, NUL-terminated, no newline after the last. */
+	if (len) {
+		buf[len - 1] = '\0';
+		ret = fwcfg__add_file(fw->fwcfg, "bootorder", buf,
+				      (uint32_t)len);
+	}
+	if (!ret)
+		ret = fwcfg__finish(fw->fwcfg);
+	if (ret)
+		log_err("fw_cfg: cannot build the file directory: %s",
+			strerror(-ret));
+	return ret;
+}
+
+static const struct device_ops bootorder_device = {
+	.name = "bootorder",
+	.init = firmware__bootorder_init,
+};
 
 /* Init in this order, exit in reverse. */
 static const struct device_ops *const firmware_devices[] = {
@@ -270,6 +312,8 @@ static const struct device_ops *const firmware_devices[] = {
 	&vga_device, /* --vga std: 00:01.0 as on QEMU, then 0xA0000 */
 	&optrom_device, /* --rom: copied by SeaBIOS through its ROM BAR */
 	&shm_device, /* --shm: a RAM BAR */
+	&virtio_blk_device, /* --disk: SeaBIOS boots from it without --kernel */
+	&bootorder_device, /* fw_cfg's bootorder and directory: after PCI */
 	&fwcfg_device, /* 0x510-0x51b */
 	&debugcon_device, /* 0x402: --firmware-log */
 	&port92_device, /* fast reset */

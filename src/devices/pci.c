@@ -764,3 +764,22 @@ struct pci_dev *pci__host_bridge(struct vm *vm)
 {
 	return vm->pci ? &vm->pci->bridge : NULL;
 }
+
+unsigned int pci__find(struct vm *vm, uint16_t vendor, uint16_t device,
+		       unsigned int *slots, unsigned int max)
+{
+	struct pci *pci = vm->pci;
+	unsigned int n = 0;
+
+	if (!pci)
+		return 0;
+	pthread_mutex_lock(&pci->cfg_lock);
+	for (unsigned int s = 1; s < PCI_MAX_SLOTS && n < max; s++) {
+		const struct pci_dev *d = pci->slots[s];
+
+		if (d && d->vendor_id == vendor && d->device_id == device)
+			slots[n++] = s;
+	}
+	pthread_mutex_unlock(&pci->cfg_lock);
+	return n;
+}

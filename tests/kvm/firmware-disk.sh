@@ -1,0 +1,121 @@
+#!/bin/sh
+# --firmware seabios --disk without --kernel: SeaBIOS finds the virtio-blk
+# disk (modern virtio-pci, MMIO BAR), takes it from bootorder, loads its
+# boot sector and jumps to it; the boot sector (bootsect-test.S) prints a
+# marker, reads LBA 1 through int 0x13 and prints the string stored there
+# (written into the image here, so only a real disk read shows it), then
+# resets. Without a bootable disk SeaBIOS says so and waits, as QEMU's
+# default -boot reboot-timeout=-1 does: the run ends at --timeout (124) or
+# a signal (130). BOOTSECT_TEST is bootsect-test.S built.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+exec </dev/null
+SEABIOS=/usr/share/seabios/bios-256k.bin
+[ -f "$SEABIOS" ] || skip_all "$SEABIOS missing (Debian package seabios)"
+[ -f "${BOOTSECT_TEST:-}" ] || skip_all "BOOTSECT_TEST (bootsect-test.bin) missing"
+
+# log_has DESC FILE FIXED-STRING
+log_has() {
+	if grep -qF -- "$3" "$2"; then pass "$1"
+	else fail "$1 (no '$3')"; tail -n 8 "$2" | diag; fi
+}
+
+# A 1 MiB disk: the boot sector, then at LBA 1 the string it prints.
+img=$TMP/boot.img
+dd if=/dev/zero of="$img" bs=1024 count=1024 2>/dev/null
+dd if="$BOOTSECT_TEST" of="$img" conv=notrunc 2>/dev/null
+printf 'zapvm-sector1: read\000' |
+	dd of="$img" bs=512 seek=1 conv=notrunc 2>/dev/null
+sig=$(od -An -tx1 -j510 -N2 "$img" | tr -d ' ')
+t_cmp "the boot sector ends in 0x55 0xaa" "$([ "$sig" = 55aa ] && echo 1)" \
+	-eq 1
+
+t_run "SeaBIOS boots the --disk's boot sector, which resets: exit 102" \
+	102 "port 0xcf9" -- run --firmware seabios --disk "$img" \
+	--firmware-log "$TMP/boot.log" --stats --timeout 120
+log=$TMP/boot.log
+log_has "SeaBIOS found the virtio-blk function" "$log" "found virtio-blk at 00:"
+log_has "SeaBIOS drives it in modern (1.0) mode" "$log" \
+	"using modern (1.0) virtio mode"
+first=$(sed -n '/^boot order:/{n;p;}' "$log")
+case $first in
+"1: /pci@i0cf8/scsi@"[0-9a-f]"/disk@0,0") pass "bootorder names the disk: $first" ;;
+*) fail "bootorder names the disk (got '$first')" ;;
+esac
+if grep -q '^2: *$' "$log"; then
+	fail "bootorder has no empty entry after the last"
+else
+	pass "bootorder has no empty entry after the last"
+fi
+log_has "no boot menu" "$log" "Booting from Hard Disk..."
+marker=$(grep -n '^zapvm-bootsect: ran$' "$log" | cut -d: -f1)
+sector=$(grep -n '^zapvm-sector1: read$' "$log" | cut -d: -f1)
+if [ -n "$marker" ] && [ -n "$sector" ] && [ "$sector" -gt "$marker" ]; then
+	pass "the boot sector ran, then printed LBA 1 read through int 0x13"
+else
+	fail "the boot sector ran, then printed LBA 1 read through int 0x13"
+	tail -n 8 "$log" | diag
+fi
+out_has "int 0x10 reaches COM1: the marker" "zapvm-bootsect: ran"
+out_has "int 0x10 reaches COM1: the sector-1 string" "zapvm-sector1: read"
+out_has "the boot sector marked boot-done" "boot done after"
+
+# A ,ro disk boots the same way (SeaBIOS only reads).
+t_run "a ,ro --disk boots too: exit 102" 102 "port 0xcf9" -- \
+	run --firmware seabios --disk "$img,ro" \
+	--firmware-log "$TMP/ro.log" --timeout 120
+log_has "a ,ro disk: LBA 1 read" "$TMP/ro.log" "zapvm-sector1: read"
+
+# wait_stuck DESC FILE ARGS...: zapvm ARGS in the background until stdout
+# (COM1) says "No bootable device.", then SIGTERM: exit 130. --timeout
+# bounds it if SeaBIOS never gets there.
+wait_stuck() {
+	_d=$1
+	shift
+	"$ZAPVM" "$@" --timeout 240 >"$TMP/out" 2>"$TMP/err" &
+	_pid=$!
+	_i=0
+	while [ $_i -lt 240 ] && ! grep -qF "No bootable device." "$TMP/out"; do
+		kill -0 $_pid 2>/dev/null || break
+		sleep 1
+		_i=$((_i + 1))
+	done
+	kill -TERM $_pid 2>/dev/null
+	wait $_pid
+	_st=$?
+	if grep -qF "No bootable device." "$TMP/out" && [ $_st -eq 130 ]; then
+		pass "$_d: 'No bootable device.', waits until a signal (130)"
+	else
+		fail "$_d: 'No bootable device.', waits until a signal (exit $_st)"
+		diag "$TMP/err"
+	fi
+}
+
+# Two disks, the first without a boot signature: SeaBIOS boots only the
+# first hard disk (0x80), refuses it and has nothing else to boot.
+dd if=/dev/zero of="$TMP/nosig.img" bs=1024 count=1024 2>/dev/null
+wait_stuck "--disk without 0x55aa" run --firmware seabios \
+	--disk "$TMP/nosig.img" --disk "$img,ro" --firmware-log "$TMP/nosig.log"
+log_has "the unsigned disk: 'not a bootable disk'" "$TMP/nosig.log" \
+	"Boot failed: not a bootable disk"
+log_has "bootorder lists both disks in --disk order" "$TMP/nosig.log" \
+	"2: /pci@i0cf8/scsi@"
+if grep -q '^zapvm-bootsect' "$TMP/nosig.log"; then
+	fail "the second disk's boot sector did not run"
+else
+	pass "the second disk's boot sector did not run"
+fi
+
+wait_stuck "neither --kernel nor --disk" run --firmware seabios \
+	--firmware-log "$TMP/none.log"
+if grep -q '^boot order:' "$TMP/none.log"; then
+	fail "no disk, no kernel: no bootorder file"
+else
+	pass "no disk, no kernel: no bootorder file"
+fi
+
+# --- bad input: one line, documented status ---
+t_run "--firmware --disk missing file: exit 66" 66 "nope.img" -- \
+	run --firmware seabios --disk "$TMP/nope.img"
+one_line "--firmware --disk missing file"
+finish
