@@ -44,6 +44,8 @@ struct memslots {
 	void *opaque;
 	/* Counters, updated atomically, read by the phase log. */
 	uint64_t changes; /* slot creations, deletions and moves */
+	uint64_t changes_as[2]; /* the same, per address space (as_id) */
+	bool smm_mirror; /* memslots__mirror_smm() */
 	uint64_t update_ns; /* time spent in the ioctl */
 	uint64_t rom_writes; /* guest writes to ROM, dropped */
 	uint32_t ram_flags; /* KVM_MEM_* flags of every RAM slot */
@@ -57,6 +59,16 @@ struct memslots {
 int memslots__init(struct memslots *m, uint32_t max_slots, uint64_t gpa_limit,
 		   memslot_set_fn set, memslot_change_fn changed, void *opaque);
 void memslots__exit(struct memslots *m);
+
+/*
+ * memslots__mirror_smm - from now on make every slot change twice, in
+ * address space 0 and again in address space 1 (the slot id with as_id 1
+ * in bits 16-31, KVM_CAP_MULTI_ADDRESS_SPACE), as QEMU's pc machines
+ * register all of memory in their SMM address space too. Both ioctls
+ * count in changes (changes_as[] per space). The host must have two
+ * address spaces (the caller checks). 0, or -EBUSY once a region exists.
+ */
+int memslots__mirror_smm(struct memslots *m);
 
 /*
  * memslots__add - a region of @kind at [@gpa, @gpa + @size) backed by @hva,

@@ -138,6 +138,7 @@ struct vm_config {
 	enum slot_layout slot_layout; /* --slot-layout (pam.h) */
 	bool vga_std; /* --vga std: src/devices/vga.c (firmware VMs) */
 	uint64_t shm_size; /* --shm SIZE: src/devices/shm.c; 0: none */
+	bool smm_space; /* --smm-space: memslots__mirror_smm() */
 	struct trace *trace; /* --trace (trace.h); NULL: none */
 	struct timeline *timeline; /* --sample-ms (timeline.h); NULL: none */
 };
@@ -171,6 +172,7 @@ struct vm_result {
 	unsigned int
 		first_churn_phase; /* first phase after a run-time memslot change */
 	uint64_t memslot_changes; /* at run time */
+	uint64_t memslot_changes_as[2]; /* the same per address space */
 	uint64_t memslot_update_ns; /* at run time */
 	uint64_t rom_writes;
 	uint64_t exits; /* vCPU exits to zapvm, all vCPUs */

@@ -156,6 +156,7 @@ struct vm {
 	bool phases_full_warned; /* the phase log reached PHASE_LOG_MAX */
 	uint64_t t_start; /* first vCPU started, CLOCK_MONOTONIC ns */
 	uint64_t changes_at_start, update_ns_at_start;
+	uint64_t changes_as_at_start[2];
 	/* zapvm pause: vCPUs wait in vcpu__hold() while pause_req is set. */
 	pthread_cond_t pause_cond; /* with lock; CLOCK_MONOTONIC */
 	bool pause_req;

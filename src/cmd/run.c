@@ -52,6 +52,8 @@ static void run_usage(FILE *f)
 		"(--firmware)\n"
 		"  --shm SIZE            an ivshmem-like RAM BAR of SIZE "
 		"(--firmware)\n"
+		"  --smm-space           every memslot also in address space 1, "
+		"as QEMU's SMM\n"
 		"  --boot 64|pvh|real-mode\n"
 		"                        how Linux is entered (default: pvh "
 		"for a vmlinux ELF,\n"
@@ -141,6 +143,16 @@ static void json_add_linux(struct json_object *o, const struct vm_config *cfg,
 			c, "boot",
 			json_object_new_string(linux_boot__name(cfg->boot)));
 	}
+	if (json_object_object_get_ex(o, "result", &r) && cfg->smm_space) {
+		struct json_object *as = json_object_new_array();
+
+		for (int i = 0; i < 2; i++)
+			json_object_array_add(
+				as,
+				json_object_new_int64(
+					(int64_t)res->memslot_changes_as[i]));
+		json_object_object_add(r, "memslot_changes_by_as", as);
+	}
 	if (json_object_object_get_ex(o, "result", &r))
 		json_object_object_add(
 			r, "boot_done_ms",
@@ -172,6 +184,12 @@ static void print_summary(const struct vm_config *cfg,
 		       (unsigned long long)tr->sum.floor_gfns,
 		       (unsigned long long)tr->sum.refaults);
 	putchar('\n');
+	if (cfg->smm_space)
+		printf("zapvm: %s: memslot changes by address space: 0: %llu, "
+		       "1 (SMM): %llu\n",
+		       cfg->guest_name,
+		       (unsigned long long)res->memslot_changes_as[0],
+		       (unsigned long long)res->memslot_changes_as[1]);
 	if (res->boot_done_ns)
 		printf("zapvm: %s: boot done after %.3f ms\n", cfg->guest_name,
 		       res->boot_done_ns / 1e6);
@@ -438,6 +456,12 @@ static int opt_firmware(struct run_args *a, int key, const char *arg)
 	return 0;
 }
 
+static int opt_smm_space(struct run_args *a, int key, const char *arg)
+{
+	a->cfg.smm_space = true;
+	return 0;
+}
+
 static int opt_firmware_log(struct run_args *a, int key, const char *arg)
 {
 	a->cfg.firmware_log = arg;
@@ -516,6 +540,7 @@ static const struct run_opt run_opts[] = {
 	{ "slot-layout", required_argument, 0, opt_slot_layout },
 	{ "vga", required_argument, 0, opt_vga },
 	{ "shm", required_argument, 0, opt_shm },
+	{ "smm-space", no_argument, 0, opt_smm_space },
 	{ "trace", optional_argument, 0, opt_trace },
 	{ "trace-gfns", required_argument, 0, opt_trace_gfns },
 	{ "mem-backend", required_argument, RUNOPT_MEM_BACKEND, opt_vm },

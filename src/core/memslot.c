@@ -76,9 +76,32 @@ static int set_slot(struct memslots *m, struct region *r, uint64_t gpa,
 
 	if (ret)
 		return ret;
-	__atomic_add_fetch(&m->update_ns, now_ns() - t0, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&m->changes, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->changes_as[0], 1, __ATOMIC_RELAXED);
+	/* QEMU's SMM address space: the same slot again, as_id in bits 16+. */
+	if (m->smm_mirror) {
+		kr.slot |= 1U << 16;
+		ret = m->set(m->opaque, &kr);
+		if (ret)
+			return ret;
+		__atomic_add_fetch(&m->changes, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&m->changes_as[1], 1, __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&m->update_ns, now_ns() - t0, __ATOMIC_RELAXED);
 	return 0;
+}
+
+int memslots__mirror_smm(struct memslots *m)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->nr)
+		ret = -EBUSY;
+	else
+		m->smm_mirror = true;
+	pthread_mutex_unlock(&m->lock);
+	return ret;
 }
 
 static int alloc_slot(struct memslots *m)

@@ -64,6 +64,8 @@ static void vm__mark_start(struct vm *vm)
 	if (vm->phases && phase_log__mark(vm->phases, "start") == 0)
 		trace__phase(vm, 0);
 	vm->changes_at_start = vm->slots.changes;
+	vm->changes_as_at_start[0] = vm->slots.changes_as[0];
+	vm->changes_as_at_start[1] = vm->slots.changes_as[1];
 	vm->update_ns_at_start = vm->slots.update_ns;
 	__atomic_store_n(&vm->started, true, __ATOMIC_RELEASE);
 	vm->res->setup_ns = now_ns() - vm->res->setup_ns;

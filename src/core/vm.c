@@ -321,6 +321,20 @@ out_free:
 	return ret;
 }
 
+/* --smm-space: QEMU's second address space; before any region exists. */
+static int vm__smm_space(struct vm *vm)
+{
+	long n = kvm__check(vm->vm_fd, KVM_CAP_MULTI_ADDRESS_SPACE);
+
+	if (n < 2) {
+		log_err("--smm-space needs KVM_CAP_MULTI_ADDRESS_SPACE >= 2 (an "
+			"SMM address space); this host's KVM has %ld",
+			n < 1 ? 1 : n);
+		return -EOPNOTSUPP;
+	}
+	return memslots__mirror_smm(&vm->slots);
+}
+
 static int vm__setup_memory(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
@@ -351,6 +365,11 @@ static int vm__setup_memory(struct vm *vm)
 		return ret;
 	}
 	vm->slots_ready = true;
+	if (cfg->smm_space) {
+		ret = vm__smm_space(vm);
+		if (ret)
+			return ret;
+	}
 	if (cfg->dirty_log.mode != DIRTY_LOG_OFF) {
 		ret = dirtylog__new(vm->vm_fd, &cfg->dirty_log, vm->ncpus,
 				    &vm->dirty);
@@ -693,6 +712,9 @@ void vm__run_boot(const struct vm_config *cfg, const struct boot_ops *boot,
 	if (vm.phases)
 		phase_log__finish(vm.phases);
 	res->memslot_changes = vm.slots.changes - vm.changes_at_start;
+	for (int i = 0; i < 2; i++)
+		res->memslot_changes_as[i] =
+			vm.slots.changes_as[i] - vm.changes_as_at_start[i];
 	res->memslot_update_ns = vm.slots.update_ns - vm.update_ns_at_start;
 	res->rom_writes = vm.slots.rom_writes;
 	res->guest_status = vm.guest_status;

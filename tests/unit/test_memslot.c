@@ -34,6 +34,46 @@ static void changed(void *opaque, const char *what)
 	snprintf(last_change, sizeof(last_change), "%s", what);
 }
 
+/* The slot ids an SMM-mirrored table gave KVM, in order. */
+static uint32_t smm_ids[16];
+static uint64_t smm_sizes[16];
+static unsigned int nsmm;
+
+static int smm_set(void *opaque, const struct kvm_userspace_memory_region *r)
+{
+	if (nsmm < 16) {
+		smm_sizes[nsmm] = r->memory_size;
+		smm_ids[nsmm++] = r->slot;
+	}
+	return 0;
+}
+
+/* --smm-space: every change twice, the second with as_id 1. */
+static void test_smm_mirror(void)
+{
+	static uint8_t ram[0x10000], rom[0x1000];
+	struct memslots m;
+
+	memslots__init(&m, MAXS, 1ULL << 32, smm_set, NULL, NULL);
+	is_int(memslots__mirror_smm(&m), 0, "SMM mirror on an empty table");
+	memslots__add(&m, REGION_RAM, "ram", 0, sizeof(ram), ram);
+	memslots__add(&m, REGION_ROM, "rom", 0x100000, sizeof(rom), rom);
+	is_int(memslots__rom_unmap(&m, 0), 0, "SMM mirror: ROM unmapped");
+	is_int((int)nsmm, 6, "three changes, six ioctls");
+	ok(smm_ids[0] == 0 && smm_ids[1] == (1U << 16 | 0),
+	   "RAM slot 0 in address space 0, then 1");
+	ok(smm_ids[2] == 1 && smm_ids[3] == (1U << 16 | 1),
+	   "ROM slot 1 in address space 0, then 1");
+	ok(smm_ids[4] == 1 && smm_ids[5] == (1U << 16 | 1) && !smm_sizes[4] &&
+		   !smm_sizes[5],
+	   "the unmap deletes slot 1 in both spaces");
+	ok(m.changes == 6 && m.changes_as[0] == 3 && m.changes_as[1] == 3,
+	   "changes counted per address space");
+	is_int(memslots__mirror_smm(&m), -EBUSY,
+	       "SMM mirror refused once regions exist");
+	memslots__exit(&m);
+}
+
 int main(void)
 {
 	static uint8_t ram[1 << 20], rom0[8192], rom1[4096], big[16384];
@@ -127,5 +167,6 @@ int main(void)
 	p = gpa_to_hva(&m, 0x2000, 1, true);
 	ok(p == ram + 0x2000, "translation after churn");
 	memslots__exit(&m);
+	test_smm_mirror();
 	return tap_done();
 }
