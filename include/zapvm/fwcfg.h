@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FWCFG_PORT_SEL 0x510
@@ -156,5 +157,16 @@ int fwcfg__io(struct fwcfg *f, uint64_t port, uint8_t *data, uint32_t len,
  * (the device marks the phase "kernel-entry" then).
  */
 bool fwcfg__kernel_loaded(struct fwcfg *f);
+
+/*
+ * fwcfg__bootorder - the "bootorder" file as QEMU's get_boot_devices_list()
+ * writes it, into @buf of @size bytes: with @linux_rom the kernel's
+ * option ROM (FIRMWARE_BOOT_LINUX) first, then a virtio-blk disk in each
+ * of PCI slots @slots[0..@n) (FIRMWARE_BOOT_DISK), one path a line, no
+ * newline after the last, NUL-terminated. Returns the file's length with
+ * its NUL, 0 when it would be empty (no file), -ENOSPC when @size is short.
+ */
+int fwcfg__bootorder(char *buf, size_t size, bool linux_rom,
+		     const unsigned int *slots, unsigned int n);
 
 #endif /* ZAPVM_FWCFG_H */

@@ -266,25 +266,19 @@ static int firmware__bootorder_init(struct vm *vm, void **priv)
 	struct firmware *fw = vm->boot_priv;
 	unsigned int slots[VM_MAX_DISKS], n;
 	char buf[64 + VM_MAX_DISKS * 32];
-	size_t len = 0;
-	int ret = 0;
+	int len, ret = 0;
 
 	*priv = NULL;
-	if (vm->cfg->kernel)
-		len += (size_t)snprintf(buf, sizeof(buf),
-					FIRMWARE_BOOT_LINUX "\n");
 	n = pci__find(vm, VIRTIO_PCI_VENDOR,
 		      VIRTIO_PCI_DEVICE_BASE + VIRTIO_ID_BLOCK, slots,
 		      VM_MAX_DISKS);
-	for (unsigned int i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-					FIRMWARE_BOOT_DISK "\n", slots[i]);
-	/* One path a line, NUL-terminated, no newline after the last. */
-	if (len) {
-		buf[len - 1] = '\0';
+	len = fwcfg__bootorder(buf, sizeof(buf), vm->cfg->kernel != NULL, slots,
+			       n);
+	if (len < 0)
+		ret = len;
+	else if (len > 0)
 		ret = fwcfg__add_file(fw->fwcfg, "bootorder", buf,
 				      (uint32_t)len);
-	}
 	if (!ret)
 		ret = fwcfg__finish(fw->fwcfg);
 	if (ret)

@@ -5,6 +5,7 @@
  * path built) is at the end.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,31 @@ bool fwcfg__kernel_loaded(struct fwcfg *f)
 		done = f->kernel_loaded = true;
 	pthread_mutex_unlock(&f->lock);
 	return done;
+}
+
+int fwcfg__bootorder(char *buf, size_t size, bool linux_rom,
+		     const unsigned int *slots, unsigned int n)
+{
+	size_t len = 0;
+	int r;
+
+	if (linux_rom) {
+		r = snprintf(buf, size, FIRMWARE_BOOT_LINUX "\n");
+		if (r < 0 || (size_t)r >= size)
+			return -ENOSPC;
+		len = (size_t)r;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		r = snprintf(buf + len, size - len, FIRMWARE_BOOT_DISK "\n",
+			     slots[i]);
+		if (r < 0 || (size_t)r >= size - len)
+			return -ENOSPC;
+		len += (size_t)r;
+	}
+	/* QEMU's list: one path a line, no newline after the last, a NUL. */
+	if (len)
+		buf[len - 1] = '\0';
+	return (int)len;
 }
 
 /* ---- the device: the store firmware.c built, on ports 0x510-0x51b ---- */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "zapvm/firmware.h"
 #include "zapvm/fwcfg.h"
 
 #define RAM_GPA 0x10000ULL
@@ -177,6 +178,33 @@ static void test_kernel_loaded(struct fwcfg *f)
 	ok(!fwcfg__kernel_loaded(f), "... even after a second read");
 }
 
+/* bootorder: QEMU's format, byte for byte. */
+static void test_bootorder(void)
+{
+	static const char both[] = "/rom@genroms/linuxboot_dma.bin\n"
+				   "/pci@i0cf8/scsi@1/disk@0,0\n"
+				   "/pci@i0cf8/scsi@1a/disk@0,0";
+	static const char disk[] = "/pci@i0cf8/scsi@3/disk@0,0";
+	const unsigned int slots[] = { 1, 0x1a };
+	const unsigned int three = 3;
+	char buf[128];
+
+	memset(buf, 'x', sizeof(buf));
+	is_int(fwcfg__bootorder(buf, sizeof(buf), true, slots, 2),
+	       (int)sizeof(both), "bootorder: ROM and two disks, with the NUL");
+	ok(!memcmp(buf, both, sizeof(both)),
+	   "bootorder: one a line, no newline after the last, slot in hex");
+	is_int(fwcfg__bootorder(buf, sizeof(buf), false, &three, 1),
+	       (int)sizeof(disk), "bootorder: a disk alone");
+	ok(!strcmp(buf, disk), "bootorder: the disk's QEMU path");
+	is_int(fwcfg__bootorder(buf, sizeof(buf), false, NULL, 0), 0,
+	       "bootorder: nothing to boot, no file");
+	is_int(fwcfg__bootorder(buf, sizeof(both) - 1, true, slots, 2), -ENOSPC,
+	       "bootorder: a short buffer is refused");
+	is_int(fwcfg__bootorder(buf, 10, true, slots, 2), -ENOSPC,
+	       "bootorder: a buffer short of the ROM is refused");
+}
+
 int main(void)
 {
 	struct fwcfg f;
@@ -207,6 +235,7 @@ int main(void)
 	test_ports(&f);
 	test_dma(&f);
 	test_kernel_loaded(&f);
+	test_bootorder();
 	fwcfg__exit(&f);
 	return tap_done();
 }
