@@ -15,15 +15,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "zapvm/backing.h"
 #include "zapvm/benchstat.h"
 #include "zapvm/builtin.h"
 #include "zapvm/knob.h"
 #include "zapvm/kvm.h"
+#include "zapvm/pam.h"
 #include "zapvm/runopts.h"
 #include "zapvm/vm.h"
 
 #define MAX_VALUES 8
-#define MAX_METRICS 24
+#define MAX_METRICS 32
 #define MAX_FLOORS 6
 #define MAX_RUNS 1000
 #define MAX_JOBS 64
@@ -149,6 +151,15 @@ struct bench_cell {
 	struct dirty_log_spec dirty_log; /* --dirty-log; the VM's */
 	char args[256];
 	char **argv; /* bench exec: the VMM's, placeholders expanded */
+	/* The memory, trace and firmware axes (axes.c). */
+	bool trace; /* --trace on: the run traces its VM */
+	enum mem_backend backend;
+	const char *mem_file; /* file:PATH's PATH */
+	uint64_t hugepage_size; /* hugetlb: 2 MiB or 1 GiB */
+	bool prefault;
+	unsigned int ram_slots; /* 0: one memslot per RAM range */
+	enum slot_layout layout; /* --firmware only */
+	char axes[96]; /* axes__label(), for cell__label() */
 	uint64_t guest_param; /* pages touched etc., for per-page metrics */
 	uint64_t ctl_gpa; /* the progress guest's control block */
 	struct bench_floor floors[MAX_FLOORS];
@@ -202,6 +213,21 @@ struct bench_opts {
 	char **vmm_argv; /* VMM [ARGS...] as given, NULL-terminated */
 	const char *boot_done; /* --boot-done REGEX; NULL: exec's default */
 	bool until_boot_done; /* --until boot-done; else the VMM's exit */
+	/* The memory, trace and firmware axes (axes.c). */
+	bool trace[MAX_VALUES]; /* --trace off,on */
+	struct bench_backend {
+		enum mem_backend kind;
+		const char *path; /* file:PATH, owned */
+	} backend[MAX_VALUES];
+	unsigned int ram_slots[MAX_VALUES];
+	enum slot_layout layout[MAX_VALUES];
+	unsigned int ntrace, nbackend, nram_slots, nlayout;
+	bool trace_required; /* --trace=required */
+	uint64_t hugepage_size; /* --hugepage-size; 0: 2 MiB */
+	bool prefault;
+	const char *firmware; /* --firmware seabios|FILE, with --kernel */
+	bool vga_std; /* --vga std */
+	uint64_t shm_size; /* --shm SIZE */
 };
 
 struct bench {
@@ -227,6 +253,11 @@ struct bench {
 	/* bench exec */
 	char vmm_path[4096]; /* as resolved */
 	struct json_object *vmm_env; /* in the environment record */
+	/* The scenario with the axes' metrics after its own (axes.c). */
+	struct bench_scenario sc_ext;
+	struct bench_metric metrics_ext[MAX_METRICS];
+	unsigned int nbase; /* the scenario's own metrics */
+	const char *untraced; /* why traced cells ran untraced, or NULL */
 };
 
 /* ---- main.c --------------------------------------------------------------- */
@@ -440,6 +471,89 @@ pid_t spawn__run(char *const argv[], int out_fd, bool quiet);
 
 /* spawn__wait - wait for @pid: its exit status, or -1 if it did not exit. */
 int spawn__wait(pid_t pid);
+
+/* ---- axes.c: --trace, the memory axes, --firmware ------------------------ */
+
+/* bench__parse's ids of the options only bench has for the axes. */
+enum {
+	AXES_OPT_FIRMWARE = 512,
+	AXES_OPT_VGA,
+	AXES_OPT_SHM,
+	AXES_OPT_TRACE,
+	AXES_OPT_SLOT_LAYOUT,
+};
+
+/* List parsers (main.c's list table): 0 or -EINVAL. */
+int axes__parse_trace(const char *s, void *out, unsigned int i);
+int axes__parse_backend(const char *s, void *out, unsigned int i);
+int axes__parse_ram_slots(const char *s, void *out, unsigned int i);
+int axes__parse_layout(const char *s, void *out, unsigned int i);
+/* axes__trace_list - whether @s is a --trace list (off, on, required). */
+bool axes__trace_list(const char *s);
+/*
+ * axes__opt - --hugepage-size, --prefault, --firmware, --vga, --shm: 0,
+ * 64 after one line, or 1 when @c is none of them.
+ */
+int axes__opt(int c, const char *arg, struct bench_opts *o);
+/* axes__defaults - the axes' one default value, for each list left empty. */
+void axes__defaults(struct bench_opts *o);
+/*
+ * axes__combine - what goes with what: 0 or 64 after one line.
+ * @layout_given: --slot-layout was given; @axes_given: any of --trace,
+ * --mem-backend, --ram-slots.
+ */
+int axes__combine(struct bench_opts *o, bool layout_given, bool axes_given);
+void axes__free(struct bench_opts *o);
+/* axes__cfg - @c's backing, RAM slots, trace-less firmware into @cfg. */
+void axes__cfg(const struct bench *b, const struct bench_cell *c,
+	       struct vm_config *cfg);
+/* axes__backend_name - "anon", "hugetlb-2M", "file", ... */
+const char *axes__backend_name(const struct bench_cell *c);
+/* axes__label - " trace=on backing=memfd ..." for the axes in use. */
+void axes__label(const struct bench *b, const struct bench_cell *c, char *buf,
+		 size_t len);
+/*
+ * axes__preflight - before any run: hugetlb cells' pages (69 after one
+ * line naming the sysctl), and whether traced cells can trace (77 with
+ * --trace=required after one line; else one line, and they run untraced).
+ */
+int axes__preflight(struct bench *b);
+
+/* ---- axes-metrics.c: the axes' metrics and reports -------------------------- */
+
+struct trace_run;
+
+/*
+ * axes__extend - @b->sc_ext: the scenario with the metrics of the axes in
+ * use after its own (refaults, floor_gfns, faults_over_floor with
+ * --trace; POST, kernel and the changes by cause with --firmware), made
+ * @b->o.sc. Before bench__cells().
+ */
+void axes__extend(struct bench *b);
+/*
+ * axes__collect - the axes' metrics of one run into @v (after the
+ * scenario's own): @tr the run's trace (NULL: untraced, NAN).
+ */
+void axes__collect(const struct bench *b, const struct bench_cell *c,
+		   const struct vm_result *res, const struct trace_run *tr,
+		   double *v);
+/*
+ * axes__measured_floors - boot --kernel: a traced cell's total floor is
+ * the mean of its measured floor_gfns (the floor a real kernel has no
+ * other way to give). After bench__summarise().
+ */
+void axes__measured_floors(struct bench *b);
+/* axes__floor_measured - whether @c's floors were measured (traced). */
+bool axes__floor_measured(const struct bench *b, const struct bench_cell *c);
+/*
+ * axes__print_overhead - --trace off,on: wall (and boot) time of each
+ * traced cell over its untraced neighbour, the trace's overhead.
+ */
+void axes__print_overhead(const struct bench *b, FILE *f);
+/* axes__env - the axes and the host MMU settings as text lines (@pfx). */
+void axes__env(const struct bench *b, FILE *f, const char *pfx);
+/* axes__json_env - the same into the JSON environment @env. */
+void axes__json_env(const struct bench *b, struct json_object *env);
 
 /* ---- writers ----------------------------------------------------------------- */
 

@@ -47,12 +47,15 @@ static int guest_base(const struct builtin_guest *g, uint64_t *base)
 int bench__cells(struct bench *b)
 {
 	const struct bench_opts *o = &b->o;
-	/* No --dirty-log list (ndirty_log 0) is one value: off. */
-	unsigned int ndl = o->ndirty_log ? o->ndirty_log : 1;
-	unsigned int n = o->nprefetch * o->nroot_zap * o->nmem * o->ncpus *
-			 o->nthp * o->npolicy * ndl;
+	unsigned int n;
 	uint64_t base = 0;
 	unsigned int k;
+
+	axes__defaults(&b->o);
+	/* No --dirty-log list (ndirty_log 0) is one value: off. */
+	n = o->nprefetch * o->nroot_zap * o->nmem * o->ncpus * o->nthp *
+	    o->npolicy * o->ntrace * o->nbackend * o->nram_slots * o->nlayout *
+	    (o->ndirty_log ? o->ndirty_log : 1);
 
 	if (b->guest && guest_base(b->guest, &base)) {
 		log_err("bench: cannot read the builtin %s guest's image",
@@ -67,19 +70,31 @@ int bench__cells(struct bench *b)
 	if (!b->cells)
 		return ZAPVM_EXIT_SOFTWARE;
 	b->ncells = n;
-	/* Policy innermost: the cells a ratio compares are neighbours. */
+	/*
+	 * Policy innermost: the cells a ratio compares are neighbours; the
+	 * trace next, so a traced cell sits beside its untraced twin.
+	 */
 	for (k = 0; k < n; k++) {
 		struct bench_cell *c = &b->cells[k];
 		unsigned int x = k;
 
 		c->policy = o->policy[x % o->npolicy];
 		x /= o->npolicy;
+		c->trace = o->trace[x % o->ntrace];
+		x /= o->ntrace;
 		c->thp = o->thp[x % o->nthp];
 		x /= o->nthp;
 		c->cpus = o->cpus[x % o->ncpus];
 		x /= o->ncpus;
 		c->mem = o->mem[x % o->nmem];
 		x /= o->nmem;
+		c->backend = o->backend[x % o->nbackend].kind;
+		c->mem_file = o->backend[x % o->nbackend].path;
+		x /= o->nbackend;
+		c->ram_slots = o->ram_slots[x % o->nram_slots];
+		x /= o->nram_slots;
+		c->layout = o->layout[x % o->nlayout];
+		x /= o->nlayout;
 		c->root_zap = o->root_zap[x % o->nroot_zap];
 		x /= o->nroot_zap;
 		c->prefetch = o->prefetch[x % o->nprefetch];
@@ -97,9 +112,18 @@ int bench__cells(struct bench *b)
 				b->guest->name, b->guest->min_mem >> 20);
 			return ZAPVM_EXIT_USAGE;
 		}
-		c->floor_2m = c->thp == THP_ON ||
+		/* Huge pages already: no THP advice (vm.c refuses one). */
+		if (c->backend == MEM_BACKEND_HUGETLB)
+			c->thp = THP_DEFAULT;
+		c->floor_2m = c->backend == MEM_BACKEND_HUGETLB ||
+			      c->thp == THP_ON ||
 			      (c->thp == THP_DEFAULT &&
 			       !strcmp(b->host.thp_enabled, "always"));
+		c->hugepage_size = c->backend == MEM_BACKEND_HUGETLB ?
+					   (o->hugepage_size ?: PAGE_2M) :
+					   0;
+		c->prefault = o->prefault;
+		axes__label(b, c, c->axes, sizeof(c->axes));
 		o->sc->prepare(c, base, o->args);
 		for (unsigned int i = 0; i < o->sc->nmetrics; i++) {
 			c->values[i] = calloc(o->runs, sizeof(double));
@@ -144,8 +168,10 @@ void cell__label(const struct bench_cell *c, char *buf, size_t len)
 		char mode[32];
 
 		dirty_log_spec__name(&c->dirty_log, mode, sizeof(mode));
-		snprintf(buf + n, len - n, " dirty-log=%s", mode);
+		n += snprintf(buf + n, len - n, " dirty-log=%s", mode);
 	}
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "%s", c->axes);
 }
 
 void cell__add_floor(struct bench_cell *c, const char *name, const char *metric,

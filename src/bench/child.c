@@ -21,6 +21,7 @@
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
+#include "zapvm/trace-report.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -206,11 +207,10 @@ struct json_object *child__phases(const struct vm_result *res)
 }
 
 /* The run's result as the parent reads it (bench__reap()). */
-static struct json_object *child__result(const struct bench *b,
-					 const struct bench_cell *c,
-					 const struct vm_result *res,
-					 const struct zap_probe *zp,
-					 uint64_t t0)
+static struct json_object *
+child__result(const struct bench *b, const struct bench_cell *c,
+	      const struct vm_result *res, const struct zap_probe *zp,
+	      const struct trace_run *tr, uint64_t t0)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *m = json_object_new_array();
@@ -236,6 +236,7 @@ static struct json_object *child__result(const struct bench *b,
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			v[i] = NAN;
 		b->o.sc->collect(c, res, zp, v);
+		axes__collect(b, c, res, tr->t ? tr : NULL, v);
 		for (unsigned int i = 0; i < b->o.sc->nmetrics; i++)
 			json_object_array_add(m, json__num(v[i]));
 		ph = child__phases(res);
@@ -318,6 +319,7 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 				 .quiet_guest = true,
 				 .timeout_ms = b->o.timeout_s * 1000 };
 	struct zap_probe zp = { 0 };
+	struct trace_run tr = { .on = c->trace && !b->untraced };
 	struct json_object *o;
 	struct vm_result res;
 	uint64_t t0;
@@ -330,13 +332,20 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 		_exit(ret);
 	}
 	ret = child__config(b, c, log, &cfg, &zp);
+	if (!ret)
+		ret = trace_run__open(&tr);
 	if (ret)
 		_exit(ret);
+	axes__cfg(b, c, &cfg);
+	cfg.trace = tr.t;
 	t0 = now_ns();
 	vm__run(&cfg, &res);
+	trace_run__finish(&tr, &res);
 	child__verdict(b, &res);
-	o = child__result(b, c, &res, b->o.sc->probe_setup ? &zp : NULL, t0);
+	o = child__result(b, c, &res, b->o.sc->probe_setup ? &zp : NULL, &tr,
+			  t0);
 	child__write(fd, o);
 	zap_probe__free(&zp);
+	trace_run__free(&tr);
 	_exit(exit__from_vm(&res));
 }

@@ -222,7 +222,8 @@ static int linux__check_kernel(struct bench *b)
 {
 	const char *path = b->o.kernel;
 	struct pvh_image *pvh = NULL;
-	enum linux_boot mode = b->o.boot;
+	/* Through firmware, linuxboot_dma.bin enters the setup code. */
+	enum linux_boot mode = b->o.firmware ? BOOT_REAL : b->o.boot;
 	struct bzimage bz;
 	char why[256];
 	uint8_t *img;
@@ -340,7 +341,9 @@ int linux__preflight(struct bench *b)
 			       json_object_new_boolean(!o->cmdline));
 	json_object_object_add(
 		env, "boot",
-		json_object_new_string(linux_boot__name(b->boot_mode)));
+		json_object_new_string(o->firmware ?
+					       "firmware" :
+					       linux_boot__name(b->boot_mode)));
 	json_object_object_add(
 		env, "boot_requested",
 		json_object_new_string(linux_boot__name(o->boot)));

@@ -52,6 +52,12 @@ static void bench_usage(FILE *f)
 	      "guest's\n"
 	      "                        own timing, no VMM wake-ups during the "
 	      "zap\n"
+	      "  --trace[=LIST]        off, on, required: trace each run's "
+	      "faults\n"
+	      "                        (refaults, floor_gfns; default off)\n"
+	      "  --mem-backend LIST    anon, memfd, shm, hugetlb, file:PATH\n"
+	      "  --hugepage-size 2M|1G, --prefault\n"
+	      "  --ram-slots LIST      RAM in N equal memslots\n"
 	      "  --csv FILE, --json FILE, --plot FILE.svg\n"
 	      "boot with a Linux kernel instead of bootsim:\n"
 	      "  --kernel BZIMAGE      the kernel (a vmlinux with --boot pvh)\n"
@@ -62,6 +68,9 @@ static void bench_usage(FILE *f)
 	      "(default)\n"
 	      "                        or when the guest powers off\n"
 	      "  --guest-log DIR       keep every run's console log there\n"
+	      "  --firmware seabios|FILE  boot the kernel through firmware\n"
+	      "  --slot-layout LIST    qemu, split (--firmware)\n"
+	      "  --vga std|none, --shm SIZE  (--firmware)\n"
 	      "exec: another VMM as the guest, each run under zapvm exec:\n"
 	      "  {mem} {mem_mib}       in its ARGS: the cell's --mem in MiB\n"
 	      "  {mem_bytes} {cpus}    in bytes; the cell's --cpus\n"
@@ -191,6 +200,12 @@ static const struct option bench_options[] = {
 	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
 	{ "boot-done", required_argument, NULL, OPT_BOOT_DONE },
 	{ "dirty-log", required_argument, NULL, RUNOPT_DIRTY_LOG },
+	{ "ram-slots", required_argument, NULL, RUNOPT_RAM_SLOTS },
+	{ "trace", optional_argument, NULL, AXES_OPT_TRACE },
+	{ "slot-layout", required_argument, NULL, AXES_OPT_SLOT_LAYOUT },
+	{ "firmware", required_argument, NULL, AXES_OPT_FIRMWARE },
+	{ "vga", required_argument, NULL, AXES_OPT_VGA },
+	{ "shm", required_argument, NULL, AXES_OPT_SHM },
 	{ 0 },
 };
 
@@ -220,6 +235,17 @@ static const struct list_opt {
 	  "off, bitmap, manual[:init-set|:no-init-set], ring[:N]",
 	  parse_dirty_log, OFF(dirty_log), OFF(ndirty_log),
 	  sizeof(struct dirty_log_spec) },
+	{ AXES_OPT_TRACE, "trace", "off, on, required", axes__parse_trace,
+	  OFF(trace), OFF(ntrace), sizeof(bool) },
+	{ RUNOPT_MEM_BACKEND, "mem-backend",
+	  "anon, memfd, shm, hugetlb, file:PATH", axes__parse_backend,
+	  OFF(backend), OFF(nbackend), sizeof(struct bench_backend) },
+	{ RUNOPT_RAM_SLOTS, "ram-slots", "RAM memslot counts, 1 to 32768",
+	  axes__parse_ram_slots, OFF(ram_slots), OFF(nram_slots),
+	  sizeof(unsigned int) },
+	{ AXES_OPT_SLOT_LAYOUT, "slot-layout", "qemu, split",
+	  axes__parse_layout, OFF(layout), OFF(nlayout),
+	  sizeof(enum slot_layout) },
 };
 
 #define NLIST (sizeof(list_opts) / sizeof(list_opts[0]))
@@ -319,6 +345,8 @@ struct parse_state {
 	bool boot_given, until_given;
 	const char *until; /* --until's value */
 	const char *mem_arg; /* --mem as given; NULL: the default */
+	int argc; /* the command line, for --trace LIST */
+	char **argv;
 };
 
 /* The options with a parser of their own; 1 if @c is not one of them. */
@@ -371,12 +399,22 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 {
 	int ret;
 
+	const char *arg = optarg;
+
+	/* --trace alone is "on"; --trace LIST takes the next word too. */
+	if (c == AXES_OPT_TRACE && !arg) {
+		arg = "on";
+		if (optind < ps->argc && axes__trace_list(ps->argv[optind]))
+			arg = ps->argv[optind++];
+	}
+	if (c == AXES_OPT_TRACE && strstr(arg, "required"))
+		o->trace_required = true;
 	for (unsigned int i = 0; i < NLIST; i++) {
 		if (list_opts[i].id == c) {
 			o->given |= 1U << i;
 			if (c == RUNOPT_MEM)
 				ps->mem_arg = optarg;
-			return list_opt__apply(&list_opts[i], optarg, o);
+			return list_opt__apply(&list_opts[i], arg, o);
 		}
 	}
 	for (unsigned int i = 0; i < ARRAY_LEN(count_opts); i++)
@@ -393,16 +431,10 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 		}
 	}
 	ret = bench__opt_special(c, o, ps);
+	if (ret == 1)
+		ret = axes__opt(c, optarg, o);
 	if (ret != 1)
 		return ret;
-	if (c == RUNOPT_MEM_BACKEND || c == RUNOPT_HUGEPAGE_SIZE ||
-	    c == RUNOPT_PREFAULT) {
-		log_err("--%s: not a bench option yet (run and demo take it)",
-			c == RUNOPT_MEM_BACKEND	  ? "mem-backend" :
-			c == RUNOPT_HUGEPAGE_SIZE ? "hugepage-size" :
-						    "prefault");
-		return ZAPVM_EXIT_USAGE;
-	}
 	if (c == 'h') {
 		bench_usage(stdout);
 		return -1;
@@ -433,6 +465,7 @@ static void bench__defaults(struct bench_opts *o)
 	o->jobs = 1;
 	o->timeout_s = 600;
 	o->sample_us = 100;
+	axes__defaults(o);
 }
 
 /* The scenario's list defaults, for the lists not given. */
@@ -567,6 +600,8 @@ int bench__parse(int argc, char **argv, struct bench_opts *o)
 	char names[256];
 	int c, ret = 0;
 
+	ps.argc = argc;
+	ps.argv = argv;
 	bench__defaults(o);
 	optind = 1;
 	while (!ret &&
@@ -599,6 +634,17 @@ int bench__parse(int argc, char **argv, struct bench_opts *o)
 		return ZAPVM_EXIT_USAGE;
 	}
 	ret = bench__combine(o, &ps);
+	if (!ret)
+		ret = axes__combine(o, list__given(o, AXES_OPT_SLOT_LAYOUT),
+				    list__given(o, AXES_OPT_TRACE) ||
+					    list__given(o,
+							RUNOPT_MEM_BACKEND) ||
+					    list__given(o, RUNOPT_RAM_SLOTS));
+	if (!ret && o->firmware && ps.boot_given) {
+		log_err("bench: --firmware hands the kernel over itself; no "
+			"--boot goes with it");
+		ret = ZAPVM_EXIT_USAGE;
+	}
 	return ret ? ret : bench__check_mem(o, &ps);
 }
 
@@ -651,6 +697,7 @@ static void bench__free(struct bench *b)
 	}
 	free(b->cells);
 	free(b->argv);
+	axes__free(&b->o);
 	json_object_put(b->host.json);
 	json_object_put(b->linux_env);
 	json_object_put(b->vmm_env);
@@ -698,6 +745,7 @@ int cmd_bench(int argc, char **argv)
 	ret = bench__check(&b.host, &b.o);
 	if (ret)
 		goto out;
+	axes__extend(&b);
 	if (b.o.kernel)
 		ret = linux__preflight(&b);
 	if (ret)
@@ -711,6 +759,8 @@ int cmd_bench(int argc, char **argv)
 	ret = bench__cells(&b);
 	if (!ret && b.o.sc->preflight)
 		ret = b.o.sc->preflight(&b);
+	if (!ret)
+		ret = axes__preflight(&b);
 	if (ret)
 		goto out;
 	strftime(b.date, sizeof(b.date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -727,6 +777,7 @@ int cmd_bench(int argc, char **argv)
 			b.done, b.total);
 
 	bench__summarise(&b);
+	axes__measured_floors(&b);
 	wret = bench__table(&b);
 	ret = ret ? ret : wret;
 	if (b.o.csv) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "zapvm/log.h"
 #include "zapvm/outfile.h"
@@ -19,6 +20,17 @@ static void csv_num(FILE *f, double v)
 		fprintf(f, ",%.6g", v);
 	else
 		fputc(',', f);
+}
+
+/* The axes' columns after the floor: trace ... slot_layout. */
+static void csv_axes(FILE *f, const struct bench_cell *c)
+{
+	fprintf(f, ",%s,%s,%s,%u,%s", c->trace ? "on" : "off",
+		axes__backend_name(c), c->prefault ? "on" : "off",
+		c->ram_slots ? c->ram_slots : 1,
+		c->axes[0] && strstr(c->axes, "layout=") ?
+			slot_layout__name(c->layout) :
+			"-");
 }
 
 static void csv_ratio(const struct bench *b, const struct bench_cell *num,
@@ -36,7 +48,9 @@ static void csv_ratio(const struct bench *b, const struct bench_cell *num,
 	fputs(",,,", f);
 	csv_num(f, r->lo);
 	csv_num(f, r->hi);
-	fputs(",\n", f);
+	fputc(',', f);
+	csv_axes(f, num);
+	fputc('\n', f);
 }
 
 /* Runs with console logs: a comment line per failed run, with why. */
@@ -98,12 +112,13 @@ int bench__csv(const struct bench *b, const char *path)
 		b->host.thp_enabled, b->host.slot_ok ? "yes" : "no");
 	bench__linux_env(b, f, "# ");
 	vmm__env(b, f, "# ");
+	axes__env(b, f, "# ");
 	bench__csv_failed(b, f);
 	if (b->interrupted)
 		fprintf(f, "# interrupted: finished runs only\n");
 	fprintf(f, "kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,"
 		   "zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,"
-		   "floor\n");
+		   "floor,trace,mem_backend,prefault,ram_slots,slot_layout\n");
 	for (unsigned int k = 0; k < b->ncells; k++) {
 		const struct bench_cell *c = &b->cells[k];
 
@@ -127,6 +142,7 @@ int bench__csv(const struct bench *b, const char *path)
 			csv_num(f, s->ci_lo);
 			csv_num(f, s->ci_hi);
 			csv_num(f, fl ? floor__value(c, fl) : NAN);
+			csv_axes(f, c);
 			fputc('\n', f);
 		}
 	}

@@ -4,6 +4,7 @@
  * metric's statistics, values and floor, every run, and the ratios.
  */
 #include <math.h>
+#include <string.h>
 
 #include "zapvm/util.h"
 
@@ -36,6 +37,21 @@ void json__cell_shape(struct json_object *x, const struct bench_cell *c)
 		c->root_zap < 0 ? NULL :
 				  json_object_new_string(
 					  cell__root_zap_name(c->root_zap)));
+	json_object_object_add(x, "trace", json_object_new_boolean(c->trace));
+	json_object_object_add(x, "mem_backend",
+			       json_object_new_string(axes__backend_name(c)));
+	json_object_object_add(
+		x, "mem_file",
+		c->mem_file ? json_object_new_string(c->mem_file) : NULL);
+	json_object_object_add(x, "prefault",
+			       json_object_new_boolean(c->prefault));
+	json_object_object_add(x, "ram_slots",
+			       json_object_new_int((int)(c->ram_slots ?: 1)));
+	json_object_object_add(
+		x, "slot_layout",
+		strstr(c->axes, "layout=") ?
+			json_object_new_string(slot_layout__name(c->layout)) :
+			NULL);
 }
 
 static void json_ratio(const struct bench *b, const struct bench_cell *num,
@@ -102,6 +118,7 @@ static void json__header(const struct bench *b, struct json_object *o)
 		json_object_array_add(av, json_object_new_string(b->argv[i]));
 	json_object_object_add(o, "argv", av);
 	json_object_object_add(o, "date", json_object_new_string(b->date));
+	axes__json_env(b, b->host.json);
 	json_object_object_add(o, "environment", json_object_get(b->host.json));
 	json_object_object_add(o, "scenario", json_object_new_string(sc->name));
 	json_object_object_add(o, "seed", json_object_new_string(sc->seed));
@@ -166,7 +183,13 @@ static struct json_object *json__floors(const struct bench *b,
 	for (unsigned int i = 0; i < c->nfloors; i++) {
 		struct json_object *x = json_object_new_object();
 
-		if (b->o.kernel)
+		if (axes__floor_measured(b, c))
+			json_object_object_add(
+				x, "note",
+				json_object_new_string(
+					"measured: distinct GFNs (2M regions "
+					"with THP) the traced runs faulted"));
+		else if (b->o.kernel)
 			json_object_object_add(
 				x, "note",
 				json_object_new_string(

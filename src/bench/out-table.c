@@ -30,14 +30,16 @@ static void print_ratio(const struct bench *b, const struct bench_cell *num,
 {
 	const struct bench_metric *bm = &b->o.sc->metrics[m];
 	FILE *f = ctx;
-	char shape[64], dl[32];
+	char shape[160], dl[32];
 	const char *dlog = table__dlog(b, num, dl, sizeof(dl));
 
-	if (!(bm->flags & M_RATIO))
+	/* A metric no run of either cell has (untraced cells' trace ones). */
+	if (!(bm->flags & M_RATIO) || (!num->stat[m].n && !den->stat[m].n))
 		return;
-	snprintf(shape, sizeof(shape), "%lluM %u %s%s%s",
+	snprintf(shape, sizeof(shape), "%lluM %u %s%s%s%s",
 		 (unsigned long long)(num->mem >> 20), num->cpus,
-		 cell__thp_name(num->thp), dlog ? " " : "", dlog ? dlog : "");
+		 cell__thp_name(num->thp), dlog ? " " : "", dlog ? dlog : "",
+		 num->axes);
 	fprintf(f, "  %-14s %s/%s %-18s ", shape, zap_policy__name(num->policy),
 		zap_policy__name(den->policy), bm->name);
 	if (isnan(r->ratio))
@@ -100,8 +102,13 @@ void bench__guest_desc(const struct bench *b, char *buf, size_t len)
 		return;
 	}
 	name = strrchr(b->o.kernel, '/');
-	snprintf(buf, len, "Linux kernel %s, --boot %s",
-		 name ? name + 1 : b->o.kernel, linux_boot__name(b->boot_mode));
+	if (b->o.firmware)
+		snprintf(buf, len, "Linux kernel %s through firmware %s",
+			 name ? name + 1 : b->o.kernel, b->o.firmware);
+	else
+		snprintf(buf, len, "Linux kernel %s, --boot %s",
+			 name ? name + 1 : b->o.kernel,
+			 linux_boot__name(b->boot_mode));
 }
 
 static void env_file(FILE *f, const char *what, struct json_object *rec)
@@ -143,13 +150,16 @@ void bench__linux_env(const struct bench *b, FILE *f, const char *pfx)
 		pfx,
 		json_object_get_string(json_object_object_get(e, "cmdline")),
 		b->o.cmdline ? "" : " (default)",
-		linux_boot__name(b->boot_mode),
+		b->o.firmware ? "firmware" : linux_boot__name(b->boot_mode),
 		b->o.until_poweroff ? "poweroff" : "boot-done", b->log_dir,
 		b->keep_logs ? "all kept" : "failed runs' kept");
 	fprintf(f,
 		"%sfloors: n/a (the frames a real kernel touches are not "
-		"known)\n",
-		pfx);
+		"known)%s\n",
+		pfx,
+		b->o.ntrace > 1 || b->o.trace[0] ?
+			"; traced cells: measured (floor_gfns)" :
+			"");
 }
 
 /* The lines above the table: scenario, guest, host, what faults are. */
@@ -170,6 +180,7 @@ static void print__header(const struct bench *b, FILE *f)
 		b->host.thp_enabled, ZAPVM_VERSION);
 	bench__linux_env(b, f, "");
 	vmm__env(b, f, "");
+	axes__env(b, f, "");
 	fprintf(f, "faults are %s (vCPU stat pf_taken); mean ±sd\n",
 		report__fault_kind(b->host.mmu));
 	if (b->o.vmm_argv)
@@ -188,6 +199,17 @@ static void print__header(const struct bench *b, FILE *f)
 	fputc('\n', f);
 }
 
+/* The axes column's width: its longest label. */
+static int axes_width(const struct bench *b)
+{
+	int w = 4;
+
+	for (unsigned int k = 0; k < b->ncells; k++)
+		if ((int)strlen(b->cells[k].axes) - 1 > w)
+			w = (int)strlen(b->cells[k].axes) - 1;
+	return w;
+}
+
 /* One row of the table: the cell's shape, its metrics, its floors. */
 static void print__row(const struct bench *b, const struct bench_cell *c,
 		       bool knobs, FILE *f)
@@ -203,6 +225,8 @@ static void print__row(const struct bench *b, const struct bench_cell *c,
 			cell__root_zap_name(c->root_zap));
 	if (table__dlog(b, c, buf, sizeof(buf)))
 		fprintf(f, "%-12s ", buf);
+	if (b->cells[0].axes[0])
+		fprintf(f, "%-*s ", axes_width(b), c->axes + 1);
 	for (unsigned int i = 0; i < sc->nmetrics; i++) {
 		if (!(sc->metrics[i].flags & M_TABLE))
 			continue;
@@ -216,7 +240,10 @@ static void print__row(const struct bench *b, const struct bench_cell *c,
 		fprintf(f, "%s%s ", i ? ", " : "", c->floors[i].name);
 		fprintf(f, isfinite(fv) ? "%.0f" : "n/a", fv);
 	}
-	if (c->nfloors && b->o.kernel)
+	if (c->nfloors && axes__floor_measured(b, c))
+		fprintf(f, " (measured: distinct %s faulted)",
+			c->floor_2m ? "2M regions" : "4K GFNs");
+	else if (c->nfloors && b->o.kernel)
 		fprintf(f, " (not known for a real kernel)");
 	else if (c->nfloors)
 		fprintf(f, " (%s)", c->floor_2m ? "2M" : "4K");
@@ -275,6 +302,8 @@ void bench__print(const struct bench *b, FILE *f)
 		fprintf(f, "%-8s %-8s ", "prefetch", "root-zap");
 	if (table__dlog(b, b->cells, (char[32]){ 0 }, 32))
 		fprintf(f, "%-12s ", "dirty-log");
+	if (b->cells[0].axes[0])
+		fprintf(f, "%-*s ", axes_width(b), "axes");
 	for (unsigned int i = 0; i < sc->nmetrics; i++)
 		if (sc->metrics[i].flags & M_TABLE)
 			fprintf(f, "%-16s ", sc->metrics[i].title);
@@ -286,6 +315,7 @@ void bench__print(const struct bench *b, FILE *f)
 			   "reduction = 1 - ratio)\n");
 		bench__pairs(b, print_ratio, f);
 	}
+	axes__print_overhead(b, f);
 	if (log_level < LOG_INFO)
 		return;
 	fprintf(f, "\nevery metric: n mean sd min max [95%% CI of the mean]\n");

@@ -74,6 +74,39 @@ static void test_matrix(void)
 	cells_free(&b);
 }
 
+/* The axes: the trace next to the policy, the backing and slots outside. */
+static void test_axes(void)
+{
+	struct bench b = { 0 };
+	bool order = true;
+
+	is_int(parse_args(&b.o, "boot", "--trace", "off,on", "--mem-backend",
+			  "anon,hugetlb", "--ram-slots", "1,4", NULL),
+	       0,
+	       "boot --trace off,on --mem-backend anon,hugetlb "
+	       "--ram-slots 1,4");
+	is_int(expand(&b, "bootsim"), 0, "bench__cells");
+	is_int(b.ncells, 16, "2 policies x 2 traces x 2 backings x 2 slots");
+	for (unsigned int k = 0; k < b.ncells; k++) {
+		const struct bench_cell *c = &b.cells[k];
+		bool huge = k / 4 % 2;
+
+		order &= c->trace == (k / 2 % 2) &&
+			 c->backend == (huge ? MEM_BACKEND_HUGETLB :
+					       MEM_BACKEND_ANON) &&
+			 c->ram_slots == (k / 8 ? 4 : 1) &&
+			 c->floor_2m == huge &&
+			 c->thp == (huge ? THP_DEFAULT : THP_OFF) &&
+			 c->hugepage_size == (huge ? 2ULL << 20 : 0);
+	}
+	ok(order, "policy, trace, backing, RAM slots; hugetlb: no THP "
+		  "advice, 2M floors and pages");
+	ok(!strcmp(b.cells[7].axes, " trace=on backing=hugetlb-2M ram-slots=1"),
+	   "the axes' label: '%s'", b.cells[7].axes);
+	axes__free(&b.o);
+	cells_free(&b);
+}
+
 /*
  * Eight values in each of four lists. The parser refuses a value given
  * twice, and no list has eight distinct values but --cpus, so the lists
@@ -117,6 +150,7 @@ static void test_refused(void)
 int main(void)
 {
 	test_matrix();
+	test_axes();
 	test_refused();
 	return tap_done();
 }

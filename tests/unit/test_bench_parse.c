@@ -53,6 +53,34 @@ static void test_good(void)
 	ok(o.runs == 1000 && o.jobs == 64 && o.timeout_s == 86400,
 	   "--runs 1000 --jobs 64 --timeout 86400");
 
+	is_int(parse_args(&o, "--trace", "off,on", "boot", "--mem-backend",
+			  "anon,memfd,hugetlb,file:/x", "--ram-slots", "1,4",
+			  "--prefault", NULL),
+	       0, "the memory and trace axes parse");
+	ok(o.ntrace == 2 && !o.trace[0] && o.trace[1] && !o.trace_required,
+	   "--trace off,on: the next word is its list");
+	ok(o.nbackend == 4 && o.backend[2].kind == MEM_BACKEND_HUGETLB &&
+		   o.backend[3].kind == MEM_BACKEND_FILE &&
+		   !strcmp(o.backend[3].path, "/x"),
+	   "--mem-backend anon,memfd,hugetlb,file:/x");
+	ok(o.nram_slots == 2 && o.ram_slots[1] == 4 && o.prefault,
+	   "--ram-slots 1,4 --prefault");
+	axes__free(&o);
+	is_int(parse_args(&o, "--trace", "boot", NULL), 0,
+	       "--trace alone before the scenario");
+	ok(o.ntrace == 1 && o.trace[0] && o.sc && !strcmp(o.sc->name, "boot"),
+	   "--trace alone is on; the scenario is not its list");
+	is_int(parse_args(&o, "boot", "--trace=required", NULL), 0,
+	       "--trace=required");
+	ok(o.trace_required && o.trace[0], "--trace=required traces");
+	is_int(parse_args(&o, "boot", "--kernel", "bz", "--firmware", "seabios",
+			  "--slot-layout", "qemu,split", "--vga", "std",
+			  "--shm", "64K", NULL),
+	       0, "boot --kernel --firmware with its options");
+	ok(o.firmware && o.nlayout == 2 && o.layout[1] == SLOT_LAYOUT_SPLIT &&
+		   o.vga_std && o.shm_size == 65536,
+	   "--slot-layout qemu,split --vga std --shm 64K");
+
 	is_int(parse_args(&o, "zaplat", "--policy", "all,slot", NULL), 0,
 	       "zaplat --policy all,slot");
 	ok(o.npolicy == 2 && o.nroot_zap == 2,
@@ -122,9 +150,26 @@ static void test_bad(void)
 		{ "boot", "--sample-us", "5" },
 		{ "boot", "--initrd", "x" },
 		{ "boot", "--until", "poweroff" },
-		{ "boot", "--mem-backend", "memfd" },
+		/* issue 18: the memory axes (once refused as not bench's) */
+		{ "boot", "--mem-backend", "tmpfs" },
+		{ "boot", "--mem-backend", "anon,anon" },
+		{ "boot", "--mem-backend", "file:" },
 		{ "boot", "--hugepage-size", "2M" },
-		{ "boot", "--prefault" },
+		{ "boot", "--mem-backend", "hugetlb", "--hugepage-size=4M" },
+		{ "boot", "--ram-slots", "0" },
+		{ "boot", "--ram-slots", "1,1" },
+		{ "boot", "--ram-slots", "32769" },
+		{ "boot", "--trace=maybe" },
+		{ "boot", "--trace=on,on" },
+		{ "exec", "--trace", "--", "vmm" },
+		{ "exec", "--prefault", "--", "vmm" },
+		/* issue 16: the firmware variant */
+		{ "boot", "--firmware", "seabios" },
+		{ "boot", "--slot-layout", "qemu" },
+		{ "boot", "--kernel", "bz", "--slot-layout=pc" },
+		{ "boot", "--kernel", "bz", "--vga", "std" },
+		{ "boot", "--kernel", "bz", "--firmware=seabios", "--boot=64" },
+		{ "boot", "--kernel", "bz", "--firmware=seabios", "--shm=3K" },
 		{ "memslot", "--kernel", "bz" },
 		{ "boot", "--kernel", "bz", "--args=x=1" },
 		{ "boot", "--kernel", "bz", "--boot=x" },
