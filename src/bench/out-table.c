@@ -218,7 +218,7 @@ static void print__row(const struct bench *b, const struct bench_cell *c,
 	char buf[96];
 
 	snprintf(buf, sizeof(buf), "%lluM", (unsigned long long)(c->mem >> 20));
-	fprintf(f, "%-6s %-4u %-5s %-6s ", buf, c->cpus, cell__thp_name(c->thp),
+	fprintf(f, "%-6s %-4u %-7s %-6s ", buf, c->cpus, cell__thp_name(c->thp),
 		zap_policy__name(c->policy));
 	if (knobs)
 		fprintf(f, "%-8s %-8s ", cell__onoff(c->prefetch),
@@ -297,7 +297,7 @@ void bench__print(const struct bench *b, FILE *f)
 	bool knobs = b->o.prefetch[0] >= 0 || b->o.root_zap[0] >= 0;
 
 	print__header(b, f);
-	fprintf(f, "%-6s %-4s %-5s %-6s ", "mem", "cpus", "thp", "policy");
+	fprintf(f, "%-6s %-4s %-7s %-6s ", "mem", "cpus", "thp", "policy");
 	if (knobs)
 		fprintf(f, "%-8s %-8s ", "prefetch", "root-zap");
 	if (table__dlog(b, b->cells, (char[32]){ 0 }, 32))
