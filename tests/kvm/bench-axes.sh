@@ -63,6 +63,37 @@ if [ $? -eq 0 ] && [ "$slot_ok" = true ]; then
 else
 	skip "bench --trace: no tracing or no slot policy here"
 fi
+# Without permission (nobody, in /dev/kvm's group): one line, the traced
+# cells run untraced and say so; 77 with --trace=required.
+kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
+if setpriv --help 2>&1 | grep -q -- --reuid &&
+	[ -n "$kvm_gid" ] && [ "$kvm_gid" != 0 ] &&
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
+		"$ZAPVM" guests >/dev/null 2>&1; then
+	chmod 755 "$TMP"
+	nobody() {
+		setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
+			"$ZAPVM" bench boot --runs 1 --mem 64M --policy all \
+			"$@" >"$TMP/out" 2>"$TMP/err"
+	}
+	nobody --trace=required
+	st=$?
+	[ $st -eq 77 ] && pass "bench --trace=required, no permission: 77" ||
+		{ fail "bench --trace=required, no permission: exit $st"
+		  diag "$TMP/err"; }
+	one_line "bench --trace=required without permission"
+	nobody --trace
+	st=$?
+	[ $st -eq 0 ] && pass "bench --trace, no permission: the runs go on" ||
+		{ fail "bench --trace, no permission: exit $st"; diag "$TMP/err"; }
+	one_line "bench --trace without permission"
+	t_has "and the table says the cells ran untraced" "$TMP/out" \
+		"^trace=on cells ran untraced: "
+	t_has "with the trace metrics missing" "$TMP/out" \
+		"^64M +1 +off +all +trace=on .* - +- +- +boot"
+else
+	skip "no util-linux setpriv, or /dev/kvm not group-accessible"
+fi
 t_run "--trace=maybe: usage error" 64 "--trace" -- bench boot --trace=maybe
 one_line "--trace=maybe"
 
