@@ -163,41 +163,60 @@ static const struct bench_cell *untraced_twin(const struct bench *b,
 	return NULL;
 }
 
-void axes__print_overhead(const struct bench *b, FILE *f)
+void axes__overhead_each(const struct bench *b, overhead_fn fn, void *ctx)
 {
 	static const char *const names[] = { "wall_ms", "boot_ms" };
-	bool head = false;
 
 	for (unsigned int k = 0; b->o.ntrace > 1 && k < b->ncells; k++) {
 		const struct bench_cell *on = &b->cells[k], *off;
-		char label[160];
 
 		if (!on->trace || !(off = untraced_twin(b, k)))
 			continue;
-		cell__label(on, label, sizeof(label));
 		for (unsigned int i = 0; i < ARRAY_LEN(names); i++) {
 			int m = metric__index(b, names[i]);
 			struct bratio r;
 
 			if (m < 0)
 				continue;
-			if (!head)
-				fprintf(f, "\ntrace overhead: time traced over "
-					   "untraced (on/off), 95%% "
-					   "intervals\n");
-			head = true;
 			benchstat__ratio(&on->stat[m], &off->stat[m], &r);
-			fprintf(f, "  %s %s: %.3f ms vs %.3f ms, ", label,
-				names[i], on->stat[m].mean, off->stat[m].mean);
-			if (isnan(r.ratio))
-				fprintf(f, "-\n");
-			else if (isnan(r.lo) || !r.bounded)
-				fprintf(f, "%.4f (no interval)\n", r.ratio);
-			else
-				fprintf(f, "%.4f [%.4f, %.4f]\n", r.ratio, r.lo,
-					r.hi);
+			fn(b, on, off, (unsigned int)m, &r, ctx);
 		}
 	}
+}
+
+struct overhead_out {
+	FILE *f;
+	bool head;
+};
+
+static void overhead__print(const struct bench *b, const struct bench_cell *on,
+			    const struct bench_cell *off, unsigned int m,
+			    const struct bratio *r, void *ctx)
+{
+	struct overhead_out *out = ctx;
+	FILE *f = out->f;
+	char label[160];
+
+	if (!out->head)
+		fprintf(f, "\ntrace overhead: time traced over untraced "
+			   "(on/off), 95%% intervals\n");
+	out->head = true;
+	cell__label(on, label, sizeof(label));
+	fprintf(f, "  %s %s: %.3f ms vs %.3f ms, ", label,
+		b->o.sc->metrics[m].name, on->stat[m].mean, off->stat[m].mean);
+	if (isnan(r->ratio))
+		fprintf(f, "-\n");
+	else if (isnan(r->lo) || !r->bounded)
+		fprintf(f, "%.4f (no interval)\n", r->ratio);
+	else
+		fprintf(f, "%.4f [%.4f, %.4f]\n", r->ratio, r->lo, r->hi);
+}
+
+void axes__print_overhead(const struct bench *b, FILE *f)
+{
+	struct overhead_out out = { f, false };
+
+	axes__overhead_each(b, overhead__print, &out);
 	if (b->untraced)
 		fprintf(f, "trace=on cells ran untraced: %s\n", b->untraced);
 }

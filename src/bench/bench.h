@@ -550,6 +550,14 @@ bool axes__floor_measured(const struct bench *b, const struct bench_cell *c);
  * traced cell over its untraced neighbour, the trace's overhead.
  */
 void axes__print_overhead(const struct bench *b, FILE *f);
+/*
+ * axes__overhead_each - @fn for the wall_ms and boot_ms of each traced
+ * cell (@on) over its untraced twin (@off), with their ratio.
+ */
+typedef void (*overhead_fn)(const struct bench *b, const struct bench_cell *on,
+			    const struct bench_cell *off, unsigned int m,
+			    const struct bratio *r, void *ctx);
+void axes__overhead_each(const struct bench *b, overhead_fn fn, void *ctx);
 /* axes__env - the axes and the host MMU settings as text lines (@pfx). */
 void axes__env(const struct bench *b, FILE *f, const char *pfx);
 /* axes__json_env - the same into the JSON environment @env. */

@@ -241,6 +241,40 @@ static struct json_object *json__cell(const struct bench *b,
 	return jc;
 }
 
+static void overhead__json(const struct bench *b, const struct bench_cell *on,
+			   const struct bench_cell *off, unsigned int m,
+			   const struct bratio *r, void *ctx)
+{
+	struct json_object *x = json_object_new_object();
+	struct json_object *ci = json_object_new_array();
+
+	json_object_object_add(
+		x, "policy",
+		json_object_new_string(zap_policy__name(on->policy)));
+	json__cell_shape(x, on);
+	json_object_object_add(
+		x, "metric", json_object_new_string(b->o.sc->metrics[m].name));
+	json_object_object_add(x, "traced", json__num(on->stat[m].mean));
+	json_object_object_add(x, "untraced", json__num(off->stat[m].mean));
+	json_object_object_add(x, "ratio", json__num(r->ratio));
+	json_object_array_add(ci, json__num(r->lo));
+	json_object_array_add(ci, json__num(r->hi));
+	json_object_object_add(x, "ci95", ci);
+	json_object_array_add(ctx, x);
+}
+
+/* --trace off,on: the trace overhead (axes__overhead_each()). */
+static struct json_object *json__overhead(const struct bench *b)
+{
+	struct json_object *a;
+
+	if (b->o.ntrace < 2)
+		return NULL;
+	a = json_object_new_array();
+	axes__overhead_each(b, overhead__json, a);
+	return a;
+}
+
 struct json_object *bench__json(const struct bench *b)
 {
 	struct json_object *o = json_object_new_object();
@@ -253,5 +287,7 @@ struct json_object *bench__json(const struct bench *b)
 	json_object_object_add(o, "cells", cells);
 	bench__pairs(b, json_ratio, ratios);
 	json_object_object_add(o, "ratios", ratios);
+	if (b->o.ntrace > 1)
+		json_object_object_add(o, "trace_overhead", json__overhead(b));
 	return o;
 }

@@ -60,6 +60,7 @@ if [ $? -eq 0 ] && [ "$slot_ok" = true ]; then
 	t_has "table: the overhead, on over off" "$TMP/out" \
 		"trace=on wall_ms: [0-9.]+ ms vs [0-9.]+ ms"
 	t_has "JSON cells say trace" "$TMP/tr.json" '"trace": true'
+	t_has "JSON: the trace overhead" "$TMP/tr.json" '"trace_overhead": \['
 else
 	skip "bench --trace: no tracing or no slot policy here"
 fi
