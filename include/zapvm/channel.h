@@ -13,7 +13,10 @@
 
 /* The VMM's end of the socketpair (a decimal fd); unset by the library. */
 #define CHAN_FD_ENV "ZAPVM_EXEC_FD"
-/* "policy=P thp=T log=L": what the library does on zapvm's behalf. */
+/*
+ * "policy=P thp=T log=L [threads=1]": what the library does on zapvm's
+ * behalf; threads=1 asks for CHAN_VCPU_RUN.
+ */
 #define CHAN_CFG_ENV "ZAPVM_EXEC_CFG"
 #define CHAN_VERSION 1
 #define CHAN_MAX_FDS 2
@@ -41,6 +44,12 @@ enum chan_type {
 	 * VM's host offers, for zapvm's message when it is refused).
 	 */
 	CHAN_POLICY,
+	/*
+	 * With threads=1: the first KVM_RUN of vCPU fd (vm, vcpu), from the
+	 * thread tid that makes it; sent before that KVM_RUN, so what zapvm
+	 * opens on the thread (--trace) sees the vCPU's first fault.
+	 */
+	CHAN_VCPU_RUN,
 };
 
 #define CHAN_ZS_SERIES 1u

@@ -15,7 +15,9 @@
 #include <sys/types.h>
 
 #include "zapvm/channel.h"
+#include "zapvm/run-timeline.h"
 #include "zapvm/stats.h"
+#include "zapvm/trace-report.h"
 #include "zapvm/vm.h"
 
 /* One KVM_SET_USER_MEMORY_REGION(2) call. */
@@ -65,6 +67,9 @@ struct exec_vm {
 	uint64_t boot_done_ns;
 	bool pending; /* a BEFORE without its AFTER yet */
 	uint32_t zs_bits; /* CHAN_ZS_*: what the host offers this VM */
+	struct trace_run tr; /* --trace: this VM's vCPU threads; t NULL: none */
+	struct run_timeline rt; /* --sample-ms: tl NULL: none */
+	struct stats_set *tl_sets; /* the timeline's copies of st, vCPUs' */
 };
 
 struct exec_state {
@@ -83,6 +88,8 @@ struct exec_state {
 	pthread_mutex_t lock;
 	int cmd_fd; /* the library's command socket (CHAN_POLICY), or -1 */
 	bool cmd_broken; /* a request went unanswered: no more */
+	bool trace; /* --trace: a trace per VM (exec-trace.c) */
+	unsigned int sample_ms; /* --sample-ms: a timeline per VM; 0 none */
 };
 
 /*
@@ -177,6 +184,9 @@ struct exec_opts {
 	uint64_t timeout_ms, grace_ms; /* 0: none; SIGKILL after SIGTERM */
 	int prefetch, root_zap; /* knob values; -1: leave the knob alone */
 	const char *name; /* --name, or NULL: zapvm-PID */
+	/* --trace, checked by the caller (trace_run__open()): trace. */
+	bool trace;
+	unsigned int sample_ms; /* --sample-ms; 0: no timeline */
 };
 
 struct exec_outcome {
@@ -228,5 +238,48 @@ void exec__release(struct exec_outcome *out);
 void exec__as_run(const struct exec_state *x, const struct exec_vm *v,
 		  const char *name, int status, struct vm_config *cfg,
 		  struct vm_result *res);
+
+/*
+ * --trace and --sample-ms for the VMs of a VMM (src/cmd/exec-trace.c):
+ * each VM gets the trace and the timeline `zapvm run` gives its own, its
+ * vCPU threads named by the library's CHAN_VCPU_RUN. All but
+ * exec_trace__report() are called under x->lock by exec-vm.c.
+ *
+ * exec_trace__vm - VM @v was created: with x->trace, open its trace (a
+ * failure: one warning, the VM runs untraced).
+ * exec_trace__vcpu_run - CHAN_VCPU_RUN @m: trace thread m->tid for VM
+ * m->vm (and no longer for any other VM). 0 or -errno.
+ * exec_trace__start - @v's phase log began (its first KVM_RUN): start its
+ * timeline.
+ * exec_trace__mark - phase @phase of @v's log began now (@memslot: with a
+ * memslot change): its memslot layout to the trace, the change to the
+ * timeline.
+ * exec_trace__finish - after @v's phase log ended: stop its trace and
+ * timeline, classify the faults over its phases.
+ */
+void exec_trace__vm(struct exec_state *x, struct exec_vm *v);
+int exec_trace__vcpu_run(struct exec_state *x, const struct chan_msg *m);
+void exec_trace__start(struct exec_state *x, struct exec_vm *v);
+void exec_trace__mark(struct exec_vm *v, int phase, bool memslot);
+void exec_trace__finish(struct exec_vm *v);
+
+/*
+ * exec_trace__print - without --stats (@stats false: exec__print() prints
+ * them in its place) each traced VM's trace lines, as run prints them.
+ */
+void exec_trace__print(const struct exec_state *x, const char *name,
+		       bool stats);
+
+/*
+ * exec_trace__report - after the run: --trace-gfns @gfns (every traced
+ * VM's faults as run's CSV with a vm column), each VM's "timeline" in its
+ * record of @json (exec__json()'s; may be NULL) and the --plot @rt->plot
+ * of the first VM with a timeline. An exit status.
+ */
+int exec_trace__report(struct exec_state *x, const char *name, const char *gfns,
+		       const struct run_timeline *rt, struct json_object *json);
+
+/* exec_trace__free - @v's trace and timeline. */
+void exec_trace__free(struct exec_vm *v);
 
 #endif /* ZAPVM_EXEC_H */

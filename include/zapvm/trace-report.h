@@ -64,6 +64,15 @@ void trace_run__json(const struct trace_run *tr, struct json_object *o);
  */
 int trace_run__write_gfns(const struct trace_run *tr);
 
+/*
+ * trace_run__write_gfns_vms - the same for `zapvm exec`: into @path, the
+ * faults of each of the @n traces @trs (untraced ones skipped), with a
+ * last column "vm" that holds @vms[i]. 0 or an exit status after one line.
+ */
+int trace_run__write_gfns_vms(const char *path,
+			      const struct trace_run *const *trs,
+			      const unsigned int *vms, unsigned int n);
+
 void trace_run__free(struct trace_run *tr);
 
 #endif /* ZAPVM_TRACE_REPORT_H */

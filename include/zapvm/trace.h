@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* ---- a tracepoint's format file -------------------------------------- */
 
@@ -255,5 +256,24 @@ unsigned int trace__incomplete(const struct trace *t);
 
 /* The CLOCK_MONOTONIC ns of the first phase, 0 if none: CSV times count from it. */
 uint64_t trace__t0(const struct trace *t);
+
+/*
+ * For `zapvm exec`, whose vCPU threads are another process's:
+ *
+ * trace__tid - open the trace's events for thread @tid (of any process
+ * perf_event_open lets us trace: root, CAP_PERFMON) as vCPU @vcpu's; a
+ * thread already traced (and not turned off) is not opened twice. 0 or
+ * -errno; a failure is logged once and counted as trace__incomplete().
+ *
+ * trace__tid_off - stop tracing thread @tid (it now runs another VM's
+ * vCPU): what it traced so far is drained and kept.
+ *
+ * trace__layout - phase @phase (CLOCK_MONOTONIC @start) runs with the @n
+ * @regions (gfn, npages, name), as trace__phase() notes for run's own VM.
+ */
+int trace__tid(struct trace *t, pid_t tid, unsigned int vcpu);
+void trace__tid_off(struct trace *t, pid_t tid);
+void trace__layout(struct trace *t, unsigned int phase, uint64_t start,
+		   const struct trace_region *regions, unsigned int n);
 
 #endif /* ZAPVM_TRACE_H */

@@ -175,12 +175,12 @@ static void child_exec(const struct exec_opts *o, const char *path, char **argv,
 	snprintf(buf, sizeof(buf), "%s%s%s", lib, pre && *pre ? ":" : "",
 		 pre ? pre : "");
 	snprintf(num, sizeof(num), "%d", chan);
-	snprintf(cfg, sizeof(cfg), "policy=%s thp=%s log=%d",
+	snprintf(cfg, sizeof(cfg), "policy=%s thp=%s log=%d%s",
 		 zap_policy__name(o->policy),
 		 o->thp == THP_ON  ? "on" :
 		 o->thp == THP_OFF ? "off" :
 				     "default",
-		 log_level);
+		 log_level, o->trace ? " threads=1" : "");
 	setenv("LD_PRELOAD", buf, 1);
 	setenv(CHAN_FD_ENV, num, 1);
 	setenv(CHAN_CFG_ENV, cfg, 1);
@@ -570,6 +570,8 @@ int exec__run(const struct exec_opts *o, char **argv, struct exec_state *x,
 		r.w[i] = (struct watch){ .fd = -1, .out = -1 };
 	x->policy = o->policy;
 	x->thp = o->thp;
+	x->trace = o->trace;
+	x->sample_ms = o->sample_ms;
 	x->t0 = now_ns();
 	ret = start(o, argv, out->path, sizeof(out->path), &r);
 	if (ret)

@@ -65,6 +65,7 @@ static int on_vm(struct exec_state *x, const struct chan_msg *m, int *fds)
 	}
 	log_info("exec: VM %u: policy %s (%s)", m->vm,
 		 zap_policy__name(x->policy), zap_iface__name(v->iface));
+	exec_trace__vm(x, v);
 	return 0;
 }
 
@@ -121,7 +122,8 @@ static int on_run(struct exec_state *x, const struct chan_msg *m)
 			 strerror(errno));
 		return 0;
 	}
-	phase_log__mark(v->log, "start");
+	exec_trace__start(x, v);
+	exec_trace__mark(v, phase_log__mark(v->log, "start"), false);
 	return 0;
 }
 
@@ -220,6 +222,7 @@ static int on_slot_after(struct exec_state *x, const struct chan_msg *m)
 	snprintf(name, sizeof(name), "%sslot%u-%s", e->as ? "as1-" : "",
 		 e->slot, e->op);
 	idx = phase_log__mark(v->log, name);
+	exec_trace__mark(v, idx, true);
 	e->phase = idx;
 	if (idx > 0 && !v->first_churn_phase)
 		v->first_churn_phase = (unsigned int)idx;
@@ -261,6 +264,9 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 	case CHAN_SLOT_AFTER:
 		ret = on_slot_after(x, m);
 		break;
+	case CHAN_VCPU_RUN:
+		ret = exec_trace__vcpu_run(x, m);
+		break;
 	default:
 		ret = -EPROTO;
 		break;
@@ -287,7 +293,8 @@ void exec__boot_done(struct exec_state *x)
 		if (!v->log || v->boot_done_ns)
 			continue;
 		v->boot_done_ns = now_ns() - v->t_start;
-		phase_log__mark(v->log, "boot-done");
+		exec_trace__mark(v, phase_log__mark(v->log, "boot-done"),
+				 false);
 	}
 	pthread_mutex_unlock(&x->lock);
 }
@@ -296,10 +303,11 @@ void exec__finish(struct exec_state *x)
 {
 	pthread_mutex_lock(&x->lock);
 	for (unsigned int i = 0; i < x->nvms; i++) {
-		if (!x->vms[i]->log)
-			continue;
-		x->vms[i]->t_end = now_ns();
-		phase_log__finish(x->vms[i]->log);
+		if (x->vms[i]->log) {
+			x->vms[i]->t_end = now_ns();
+			phase_log__finish(x->vms[i]->log);
+		}
+		exec_trace__finish(x->vms[i]);
 	}
 	pthread_mutex_unlock(&x->lock);
 }
@@ -347,13 +355,20 @@ void exec__print(const struct exec_state *x, const char *name, int status,
 		exec__as_run(x, v, name, status, &cfg, &res);
 		if (v->log)
 			phase_log__print(v->log, stdout, all);
+		trace_run__print(&v->tr, &res, stdout, true);
 		printf("zapvm: %s: VM %u: exit %d, policy %s (%s), %llu faults "
 		       "(%llu after churn), %llu run-time memslot changes in "
-		       "%.3f ms, %u at set-up, %u vCPUs, wall %.3f ms\n",
+		       "%.3f ms, %u at set-up, %u vCPUs, wall %.3f ms",
 		       name, v->idx, status, zap_policy__name(x->policy),
 		       zap_iface__name(v->iface), report__faults(&res, 0),
 		       report__faults(&res, 1), (unsigned long long)v->changes,
 		       v->update_ns / 1e6, setup, v->nvcpus, res.wall_ns / 1e6);
+		/* --trace: the measured floor and the churn's re-faults. */
+		if (v->tr.have_sum)
+			printf(", floor %llu GFNs, %llu re-faults",
+			       (unsigned long long)v->tr.sum.floor_gfns,
+			       (unsigned long long)v->tr.sum.refaults);
+		putchar('\n');
 		if (v->boot_done_ns)
 			printf("zapvm: %s: VM %u: boot done after %.3f ms\n",
 			       name, v->idx, v->boot_done_ns / 1e6);
@@ -463,6 +478,7 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 		json_object_object_add(o, "vmm",
 				       json_vmm(path, argv, status, x));
 		json_object_object_add(o, "memslots", json_slots(v));
+		trace_run__json(&v->tr, o);
 		json_object_array_add(all, o);
 	}
 	if (all && json_object_array_length(all) == 1) {
@@ -480,6 +496,7 @@ void exec__free(struct exec_state *x)
 	for (unsigned int i = 0; i < x->nvms; i++) {
 		struct exec_vm *v = x->vms[i];
 
+		exec_trace__free(v); /* its timeline reads the stats */
 		phase_log__free(v->log);
 		for (unsigned int k = 0; k < v->nvcpus; k++) {
 			stats__close(&v->vcpus[k]->st);

@@ -14,6 +14,7 @@
 #include "zapvm/control.h"
 #include "zapvm/exec.h"
 #include "zapvm/log.h"
+#include "zapvm/outfile.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
 #include "zapvm/util.h"
@@ -47,6 +48,14 @@ static void exec_usage(FILE *f)
 		"  --grace MS            (default 3000)\n"
 		"  --timeout S           stop the VMM after S seconds (exit "
 		"124)\n"
+		"  --trace[=required]    trace the vCPU threads' faults by GFN "
+		"(KVM's\n"
+		"                        tracepoints; root or CAP_PERFMON)\n"
+		"  --trace-gfns FILE     --trace, and every fault as CSV\n"
+		"  --sample-ms N         every stat every N ms into --json's "
+		"\"timeline\"\n"
+		"  --plot FILE.svg       faults per interval over time "
+		"(gnuplot)\n"
 		"  -v, -q                more or less logging\n");
 }
 
@@ -121,7 +130,31 @@ static int parse_opt(int c, const char *arg, struct exec_opts *o)
 	}
 }
 
-static int parse_opts(int argc, char **argv, struct exec_opts *o)
+/* What `zapvm exec` shares with run: --trace, --sample-ms, --plot. */
+struct exec_extra {
+	struct trace_run tr;
+	struct run_timeline rt;
+};
+
+static int parse_extra(int c, const char *arg, struct exec_extra *e)
+{
+	switch (c) {
+	case 'r':
+		return trace_run__parse(&e->tr, arg);
+	case 'G':
+		e->tr.gfns_path = arg;
+		e->tr.on = true; /* --trace-gfns traces */
+		return 0;
+	case 'S':
+	case 'L':
+		return run_timeline__opt(&e->rt, c == 'L', arg);
+	default:
+		return -1;
+	}
+}
+
+static int parse_opts(int argc, char **argv, struct exec_opts *o,
+		      struct exec_extra *e)
 {
 	static const struct option opts[] = {
 		{ "zap-policy", required_argument, NULL, 'p' },
@@ -136,6 +169,10 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 		{ "until", required_argument, NULL, 'u' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "trace", optional_argument, NULL, 'r' },
+		{ "trace-gfns", required_argument, NULL, 'G' },
+		{ "sample-ms", required_argument, NULL, 'S' },
+		{ "plot", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -156,7 +193,9 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			exec_usage(stderr);
 			return ZAPVM_EXIT_USAGE;
 		}
-		ret = parse_opt(c, optarg, o);
+		ret = parse_extra(c, optarg, e);
+		if (ret < 0)
+			ret = parse_opt(c, optarg, o);
 		if (ret)
 			return ret;
 	}
@@ -165,14 +204,33 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			"[ARGS...])");
 		return ZAPVM_EXIT_USAGE;
 	}
-	return 0;
+	/* Files written after the run: refuse a bad path before it. */
+	if (e->tr.gfns_path && outfile__check("--trace-gfns", e->tr.gfns_path))
+		return ZAPVM_EXIT_IOERR;
+	return run_timeline__check(&e->rt, o->json);
 }
 
-static int report(const struct exec_opts *o, struct exec_state *x,
-		  const char *path, char **argv, int status)
+/*
+ * --trace: prove it can be had before the VMM starts (one line and 77
+ * with --trace=required, else a warning and no trace); each VM then opens
+ * its own (exec-trace.c).
+ */
+static int check_trace(struct exec_extra *e, struct exec_opts *o)
 {
-	struct json_object *j;
-	int ret;
+	int ret = trace_run__open(&e->tr);
+
+	o->trace = e->tr.t != NULL;
+	trace_run__free(&e->tr);
+	o->sample_ms = e->rt.sample_ms;
+	return ret;
+}
+
+static int report(const struct exec_opts *o, const struct exec_extra *e,
+		  struct exec_state *x, const char *path, char **argv,
+		  int status)
+{
+	struct json_object *j = NULL;
+	int ret, wret;
 
 	if (!x->nvms) {
 		log_err("exec: %s created no KVM VM%s (exit %d)", path,
@@ -188,12 +246,18 @@ static int report(const struct exec_opts *o, struct exec_state *x,
 			 x->protocol_errors);
 	if (o->stats)
 		exec__print(x, path, status, o->stats_all);
+	exec_trace__print(x, path, o->stats);
+	if (o->json) {
+		j = exec__json(x, path, argv, status);
+		if (!j)
+			return ZAPVM_EXIT_SOFTWARE;
+	}
+	ret = exec_trace__report(x, path, e->tr.gfns_path, &e->rt, j);
 	if (!o->json)
-		return 0;
-	j = exec__json(x, path, argv, status);
-	ret = j ? report__write_json(j, o->json) : ZAPVM_EXIT_SOFTWARE;
+		return ret;
+	wret = report__write_json(j, o->json);
 	json_object_put(j);
-	return ret;
+	return ret ? ret : wret;
 }
 
 int cmd_exec(int argc, char **argv)
@@ -204,17 +268,21 @@ int cmd_exec(int argc, char **argv)
 			       .root_zap = -1 };
 	struct exec_state x = { .lock = PTHREAD_MUTEX_INITIALIZER,
 				.cmd_fd = -1 };
+	struct exec_extra e = { 0 };
 	struct exec_outcome out;
 	int ret;
 
-	ret = parse_opts(argc, argv, &o);
+	ret = parse_opts(argc, argv, &o, &e);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	argv += optind;
+	ret = check_trace(&e, &o);
+	if (ret)
+		return ret;
 	ret = exec__run(&o, argv, &x, &out);
 	if (ret)
 		return ret;
-	ret = x.refused ? 0 : report(&o, &x, out.path, argv, out.status);
+	ret = x.refused ? 0 : report(&o, &e, &x, out.path, argv, out.status);
 	exec__free(&x);
 	exec__release(&out);
 	return ret ? ret : out.status;

@@ -42,7 +42,7 @@ int run_timeline__opt(struct run_timeline *rt, bool plot, const char *arg)
 int run_timeline__check(struct run_timeline *rt, const char *json)
 {
 	if (rt->sample_ms && !json && !rt->plot) {
-		log_err("run: --sample-ms goes with --json or --plot");
+		log_err("--sample-ms goes with --json or --plot");
 		return ZAPVM_EXIT_USAGE;
 	}
 	if (rt->plot && !rt->sample_ms)

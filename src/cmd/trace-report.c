@@ -232,12 +232,32 @@ void trace_run__json(const struct trace_run *tr, struct json_object *o)
 	json_object_object_add(o, "trace", summary_json(tr));
 }
 
+/* @tr's faults as CSV rows, with ",@vm" at their end when @vm >= 0. */
+static void gfn_rows(const struct trace_run *tr, FILE *f, int vm)
+{
+	uint64_t t0 = trace__t0(tr->t);
+	const struct trace_fault *flt;
+	size_t n;
+
+	flt = trace__faults(tr->t, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_phase *p = &tr->sum.phases[flt[i].phase];
+
+		fprintf(f, "%" PRId64 ",%u,0x%" PRIx64 ",%u,%u,%s,%d",
+			(int64_t)(flt[i].time - t0), flt[i].vcpu, flt[i].gfn,
+			flt[i].level, flt[i].phase,
+			p->region_names[flt[i].region], flt[i].refault);
+		if (vm >= 0)
+			fprintf(f, ",%d", vm);
+		fputc('\n', f);
+	}
+}
+
+#define GFNS_HEADER "time_ns,vcpu,gfn,level,phase,region,refault"
+
 int trace_run__write_gfns(const struct trace_run *tr)
 {
-	const struct trace_fault *f;
 	struct outfile of;
-	uint64_t t0;
-	size_t n;
 	int ret;
 
 	if (!tr->gfns_path || !tr->t || !tr->have_sum)
@@ -246,17 +266,26 @@ int trace_run__write_gfns(const struct trace_run *tr)
 	if (ret)
 		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
 					      ZAPVM_EXIT_IOERR;
-	f = trace__faults(tr->t, &n);
-	t0 = trace__t0(tr->t);
-	fprintf(of.f, "time_ns,vcpu,gfn,level,phase,region,refault\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct trace_phase *p = &tr->sum.phases[f[i].phase];
+	fprintf(of.f, GFNS_HEADER "\n");
+	gfn_rows(tr, of.f, -1);
+	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
+}
 
-		fprintf(of.f, "%" PRId64 ",%u,0x%" PRIx64 ",%u,%u,%s,%d\n",
-			(int64_t)(f[i].time - t0), f[i].vcpu, f[i].gfn,
-			f[i].level, f[i].phase, p->region_names[f[i].region],
-			f[i].refault);
-	}
+int trace_run__write_gfns_vms(const char *path,
+			      const struct trace_run *const *trs,
+			      const unsigned int *vms, unsigned int n)
+{
+	struct outfile of;
+	int ret;
+
+	ret = outfile__open(&of, "--trace-gfns", path);
+	if (ret)
+		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
+					      ZAPVM_EXIT_IOERR;
+	fprintf(of.f, GFNS_HEADER ",vm\n");
+	for (unsigned int i = 0; i < n; i++)
+		if (trs[i]->t && trs[i]->have_sum)
+			gfn_rows(trs[i], of.f, (int)vms[i]);
 	return outfile__commit(&of) ? ZAPVM_EXIT_IOERR : 0;
 }
 

@@ -41,6 +41,8 @@ struct trace_ring {
 	void *base; /* the mmap of fds[TEV_SPTE_REQUESTED] */
 	size_t map_size;
 	unsigned int vcpu;
+	pid_t tid; /* trace__tid()'s; 0: the vCPU thread's own */
+	bool off; /* disabled by trace__tid_off() */
 };
 
 struct trace {
@@ -251,7 +253,7 @@ static void ring__close(struct trace_ring *r)
  * Open every available event for the calling thread into @r, all writing
  * to the fault event's ring. A side event that will not open is left out.
  */
-static int ring__open(struct trace *t, struct trace_ring *r)
+static int ring__open(struct trace *t, struct trace_ring *r, pid_t pid)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct perf_event_attr a;
@@ -260,7 +262,7 @@ static int ring__open(struct trace *t, struct trace_ring *r)
 	for (unsigned int e = 0; e < TEV_NR; e++)
 		r->fds[e] = -1;
 	attr_init(&a, t->fmt[TEV_SPTE_REQUESTED].id);
-	lead = perf_open(&a, 0);
+	lead = perf_open(&a, pid);
 	if (lead < 0)
 		return lead;
 	r->fds[TEV_SPTE_REQUESTED] = lead;
@@ -280,7 +282,7 @@ static int ring__open(struct trace *t, struct trace_ring *r)
 		if (e == TEV_SPTE_REQUESTED || !t->avail[e])
 			continue;
 		attr_init(&a, t->fmt[e].id);
-		fd = perf_open(&a, 0);
+		fd = perf_open(&a, pid);
 		if (fd < 0)
 			continue;
 		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, lead)) {
@@ -316,7 +318,7 @@ void trace__vcpu(struct vcpu *v)
 
 	if (!t)
 		return;
-	ret = ring__open(t, &r);
+	ret = ring__open(t, &r, 0);
 	pthread_mutex_lock(&t->lock);
 	if (!ret) {
 		ret = add_ring(t, &r);
@@ -594,4 +596,80 @@ uint64_t trace__t0(const struct trace *t)
 		if (!t0 || t->layouts[i].start < t0)
 			t0 = t->layouts[i].start;
 	return t0;
+}
+
+/* ---- another process's threads (zapvm exec) ---------------------------- */
+
+int trace__tid(struct trace *t, pid_t tid, unsigned int vcpu)
+{
+	struct trace_ring r = { .vcpu = vcpu, .tid = tid };
+	bool warn;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	for (unsigned int i = 0; i < t->nrings; i++) {
+		if (t->rings[i].tid == tid && !t->rings[i].off) {
+			pthread_mutex_unlock(&t->lock);
+			return 0; /* one thread running several vCPUs */
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	ret = ring__open(t, &r, tid);
+	pthread_mutex_lock(&t->lock);
+	if (!ret) {
+		ret = add_ring(t, &r);
+		if (ret)
+			ring__close(&r);
+	}
+	if (ret)
+		t->incomplete++;
+	warn = ret && !t->open_warned;
+	t->open_warned |= warn;
+	pthread_mutex_unlock(&t->lock);
+	if (warn)
+		log_warn("--trace: vCPU %u (thread %d) is not traced: %s", vcpu,
+			 (int)tid, strerror(-ret));
+	return ret;
+}
+
+void trace__tid_off(struct trace *t, pid_t tid)
+{
+	pthread_mutex_lock(&t->lock);
+	for (unsigned int i = 0; i < t->nrings; i++) {
+		struct trace_ring *r = &t->rings[i];
+
+		if (r->tid != tid || r->off)
+			continue;
+		/* What it traced so far is this trace's; the rest is not. */
+		for (unsigned int e = 0; e < TEV_NR; e++)
+			if (r->fds[e] >= 0)
+				ioctl(r->fds[e], PERF_EVENT_IOC_DISABLE, 0);
+		ring__drain(t, r);
+		r->off = true;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void trace__layout(struct trace *t, unsigned int phase, uint64_t start,
+		   const struct trace_region *regions, unsigned int n)
+{
+	struct trace_layout *l;
+	void *v;
+
+	pthread_mutex_lock(&t->lock);
+	v = grow(t->layouts, &t->cap_layouts, t->nlayouts, sizeof(*l));
+	if (!v) {
+		t->oom = true;
+		goto out_unlock;
+	}
+	t->layouts = v;
+	l = &t->layouts[t->nlayouts++];
+	memset(l, 0, sizeof(*l));
+	l->phase = phase;
+	l->start = start;
+	for (unsigned int i = 0; i < n; i++)
+		add_region(l, regions[i].name, regions[i].gfn << 12,
+			   regions[i].npages << 12);
+out_unlock:
+	pthread_mutex_unlock(&t->lock);
 }

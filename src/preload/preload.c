@@ -44,6 +44,7 @@ enum fd_kind { FD_NONE, FD_VM, FD_VCPU };
 
 struct fd_ent {
 	uint8_t kind; /* enum fd_kind */
+	uint8_t ran; /* FD_VCPU: its first KVM_RUN was reported */
 	uint16_t vm;
 	uint32_t vcpu;
 };
@@ -54,7 +55,9 @@ static ioctl_fn real_ioctl;
 static int pending = -1; /* $ZAPVM_EXEC_FD, not claimed yet */
 static pthread_once_t claimed = PTHREAD_ONCE_INIT;
 static int chan = -1; /* -1: no zapvm, or the channel failed */
-static unsigned int unstarted; /* VMs without their first KVM_RUN yet */
+/* VMs without their first KVM_RUN yet, and with threads=1 vCPU fds. */
+static unsigned int unstarted;
+static bool threads; /* threads=1: report each vCPU's first KVM_RUN */
 static enum zap_policy policy = ZAP_DEFAULT;
 static enum thp_mode thp = THP_DEFAULT;
 static pthread_mutex_t chan_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,6 +90,8 @@ static void parse_cfg(const char *cfg)
 			thp_mode__parse(tok + 4, &thp);
 		else if (!strncmp(tok, "log=", 4))
 			log_level = atoi(tok + 4);
+		else if (!strcmp(tok, "threads=1"))
+			threads = true;
 	}
 }
 
@@ -251,7 +256,7 @@ __attribute__((constructor)) static void preload__init(void)
 
 static struct fd_ent fd_lookup(int fd)
 {
-	struct fd_ent e = { FD_NONE, 0, 0 };
+	struct fd_ent e = { FD_NONE, 0, 0, 0 };
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return e;
@@ -259,15 +264,6 @@ static struct fd_ent fd_lookup(int fd)
 	e = fds[fd];
 	pthread_mutex_unlock(&fd_lock);
 	return e;
-}
-
-static void fd_put(int fd, struct fd_ent e)
-{
-	if (fd < 0 || fd >= MAX_FDS)
-		return;
-	pthread_mutex_lock(&fd_lock);
-	fds[fd] = e;
-	pthread_mutex_unlock(&fd_lock);
 }
 
 /* Send @m and wait for zapvm's reply; on any failure stop reporting. */
@@ -361,8 +357,17 @@ static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
 	if (vm.kind != FD_VM)
 		return;
 	m.vm = vm.vm;
-	fd_put(vcpu_fd,
-	       (struct fd_ent){ .kind = FD_VCPU, .vm = vm.vm, .vcpu = m.vcpu });
+	if (vcpu_fd >= 0 && vcpu_fd < MAX_FDS) {
+		pthread_mutex_lock(&fd_lock);
+		/* A reused fd whose vCPU never ran is counted already. */
+		if (threads &&
+		    !(fds[vcpu_fd].kind == FD_VCPU && !fds[vcpu_fd].ran))
+			__atomic_add_fetch(&unstarted, 1, __ATOMIC_RELEASE);
+		fds[vcpu_fd] = (struct fd_ent){ .kind = FD_VCPU,
+						.vm = vm.vm,
+						.vcpu = m.vcpu };
+		pthread_mutex_unlock(&fd_lock);
+	}
 	f[1] = real_ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
 	talk(&m, f, f[1] >= 0 ? 2 : 1);
 	if (f[1] >= 0)
@@ -372,26 +377,33 @@ static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
 static void on_first_run(int vcpu_fd)
 {
 	struct chan_msg m = { .type = CHAN_RUN };
-	struct fd_ent e;
-	bool first = false;
+	struct fd_ent e = { FD_NONE, 0, 0, 0 };
+	bool first_vm = false, first_vcpu = false;
 
 	/* Every KVM_RUN passes here: after all first runs, one load. */
 	if (!__atomic_load_n(&unstarted, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&fd_lock);
-	e = vcpu_fd >= 0 && vcpu_fd < MAX_FDS ?
-		    fds[vcpu_fd] :
-		    (struct fd_ent){ FD_NONE, 0, 0 };
+	if (vcpu_fd >= 0 && vcpu_fd < MAX_FDS)
+		e = fds[vcpu_fd];
 	if (e.kind == FD_VCPU && e.vm < MAX_VMS && !vm_ran[e.vm]) {
 		vm_ran[e.vm] = 1;
 		unstarted--;
-		first = true;
+		first_vm = true;
+	}
+	if (e.kind == FD_VCPU && threads && !e.ran) {
+		fds[vcpu_fd].ran = 1;
+		unstarted--;
+		first_vcpu = true;
 	}
 	pthread_mutex_unlock(&fd_lock);
-	if (!first)
-		return;
 	m.vm = e.vm;
 	m.vcpu = e.vcpu;
+	if (first_vm)
+		talk(&m, NULL, 0);
+	if (!first_vcpu)
+		return;
+	m.type = CHAN_VCPU_RUN;
 	talk(&m, NULL, 0);
 }
 
