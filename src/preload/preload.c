@@ -208,6 +208,18 @@ static int start_cmd_thread(void)
 	return sp[1];
 }
 
+static int hello_reply(int fd)
+{
+	struct chan_msg r;
+	int rf[CHAN_MAX_FDS], n = chan__recv(fd, &r, rf);
+
+	for (int i = 0; i < n; i++)
+		close(rf[i]);
+	if (n < 0)
+		return n;
+	return r.type == CHAN_REPLY ? 0 : -EPROTO;
+}
+
 /*
  * The first process with the library that makes a KVM ioctl is the VMM
  * (a wrapper script that only starts it never does): it claims the
@@ -237,6 +249,13 @@ static void claim(void)
 	ret = fds ? chan__send(fd, &m, &cmd, cmd >= 0 ? 1 : 0) : -ENOMEM;
 	if (cmd >= 0)
 		close(cmd);
+	/*
+	 * zapvm answers every message: take this one's answer here, or each
+	 * later talk() would read the answer to the message before its own
+	 * and go on before zapvm acted on it.
+	 */
+	if (!ret)
+		ret = hello_reply(fd);
 	if (ret) {
 		close(fd);
 		return;
