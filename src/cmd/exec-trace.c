@@ -32,8 +32,10 @@ void exec_trace__vm(struct exec_state *x, struct exec_vm *v)
 	v->tr.on = true;
 	/* exec.c proved the trace can be had: a failure now is rare. */
 	ret = trace__new(&v->tr.t, &why, buf, sizeof(buf));
-	if (!ret)
+	if (!ret) {
 		ret = trace__start(v->tr.t);
+		why = strerror(-ret);
+	}
 	if (!ret)
 		return;
 	log_warn("--trace: VM %u: %s; it runs without the trace", v->idx,
