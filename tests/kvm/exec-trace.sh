@@ -57,6 +57,14 @@ if command -v gnuplot >/dev/null 2>&1; then
 else
 	skip "gnuplot is not installed"
 fi
+PATH=/nonexistent "$ZAPVM" exec --sample-ms 5 --json "$TMP/g.json" --plot \
+	"$TMP/g.svg" -- "$TESTVMM" "$ROMTOGGLE" pages=10 >"$TMP/out" 2>"$TMP/err"
+t_cmp "gnuplot missing: the VMM's status (0)" $? -eq 0
+grep -q "gnuplot is not installed" "$TMP/err" && pass "gnuplot missing: said" ||
+	{ fail "gnuplot missing: said"; diag "$TMP/err"; }
+[ ! -e "$TMP/g.svg" ] && grep -q '"timeline": {' "$TMP/g.json" &&
+	pass "gnuplot missing: no SVG, the timeline kept" ||
+	fail "gnuplot missing: no SVG, the timeline kept"
 
 [ "$(id -u)" -eq 0 ] || { skip "--trace needs root here"; finish; exit; }
 "$ZAPVM" exec --trace=required -- "$TESTVMM" "$ROMTOGGLE" pages=10 \
@@ -100,6 +108,14 @@ t_cmp "traced faults at most pf_taken" "$rows" -le \
 t_cmp "CSV: RAM (slot0) re-faults present" \
 	"$(awk -F, 'NR > 1 && $7 == 1 && $6 == "slot0"' "$TMP/all.csv" | wc -l)" \
 	-ge 1990
+
+t_run "--trace --sample-ms: traced counts in the samples" 0 "" -- exec \
+	--trace --sample-ms 5 --json "$TMP/tt.json" -- "$TESTVMM" "$ROMTOGGLE" \
+	"$ARGS"
+t_cmp "the last sample's traced faults are the trace's" \
+	"$(sed -n '/"timeline": {/,$p' "$TMP/tt.json" |
+		sed -n 's/^ *"faults": \([0-9]*\),*$/\1/p' | tail -n 1)" -eq \
+	"$(sed -n 's/^zapvm: trace: \([0-9]*\) faults.*/\1/p' "$TMP/out")"
 
 # The floor: the pages touched plus the guest's own, as run measures it.
 fa=$(floor "$TMP/all.out")
