@@ -309,16 +309,17 @@ static int add_ring(struct trace *t, const struct trace_ring *r)
 	return 0;
 }
 
-void trace__vcpu(struct vcpu *v)
+/*
+ * Trace thread @pid (0: the calling one) as vCPU @vcpu's. A failure is
+ * counted and warned about once; the vCPU runs on.
+ */
+static int trace_thread(struct trace *t, pid_t pid, unsigned int vcpu)
 {
-	struct trace *t = v->vm->cfg->trace;
-	struct trace_ring r = { .vcpu = v->id };
+	struct trace_ring r = { .vcpu = vcpu, .tid = pid };
 	bool warn;
 	int ret;
 
-	if (!t)
-		return;
-	ret = ring__open(t, &r, 0);
+	ret = ring__open(t, &r, pid);
 	pthread_mutex_lock(&t->lock);
 	if (!ret) {
 		ret = add_ring(t, &r);
@@ -331,8 +332,15 @@ void trace__vcpu(struct vcpu *v)
 	t->open_warned |= warn;
 	pthread_mutex_unlock(&t->lock);
 	if (warn)
-		log_warn("--trace: vCPU %u is not traced: %s", v->id,
+		log_warn("--trace: vCPU %u is not traced: %s", vcpu,
 			 strerror(-ret));
+	return ret;
+}
+
+void trace__vcpu(struct vcpu *v)
+{
+	if (v->vm->cfg->trace)
+		trace_thread(v->vm->cfg->trace, 0, v->id);
 }
 
 /* ---- reading the rings ------------------------------------------------ */
@@ -511,25 +519,37 @@ static void add_region(struct trace_layout *l, const char *name, uint64_t gpa,
 	r->npages = (size + 4095) >> 12;
 }
 
-void trace__phase(struct vm *vm, int phase)
+/* A new, empty layout of @phase from @start (under t->lock), or NULL. */
+static struct trace_layout *layout_add(struct trace *t, unsigned int phase,
+				       uint64_t start)
 {
-	struct trace *t = vm->cfg->trace;
 	struct trace_layout *l;
 	void *v;
 
-	if (!t || phase < 0)
-		return;
-	pthread_mutex_lock(&t->lock);
 	v = grow(t->layouts, &t->cap_layouts, t->nlayouts, sizeof(*l));
 	if (!v) {
 		t->oom = true;
-		goto out_unlock;
+		return NULL;
 	}
 	t->layouts = v;
 	l = &t->layouts[t->nlayouts++];
 	memset(l, 0, sizeof(*l));
-	l->phase = (unsigned int)phase;
-	l->start = now_ns();
+	l->phase = phase;
+	l->start = start;
+	return l;
+}
+
+void trace__phase(struct vm *vm, int phase)
+{
+	struct trace *t = vm->cfg->trace;
+	struct trace_layout *l;
+
+	if (!t || phase < 0)
+		return;
+	pthread_mutex_lock(&t->lock);
+	l = layout_add(t, (unsigned int)phase, now_ns());
+	if (!l)
+		goto out_unlock;
 	pthread_mutex_lock(&vm->slots.lock);
 	for (unsigned int i = 0; i < vm->slots.nr; i++) {
 		const struct region *r = &vm->slots.regions[i];
@@ -602,34 +622,14 @@ uint64_t trace__t0(const struct trace *t)
 
 int trace__tid(struct trace *t, pid_t tid, unsigned int vcpu)
 {
-	struct trace_ring r = { .vcpu = vcpu, .tid = tid };
-	bool warn;
-	int ret;
+	bool known = false;
 
 	pthread_mutex_lock(&t->lock);
-	for (unsigned int i = 0; i < t->nrings; i++) {
-		if (t->rings[i].tid == tid && !t->rings[i].off) {
-			pthread_mutex_unlock(&t->lock);
-			return 0; /* one thread running several vCPUs */
-		}
-	}
+	for (unsigned int i = 0; i < t->nrings; i++)
+		known |= t->rings[i].tid == tid && !t->rings[i].off;
 	pthread_mutex_unlock(&t->lock);
-	ret = ring__open(t, &r, tid);
-	pthread_mutex_lock(&t->lock);
-	if (!ret) {
-		ret = add_ring(t, &r);
-		if (ret)
-			ring__close(&r);
-	}
-	if (ret)
-		t->incomplete++;
-	warn = ret && !t->open_warned;
-	t->open_warned |= warn;
-	pthread_mutex_unlock(&t->lock);
-	if (warn)
-		log_warn("--trace: vCPU %u (thread %d) is not traced: %s", vcpu,
-			 (int)tid, strerror(-ret));
-	return ret;
+	/* Known: one thread running several vCPUs. */
+	return known ? 0 : trace_thread(t, tid, vcpu);
 }
 
 void trace__tid_off(struct trace *t, pid_t tid)
@@ -654,22 +654,11 @@ void trace__layout(struct trace *t, unsigned int phase, uint64_t start,
 		   const struct trace_region *regions, unsigned int n)
 {
 	struct trace_layout *l;
-	void *v;
 
 	pthread_mutex_lock(&t->lock);
-	v = grow(t->layouts, &t->cap_layouts, t->nlayouts, sizeof(*l));
-	if (!v) {
-		t->oom = true;
-		goto out_unlock;
-	}
-	t->layouts = v;
-	l = &t->layouts[t->nlayouts++];
-	memset(l, 0, sizeof(*l));
-	l->phase = phase;
-	l->start = start;
-	for (unsigned int i = 0; i < n; i++)
+	l = layout_add(t, phase, start);
+	for (unsigned int i = 0; l && i < n; i++)
 		add_region(l, regions[i].name, regions[i].gfn << 12,
 			   regions[i].npages << 12);
-out_unlock:
 	pthread_mutex_unlock(&t->lock);
 }
