@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by tests/kvm/exec-qemu.sh and tests/nested/figures.sh (sourced;
+# POSIX sh, busybox too, no python in the rig's L1): QEMU -M pc with
+# SeaBIOS and QEMU's default devices (std VGA, e1000 with its iPXE ROM)
+# booting a Linux kernel to /init under `zapvm exec`, and a one-line
+# summary of exec's --json record.
+
+# The L2 kernel command line: noxsave as in tests/kvm/linux-l2.sh (QEMU
+# TCG before 8.2 misses the SVM XSETBV intercept), lpj= skips the delay
+# loop calibration, no "quiet": the boot-done line is a KERN_INFO one.
+QEMU_PC_APPEND=${QEMU_PC_APPEND:-console=ttyS0 panic=-1 noxsave lpj=1000000}
+
+# qemu_pc_boot JSON OUT MEM KERNEL INITRD [zapvm exec options...]
+# One boot to "Run /init as init process" (exec's default --boot-done),
+# then exec stops QEMU; the console and zapvm's messages go to OUT.
+# Returns zapvm's exit status (0 when boot-done was seen).
+qemu_pc_boot() {
+	_json=$1 _out=$2 _mem=$3 _k=$4 _i=$5
+	shift 5
+	"$ZAPVM" exec "$@" --until boot-done --grace 2000 --json "$_json" -- \
+		qemu-system-x86_64 -accel kvm -M pc -cpu qemu64 -m "$_mem" \
+		-smp 1 -nographic -no-reboot -kernel "$_k" -initrd "$_i" \
+		-append "$QEMU_PC_APPEND" </dev/null >"$_out" 2>&1
+}
+
+# exec_summary JSON: one line of KEY=VALUE words from a `zapvm exec --json`
+# record of one VM (json-c's pretty output, one key a line):
+#   faults      the vCPUs' pf_taken (NPT faults on the TDP MMU) summed over
+#               the phases before the "boot-done" phase (-1: no boot-done)
+#   boot_ms     boot_done_ms: first KVM_RUN to the boot-done line
+#   setup_ms    zapvm exec's start to the first KVM_RUN
+#   del add move flags
+#               run-time memslot changes (after the first KVM_RUN) before
+#               boot-done, both address spaces (QEMU repeats each in SMM's)
+#   del_as0     the deletes of address space 0 alone
+#   setup       memslot changes before the first KVM_RUN
+#   thp         memslot events exec madvised MADV_HUGEPAGE / NOHUGEPAGE
+#   preloaded   1 when the preload library reported
+exec_summary() {
+	awk '
+	/"phases": \[/ { sec = "ph"; next }
+	/"vm_index":/ { sec = "" }
+	/"preloaded": true/ { pre = 1 }
+	/"boot_done_ms": [0-9]/ { v = $2; sub(/,$/, "", v); bms = v }
+	/"setup_ms": [0-9]/ { v = $2; sub(/,$/, "", v); sms = v }
+	/"memslots": \[/ { sec = "ms"; next }
+	sec == "ph" && /"name":/ {
+		n = $0; sub(/.*"name": "/, "", n); sub(/".*/, "", n)
+		np++
+		if (n == "boot-done" && !bd) bd = np
+	}
+	sec == "ph" && /"pf_taken":/ { v = $2; sub(/,$/, "", v); pf[np] += v }
+	sec == "ms" && /"op":/ { op = $0; sub(/.*"op": "/, "", op); sub(/".*/, "", op) }
+	sec == "ms" && /"as":/ { as = $2; sub(/,$/, "", as) }
+	sec == "ms" && /"run_time":/ { rt = ($2 ~ /true/) }
+	sec == "ms" && /"thp": "(hugepage|nohugepage)"/ { thp++ }
+	sec == "ms" && /"phase":/ {
+		ph = $2; sub(/,$/, "", ph)
+		if (!rt) { setup++; next }
+		# Phase indices count from 0, bd from 1: before boot-done.
+		if (bd && ph + 1 >= bd) next
+		cnt[op]++
+		if (op == "delete" && as == 0) d0++
+	}
+	END {
+		f = -1
+		if (bd) { f = 0; for (i = 1; i < bd; i++) f += pf[i] }
+		printf "faults=%d boot_ms=%s setup_ms=%s del=%d add=%d move=%d flags=%d del_as0=%d setup=%d thp=%d preloaded=%d\n",
+			f, bms == "" ? "-1" : bms, sms == "" ? "-1" : sms,
+			cnt["delete"], cnt["add"], cnt["move"], cnt["flags"],
+			d0, setup, thp, pre
+	}' "$1"
+}
+
+# field LINE KEY: the value of KEY=VALUE in an exec_summary line.
+field() {
+	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
