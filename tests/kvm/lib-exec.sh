@@ -76,3 +76,18 @@ exec_summary() {
 field() {
 	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
+
+# exec_phases JSON: "NAME:FAULTS" for each phase of the record with NPT
+# faults (the vCPUs' pf_taken), in order, on one line: where a boot's
+# faults fall between its memslot changes.
+exec_phases() {
+	awk '
+	/"phases": \[/ { sec = 1; next }
+	/"vm_index":/ { sec = 0 }
+	sec && /"name":/ {
+		if (n != "" && f) printf "%s:%d ", n, f
+		n = $0; sub(/.*"name": "/, "", n); sub(/".*/, "", n); f = 0
+	}
+	sec && /"pf_taken":/ { v = $2; sub(/,$/, "", v); f += v }
+	END { if (n != "" && f) printf "%s:%d", n, f; print "" }' "$1"
+}

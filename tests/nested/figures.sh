@@ -5,14 +5,19 @@
 #   ZAPVM_RIG_MEM=6144 tests/nested/run --kernel patched --l2 -- \
 #           sh /zapvm/figures.sh [SCENARIO...]
 #
-# SCENARIO: romtoggle cow zaplat vcpustall boot microvm (default: all).
+# SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
+# these), qemuphases (faults per phase, one boot per policy) and ovmf
+# (QEMU + OVMF once, last: it has crashed L0's QEMU).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
 # and "FIGURE-END" lines, which the console log keeps. microvm (needs
 # --l2-qemu instead of --l2) boots the same kernel and initrd under zapvm and
 # under QEMU -M microvm and reads both from outside the same way: time from
 # the VMM's start to "Run /init as init process" on the console, and the
 # VM's pf_taken (TDP faults) and exits by kind from debugfs at that moment.
-# Environment: RUNS (3) rounds; microvm also APPEND (more kernel command
+# qemupc and ovmf (--l2-qemu) boot QEMU -M pc with SeaBIOS or OVMF under
+# `zapvm exec` (the seeds' firmware boots; qemupc() says what it prints).
+# Environment: RUNS (3) rounds; qemupc also MEMS ("1G 6G": give L1
+# ZAPVM_RIG_MEM=8192 for 6G) and PREFETCH=1; microvm also APPEND (more kernel command
 # line, e.g. printk.time=1) and KEEP_CONSOLE=1 (print each VMM's first
 # console, "#C " lines).
 ZAPVM=${ZAPVM:-/zapvm/zapvm}
@@ -173,13 +178,154 @@ microvm() {
 	show microvm
 }
 
+# QEMU -M pc + SeaBIOS + default devices (std VGA, e1000 with its iPXE ROM)
+# booting the rig kernel to /init under `zapvm exec` (tests/kvm/lib-exec.sh):
+# policy all vs slot x THP on vs off x MEMS, RUNS rounds, the cells in turn
+# within a round so that host load drifts hit every cell alike; PREFETCH=1
+# adds --prefetch off cells (1 GiB, THP off) beside the knob's default.
+qemupc() {
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
+	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
+		[ ! -f "${ZAPVM%/*}/libzapvm-preload.so" ]; then
+		echo "# qemupc: needs QEMU, /l2 and the preload library in L1 (tests/nested/run --l2-qemu)"
+		return
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	echo "# ---- qemupc: QEMU -M pc + SeaBIOS, rig kernel to /init under zapvm exec"
+	echo "# THP in L1: $(cat /sys/kernel/mm/transparent_hugepage/enabled)," \
+		"prefetch knob: $(cat /sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch 2>/dev/null || echo none)"
+	echo "policy,thp,mem,prefetch,run,status,faults,boot_ms,setup_ms,del,add,move,flags,del_as0,setup" >"$out/qemupc.csv"
+	for r in $(seq 1 "$RUNS"); do
+		for mem in ${MEMS:-1G 6G}; do
+			for thp in on off; do
+				qemupc_one all "$thp" "$mem" default "$r"
+				qemupc_one slot "$thp" "$mem" default "$r"
+			done
+		done
+		if [ "${PREFETCH:-0}" = 1 ]; then
+			qemupc_one all off 1G off "$r"
+			qemupc_one slot off 1G off "$r"
+		fi
+	done
+	show qemupc
+	qemupc_summary "$out/qemupc.csv"
+}
+
+qemupc_one() { # policy thp mem prefetch run
+	pf=
+	[ "$4" = default ] || pf="--prefetch $4"
+	# shellcheck disable=SC2086
+	qemu_pc_boot "$out/q.json" "$out/q.out" "$3" "$k" "$initrd" \
+		--zap-policy "$1" --thp "$2" $pf --timeout 300
+	st=$?
+	[ $st = 0 ] || tail -n 5 "$out/q.out" | sed 's/^/#   /'
+	s=$(exec_summary "$out/q.json")
+	row="$1,$2,$3,$4,$5,$st"
+	for f in faults boot_ms setup_ms del add move flags del_as0 setup; do
+		row="$row,$(field "$s" $f)"
+	done
+	echo "$row" >>"$out/qemupc.csv"
+	# The console keeps each row even if L1 dies before show().
+	echo "# row: $row"
+}
+
+# Per cell (policy, thp, mem, prefetch; boots that reached /init): mean and
+# sample standard deviation of faults and boot_ms; per (thp, mem, prefetch)
+# the reduction 1 - slot/all of the mean faults with a 95% interval: the
+# two-sample t interval (pooled variance, df = n_all + n_slot - 2) of the
+# difference of the means, divided by all's mean.
+qemupc_summary() {
+	echo "FIGURE-SUMMARY qemupc"
+	awk -F, '
+	function tq(df) { # t quantile 0.975
+		split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086", T, " ")
+		return df < 1 ? 0 : (df <= 20 ? T[df] : 2.0)
+	}
+	NR == 1 || $6 != 0 || $7 < 0 { next }
+	{
+		c = $1 "," $2 "," $3 "," $4
+		n[c]++; sf[c] += $7; qf[c] += $7 * $7; sb[c] += $8; qb[c] += $8 * $8
+		sd[c] += $10; sm[c] += $12; sa[c] += $11
+		g = $2 "," $3 "," $4; grp[g] = 1
+	}
+	# busybox-static awk has no sqrt(): Newton.
+	function root(x,  r, i) {
+		if (x <= 0) return 0
+		r = x
+		for (i = 0; i < 100; i++) r = (r + x / r) / 2
+		return r
+	}
+	function sdev(s, q, k) { return k > 1 ? root((q - s * s / k) / (k - 1)) : 0 }
+	END {
+		print "policy,thp,mem,prefetch,n,faults_mean,faults_sd,boot_ms_mean,boot_ms_sd,del_mean,add_mean,move_mean"
+		for (c in n)
+			printf "%s,%d,%.1f,%.1f,%.0f,%.0f,%.1f,%.1f,%.1f\n", c, n[c],
+				sf[c] / n[c], sdev(sf[c], qf[c], n[c]),
+				sb[c] / n[c], sdev(sb[c], qb[c], n[c]),
+				sd[c] / n[c], sa[c] / n[c], sm[c] / n[c]
+		print "thp,mem,prefetch,faults_all,faults_slot,reduction_pct,ci95_low_pct,ci95_high_pct"
+		for (g in grp) {
+			a = "all," g; b = "slot," g
+			if (!n[a] || !n[b]) continue
+			ma = sf[a] / n[a]; mb = sf[b] / n[b]
+			va = sdev(sf[a], qf[a], n[a]); va *= va
+			vb = sdev(sf[b], qf[b], n[b]); vb *= vb
+			df = n[a] + n[b] - 2
+			sp = df > 0 ? root(((n[a] - 1) * va + (n[b] - 1) * vb) / df) : 0
+			h = tq(df) * sp * root(1 / n[a] + 1 / n[b])
+			printf "%s,%.1f,%.1f,%.1f,%.1f,%.1f\n", g, ma, mb,
+				100 * (ma - mb) / ma, 100 * (ma - mb - h) / ma,
+				100 * (ma - mb + h) / ma
+		}
+	}' "$1"
+	echo "FIGURE-END qemupc"
+}
+
+# One boot per policy (THP off, 1 GiB) with the NPT faults of each phase
+# (exec_phases): which memslot changes the faults follow.
+qemuphases() {
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	for pol in all slot; do
+		qemu_pc_boot "$out/p.json" "$out/p.out" 1G "$k" "$initrd" \
+			--zap-policy "$pol" --thp off --timeout 300
+		echo "# qemuphases $pol: exit $?; $(exec_summary "$out/p.json")"
+		echo "# qemuphases $pol: $(exec_phases "$out/p.json")"
+	done
+}
+
+# One OVMF boot (Debian's ovmf: OVMF_CODE_4M.fd read-only + a copy of the
+# VARS) of QEMU -M pc, no SMM, under zapvm exec: environment.md saw the
+# L0 QEMU die (tcg_handle_interrupt assertion) every time this was tried,
+# so it runs alone, last. OVMF_ARGS replaces "-M pc,smm=off".
+ovmf() {
+	code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+	if [ ! -f "$code" ] || [ ! -f "$vars" ]; then
+		echo "# ovmf: no $code or $vars in L1"
+		return
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	cp "$vars" "$out/vars.fd"
+	echo "# ---- ovmf: QEMU ${OVMF_ARGS:--M pc,smm=off} + OVMF, rig kernel, zapvm exec --zap-policy all"
+	"$ZAPVM" exec --zap-policy all --until boot-done --grace 2000 \
+		--timeout "${OVMF_TIMEOUT:-400}" --json "$out/ovmf.json" -- \
+		qemu-system-x86_64 -accel kvm ${OVMF_ARGS:--M pc,smm=off} \
+		-cpu qemu64 -m 1G -smp 1 -nographic -no-reboot \
+		-drive if=pflash,format=raw,readonly=on,file="$code" \
+		-drive if=pflash,format=raw,file="$out/vars.fd" \
+		-kernel /l2/bzImage-rig -initrd /l2/initrd-l2.cpio.gz \
+		-append "$QEMU_PC_APPEND" </dev/null >"$out/ovmf.out" 2>&1
+	echo "# ovmf: zapvm exit $?; $(exec_summary "$out/ovmf.json")"
+	tail -n 15 "$out/ovmf.out" | sed 's/^/#   /'
+}
+
 echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu)," \
 	"$(grep -c ^processor /proc/cpuinfo) CPUs, $(sed -n 's/MemTotal: *//p' /proc/meminfo)"
 "$ZAPVM" caps
-[ $# -gt 0 ] || set -- romtoggle cow zaplat vcpustall boot microvm
+[ $# -gt 0 ] || set -- romtoggle cow zaplat vcpustall boot microvm qemupc
 for s in "$@"; do
 	case $s in
-	romtoggle | cow | zaplat | vcpustall | boot | microvm) "$s" ;;
+	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done

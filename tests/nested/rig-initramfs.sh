@@ -260,6 +260,12 @@ add_qemu() { # stage
 			cp "$q" "$stage/usr/share/qemu/"
 		fi
 	done
+	# Debian's OVMF (package ovmf, when installed): figures.sh ovmf.
+	if [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+		mkdir -p "$stage/usr/share/OVMF"
+		cp -L /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd \
+			"$stage/usr/share/OVMF/"
+	fi
 	# The static build (-Dstatic=true) links only the zapvm binary
 	# statically: its shared module is a normal one, built by the same
 	# ninja run under the cache lock (build_zapvm).
