@@ -175,18 +175,25 @@ make_initramfs() {
 	rm -f "$stage/selftests/list"
 	: > "$stage/etc/rig/tests"
 	while read -r name tmo args; do
+		# A NAME:LABEL variant passes options that only the series'
+		# selftests have (selftests.list).
+		if [ "$name" != "${name%%:*}" ] && [ -z "$(series_for "$flav")" ]; then
+			skip_test "$stage/etc/rig/tests" "$name" 4 \
+				"variant with options that only the kernel series selftests have"
+			continue
+		fi
 		# memslot_perf_test's host waits for its guest with a fixed
 		# alarm(2) (host_perform_sync): a lockdep+KASAN L1 under TCG
 		# answers later, so the debug kernel, which is there for
 		# splats, not speed, skips it.
-		if [ "$flav" = debug ] && [ "$name" = memslot_perf_test ]; then
+		if [ "$flav" = debug ] && [ "${name%%:*}" = memslot_perf_test ]; then
 			skip_test "$stage/etc/rig/tests" "$name" 4 \
 				"fixed 2 s host-guest sync alarm, too short for the debug kernel under TCG"
 			continue
 		fi
 		# KASAN and lockdep make the debug kernel several times slower.
 		[ "$flav" = debug ] && tmo=$((tmo * 3))
-		echo "$name $tmo /selftests/$name $args" >> "$stage/etc/rig/tests"
+		echo "$name $tmo /selftests/${name%%:*} $args" >> "$stage/etc/rig/tests"
 	done < "$st/list"
 	# The memslot selftests once more on the shadow MMU's code (6.1's
 	# kvm.tdp_mmu is writable and read when a VM is created; /init puts
@@ -195,9 +202,10 @@ make_initramfs() {
 	cp "$RIG_DIR/with-tdp-mmu" "$stage/bin/with-tdp-mmu"
 	chmod 755 "$stage/bin/with-tdp-mmu"
 	while read -r name tmo args; do
-		case " $LEGACY_MMU_TESTS " in *" $name "*) ;; *) continue ;; esac
+		case " $LEGACY_MMU_TESTS " in *" ${name%%:*} "*) ;; *) continue ;; esac
+		[ "$name" != "${name%%:*}" ] && [ -z "$(series_for "$flav")" ] && continue
 		[ "$flav" = debug ] && tmo=$((tmo * 3))
-		echo "$name:tdp_mmu=N $tmo with-tdp-mmu N /selftests/$name $args" >> "$stage/etc/rig/tests"
+		echo "$name:tdp_mmu=N $tmo with-tdp-mmu N /selftests/${name%%:*} $args" >> "$stage/etc/rig/tests"
 	done < "$st/list"
 	if [ -z "$ZAPVM_STATUS" ]; then
 		add_zapvm "$flav" "$stage"
