@@ -107,11 +107,32 @@ struct trace_fault {
 	unsigned int phase;
 };
 
-/* Any other event: when and which. */
+/* Any other event: when and which; a kvm_exit's reason too. */
 struct trace_mark {
 	uint64_t time;
 	enum trace_event ev;
+	uint32_t reason; /* kvm_exit: exit_reason */
+	uint8_t isa; /* kvm_exit: KVM_ISA_VMX (1) or KVM_ISA_SVM (2), 0 unknown */
 };
+
+/* kvm_exits of one reason. */
+struct trace_exit_count {
+	uint8_t isa;
+	uint32_t reason;
+	uint64_t count;
+};
+
+/* Reasons counted per phase and run; the rest under the last, "other". */
+#define TRACE_MAX_EXITS 24
+
+/*
+ * trace_exit__name - "npf", "io", "msr", ... for @reason of @isa (the names
+ * of the kernel's VMX_EXIT_REASONS / SVM_EXIT_REASONS tables, lower case),
+ * else "vmx:N" / "svm:0xN" / "exit:N" into @buf of @len bytes. Returns the
+ * name.
+ */
+const char *trace_exit__name(uint8_t isa, uint32_t reason, char *buf,
+			     size_t len);
 
 /* A guest-physical region of one layout: [gfn, gfn + npages). */
 struct trace_region {
@@ -149,6 +170,10 @@ struct trace_phase {
 	char region_names[TRACE_MAX_REGIONS + 1][32];
 	struct trace_count regions[TRACE_MAX_REGIONS + 1];
 	uint64_t events[TEV_NR];
+	/* kvm_exit by reason, in order of first appearance. */
+	unsigned int nexits;
+	struct trace_exit_count exits[TRACE_MAX_EXITS];
+	uint64_t exits_other; /* reasons past TRACE_MAX_EXITS */
 };
 
 struct trace_summary {
@@ -159,6 +184,9 @@ struct trace_summary {
 	uint64_t floor_2m; /* distinct 2M regions faulted */
 	uint64_t refaults; /* re-faults from first_churn_phase on */
 	uint64_t events[TEV_NR];
+	unsigned int nexits;
+	struct trace_exit_count exits[TRACE_MAX_EXITS];
+	uint64_t exits_other;
 };
 
 /*

@@ -97,6 +97,42 @@ static void print_count(FILE *f, const char *name, const struct trace_count *c)
 		name, c->faults, c->first, c->refaults, c->distinct);
 }
 
+/* "  exits: npf 12, io 3, ..." of @n reasons in @e, nothing without any. */
+static void print_exits(FILE *f, const struct trace_exit_count *e,
+			unsigned int n, uint64_t other)
+{
+	char buf[32];
+
+	if (!n)
+		return;
+	fprintf(f, "  exits:");
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "%s %s %" PRIu64, i ? "," : "",
+			trace_exit__name(e[i].isa, e[i].reason, buf,
+					 sizeof(buf)),
+			e[i].count);
+	if (other)
+		fprintf(f, ", other %" PRIu64, other);
+	fputc('\n', f);
+}
+
+static struct json_object *exits_json(const struct trace_exit_count *e,
+				      unsigned int n, uint64_t other)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[32];
+
+	for (unsigned int i = 0; i < n; i++)
+		json_object_object_add(o,
+				       trace_exit__name(e[i].isa, e[i].reason,
+							buf, sizeof(buf)),
+				       json_object_new_uint64(e[i].count));
+	if (other)
+		json_object_object_add(o, "other",
+				       json_object_new_uint64(other));
+	return o;
+}
+
 static void print_phase(const struct trace_run *tr, const struct vm_result *res,
 			unsigned int i, FILE *f)
 {
@@ -118,6 +154,7 @@ static void print_phase(const struct trace_run *tr, const struct vm_result *res,
 	}
 	if (*sep == ',')
 		fputc('\n', f);
+	print_exits(f, p->exits, p->nexits, p->exits_other);
 }
 
 void trace_run__print(const struct trace_run *tr, const struct vm_result *res,
@@ -130,6 +167,10 @@ void trace_run__print(const struct trace_run *tr, const struct vm_result *res,
 	for (unsigned int i = 0; phases && i < s->nphases; i++)
 		print_phase(tr, res, i, f);
 	print_events(tr, f);
+	if (s->nexits) {
+		fprintf(f, "zapvm: trace: kvm_exit by reason:\n");
+		print_exits(f, s->exits, s->nexits, s->exits_other);
+	}
 	fprintf(f,
 		"zapvm: trace: %" PRIu64 " faults, floor %" PRIu64
 		" GFNs (%" PRIu64 " 2M regions), %" PRIu64
@@ -173,6 +214,8 @@ static struct json_object *phase_json(const struct trace_phase *p)
 				       json_object_new_uint64(p->events[e]));
 	json_object_object_add(o, "regions", regions);
 	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "exits",
+			       exits_json(p->exits, p->nexits, p->exits_other));
 	return o;
 }
 
@@ -193,6 +236,8 @@ static struct json_object *summary_json(const struct trace_run *tr)
 		json_object_object_add(events, trace_event__name(e), ev);
 	}
 	json_object_object_add(o, "events", events);
+	json_object_object_add(o, "exits",
+			       exits_json(s->exits, s->nexits, s->exits_other));
 	json_object_object_add(o, "floor_gfns",
 			       json_object_new_uint64(s->floor_gfns));
 	json_object_object_add(o, "floor_2m",

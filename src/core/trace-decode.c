@@ -4,6 +4,7 @@
  * the first-touch / re-fault classification of the faults they carry.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -381,6 +382,129 @@ static int classify_faults(struct trace_fault *faults, size_t n,
 	return ret < 0 ? ret : 0;
 }
 
+/* ---- kvm_exit reasons --------------------------------------------------- */
+
+struct exit_name {
+	uint32_t reason;
+	const char *name;
+};
+
+/* arch/x86/include/uapi/asm/vmx.h's VMX_EXIT_REASONS, the common ones. */
+static const struct exit_name vmx_exits[] = {
+	{ 0, "exception_nmi" },
+	{ 1, "external_interrupt" },
+	{ 2, "triple_fault" },
+	{ 3, "init_signal" },
+	{ 4, "sipi_signal" },
+	{ 7, "interrupt_window" },
+	{ 8, "nmi_window" },
+	{ 9, "task_switch" },
+	{ 10, "cpuid" },
+	{ 12, "hlt" },
+	{ 14, "invlpg" },
+	{ 16, "rdtsc" },
+	{ 18, "vmcall" },
+	{ 28, "cr_access" },
+	{ 29, "dr_access" },
+	{ 30, "io_instruction" },
+	{ 31, "msr_read" },
+	{ 32, "msr_write" },
+	{ 33, "invalid_state" },
+	{ 40, "pause_instruction" },
+	{ 43, "tpr_below_threshold" },
+	{ 44, "apic_access" },
+	{ 45, "eoi_induced" },
+	{ 48, "ept_violation" },
+	{ 49, "ept_misconfig" },
+	{ 52, "preemption_timer" },
+	{ 55, "xsetbv" },
+	{ 56, "apic_write" },
+};
+
+/* arch/x86/include/uapi/asm/svm.h's SVM_EXIT_REASONS, the common ones. */
+static const struct exit_name svm_exits[] = {
+	{ 0x060, "intr" },
+	{ 0x061, "nmi" },
+	{ 0x062, "smi" },
+	{ 0x063, "init" },
+	{ 0x064, "vintr" },
+	{ 0x06e, "rdtsc" },
+	{ 0x070, "pushf" },
+	{ 0x071, "popf" },
+	{ 0x072, "cpuid" },
+	{ 0x074, "iret" },
+	{ 0x076, "invd" },
+	{ 0x077, "pause" },
+	{ 0x078, "hlt" },
+	{ 0x079, "invlpg" },
+	{ 0x07b, "io" },
+	{ 0x07c, "msr" },
+	{ 0x07d, "task_switch" },
+	{ 0x07f, "shutdown" },
+	{ 0x080, "vmrun" },
+	{ 0x081, "vmmcall" },
+	{ 0x087, "rdtscp" },
+	{ 0x089, "wbinvd" },
+	{ 0x08d, "xsetbv" },
+	{ 0x400, "npf" },
+	{ 0x401, "avic_incomplete_ipi" },
+	{ 0x402, "avic_unaccelerated_access" },
+};
+
+#define NNAMES(t) (sizeof(t) / sizeof((t)[0]))
+
+static const char *exit_lookup(const struct exit_name *t, size_t n,
+			       uint32_t reason)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].reason == reason)
+			return t[i].name;
+	return NULL;
+}
+
+const char *trace_exit__name(uint8_t isa, uint32_t reason, char *buf,
+			     size_t len)
+{
+	const char *name = NULL;
+
+	if (isa == 1)
+		name = exit_lookup(vmx_exits, NNAMES(vmx_exits), reason);
+	else if (isa == 2 && reason <= 0x1f)
+		snprintf(buf, len, "%s_cr%u", reason < 0x10 ? "read" : "write",
+			 reason & 0xf);
+	else if (isa == 2 && reason >= 0x40 && reason <= 0x5f)
+		snprintf(buf, len, "excp%u", reason - 0x40);
+	else if (isa == 2)
+		name = exit_lookup(svm_exits, NNAMES(svm_exits), reason);
+	if (name)
+		return name;
+	if (isa == 2 && (reason <= 0x1f || (reason >= 0x40 && reason <= 0x5f)))
+		return buf;
+	snprintf(buf, len,
+		 isa == 1 ? "vmx:%u" :
+		 isa == 2 ? "svm:0x%x" :
+			    "exit:%u",
+		 reason);
+	return buf;
+}
+
+/* One more exit of @m's reason in @e (@n reasons so far, *@other past). */
+static void count_exit(struct trace_exit_count *e, unsigned int *n,
+		       uint64_t *other, const struct trace_mark *m)
+{
+	for (unsigned int i = 0; i < *n; i++) {
+		if (e[i].isa == m->isa && e[i].reason == m->reason) {
+			e[i].count++;
+			return;
+		}
+	}
+	if (*n == TRACE_MAX_EXITS) {
+		(*other)++;
+		return;
+	}
+	e[(*n)++] = (struct trace_exit_count){ m->isa, m->reason, 1 };
+}
+
 int trace__classify(struct trace_fault *faults, size_t n,
 		    const struct trace_mark *marks, size_t nmarks,
 		    const struct trace_layout *layouts, unsigned int nlayouts,
@@ -410,6 +534,12 @@ int trace__classify(struct trace_fault *faults, size_t n,
 			continue;
 		out->phases[ph].events[marks[i].ev]++;
 		out->events[marks[i].ev]++;
+		if (marks[i].ev != TEV_EXIT)
+			continue;
+		count_exit(out->phases[ph].exits, &out->phases[ph].nexits,
+			   &out->phases[ph].exits_other, &marks[i]);
+		count_exit(out->exits, &out->nexits, &out->exits_other,
+			   &marks[i]);
 	}
 	out->events[TEV_SPTE_REQUESTED] = n;
 	for (size_t i = 0; i < n; i++) {

@@ -50,6 +50,8 @@ struct trace {
 	struct trace_format fmt[TEV_NR];
 	bool avail[TEV_NR];
 	const struct trace_field *f_type, *f_gfn, *f_level;
+	/* kvm_exit's reason and ISA; NULL without that event. */
+	const struct trace_field *f_exit_reason, *f_exit_isa;
 
 	pthread_mutex_t lock; /* the rings and what they were read into */
 	struct trace_ring *rings;
@@ -184,6 +186,11 @@ static int read_formats(struct trace *t, const char **why, char *whybuf,
 	t->f_type = trace_format__field(spte, "common_type");
 	t->f_gfn = trace_format__field(spte, "gfn");
 	t->f_level = trace_format__field(spte, "level");
+	if (t->avail[TEV_EXIT]) {
+		t->f_exit_reason =
+			trace_format__field(&t->fmt[TEV_EXIT], "exit_reason");
+		t->f_exit_isa = trace_format__field(&t->fmt[TEV_EXIT], "isa");
+	}
 	if (!t->f_type || !t->f_gfn || !t->f_level) {
 		snprintf(whybuf, len,
 			 "%s has no common_type, gfn or level field",
@@ -381,6 +388,20 @@ static void keep_fault(struct trace *t, const struct trace_sample *s,
 				   .level = (uint8_t)level };
 }
 
+/* A kvm_exit's reason and ISA into @m (0 where the field is missing). */
+static void exit_reason(const struct trace *t, const struct trace_sample *s,
+			struct trace_mark *m)
+{
+	uint64_t v;
+
+	if (t->f_exit_reason &&
+	    !trace_field__read(t->f_exit_reason, s->raw, s->raw_size, &v))
+		m->reason = (uint32_t)v;
+	if (t->f_exit_isa &&
+	    !trace_field__read(t->f_exit_isa, s->raw, s->raw_size, &v))
+		m->isa = (uint8_t)v;
+}
+
 static void keep_record(struct trace *t, const void *rec, size_t len,
 			unsigned int vcpu)
 {
@@ -407,7 +428,10 @@ static void keep_record(struct trace *t, const void *rec, size_t len,
 			return;
 		}
 		t->marks = v;
-		t->marks[t->nmarks++] = (struct trace_mark){ s.time, e };
+		t->marks[t->nmarks] = (struct trace_mark){ s.time, e };
+		if (e == TEV_EXIT)
+			exit_reason(t, &s, &t->marks[t->nmarks]);
+		t->nmarks++;
 		return;
 	}
 }

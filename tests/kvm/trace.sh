@@ -59,6 +59,18 @@ t_cmp "one CSV row per traced fault" "$rows" -eq \
 t_cmp "traced faults at most pf_taken" "$rows" -le "$total"
 csv_re=$(awk -F, 'NR > 1 && $7 == 1 && $6 == "ram"' "$TMP/all.csv" | wc -l)
 t_cmp "CSV: RAM re-faults present" "$csv_re" -ge 1990
+# kvm_exit by reason where it fires (VMX, SVM: the rig's L1; not PVM): every
+# fault of a TDP MMU is an EPT violation / NPF exit first.
+if grep -Eq "not on this host:.*kvm_exit|kvm_exit 0(,|$)" "$TMP/all.out"; then
+	skip "kvm:kvm_exit does not fire here: exits by reason"
+else
+	tdp=$(sed -n '/kvm_exit by reason/{n;p}' "$TMP/all.out" |
+		tr ',' '\n' | sed -n 's/^ *\(exits: \)\{0,1\}\(npf\|ept_violation\) \([0-9]*\)$/\3/p')
+	t_cmp "exits by reason: NPF/EPT-violation exits >= the 4000 faults" \
+		"${tdp:-0}" -ge 4000
+	grep -q '"exits": {' "$TMP/all.json" && pass "JSON: exits by reason" ||
+		fail "JSON: exits by reason"
+fi
 
 # Only where the kernel has a slot-only zap (6.12+ quirk or the series).
 "$ZAPVM" caps --json >"$TMP/caps.json" 2>/dev/null

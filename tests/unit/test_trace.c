@@ -344,6 +344,58 @@ static void test_classify(void)
 	trace_summary__free(&s);
 }
 
+/* kvm_exit by reason per phase: names, order of appearance, overflow. */
+static void test_exits(void)
+{
+	struct trace_mark m[TRACE_MAX_EXITS + 8];
+	struct trace_layout ls[] = { layout(0, 0, true), layout(1, 100, true) };
+	struct trace_summary s;
+	unsigned int n = 0;
+	char buf[32];
+
+	m[n++] = (struct trace_mark){ 10, TEV_EXIT, 0x400, 2 }; /* npf */
+	m[n++] = (struct trace_mark){ 11, TEV_EXIT, 0x7b, 2 }; /* io */
+	m[n++] = (struct trace_mark){ 12, TEV_EXIT, 0x400, 2 };
+	m[n++] = (struct trace_mark){ 13, TEV_ZAP_ALL_FAST };
+	m[n++] = (struct trace_mark){ 110, TEV_EXIT, 48, 1 }; /* VMX EPT */
+	/* Phase 1: TRACE_MAX_EXITS + 2 more reasons, the last two "other". */
+	for (unsigned int i = 0; i < TRACE_MAX_EXITS + 2; i++)
+		m[n++] =
+			(struct trace_mark){ 120 + i, TEV_EXIT, 0x1000 + i, 2 };
+	is_int(trace__classify(NULL, 0, m, n, ls, 2, 2, 1, &s), 0,
+	       "classify exits");
+	is_int(s.phases[0].nexits, 2, "phase 0: two reasons");
+	ok(s.phases[0].exits[0].reason == 0x400 &&
+		   s.phases[0].exits[0].count == 2,
+	   "npf twice, first");
+	ok(s.phases[0].exits[1].reason == 0x7b &&
+		   s.phases[0].exits[1].count == 1,
+	   "io once");
+	is_int(s.phases[0].events[TEV_EXIT], 3, "three kvm_exit events");
+	is_int(s.phases[1].nexits, TRACE_MAX_EXITS, "phase 1: table full");
+	is_int(s.phases[1].exits_other, 3,
+	       "phase 1: three past the table, other");
+	is_int(s.nexits, TRACE_MAX_EXITS, "run: table full");
+	is_int(s.exits[0].count, 2, "run: npf twice");
+	is_int(s.exits_other, 5, "run: five past the table");
+	trace_summary__free(&s);
+
+	ok(!strcmp(trace_exit__name(2, 0x400, buf, sizeof(buf)), "npf"),
+	   "SVM 0x400 is npf");
+	ok(!strcmp(trace_exit__name(1, 48, buf, sizeof(buf)), "ept_violation"),
+	   "VMX 48 is ept_violation");
+	ok(!strcmp(trace_exit__name(2, 0x13, buf, sizeof(buf)), "write_cr3"),
+	   "SVM 0x13 is write_cr3");
+	ok(!strcmp(trace_exit__name(2, 0x4e, buf, sizeof(buf)), "excp14"),
+	   "SVM 0x4e is excp14 (#PF)");
+	ok(!strcmp(trace_exit__name(2, 0x999, buf, sizeof(buf)), "svm:0x999"),
+	   "an unknown SVM code in hex");
+	ok(!strcmp(trace_exit__name(1, 99, buf, sizeof(buf)), "vmx:99"),
+	   "an unknown VMX reason in decimal");
+	ok(!strcmp(trace_exit__name(0, 7, buf, sizeof(buf)), "exit:7"),
+	   "no ISA field: exit:N");
+}
+
 static void test_names(void)
 {
 	ok(!strcmp(trace_event__name(TEV_SPTE_REQUESTED),
@@ -360,6 +412,7 @@ int main(void)
 	test_decode();
 	test_regions();
 	test_classify();
+	test_exits();
 	test_names();
 	return tap_done();
 }
