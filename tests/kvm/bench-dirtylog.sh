@@ -22,10 +22,11 @@ num_ok() {
 	fi
 }
 
-# One mode: 2 runs, 64M, 2 vCPUs, rounds=2 logged iterations each.
+# One mode: 2 runs, 32M, 2 vCPUs, rounds=2 logged iterations each (32M:
+# the three modes took 456 s at 64M in the rig's L1 under TCG).
 dirtylog_mode() { # MODE
 	m=$1 f="$TMP/dl-$1.csv"
-	"$ZAPVM" bench dirtylog --runs 2 --mem 64M --cpus 2 --policy all \
+	"$ZAPVM" bench dirtylog --runs 2 --mem 32M --cpus 2 --policy all \
 		--dirty-log "$m" --csv "$f" --json "$TMP/dl-$m.json" \
 		>"$TMP/out" 2>"$TMP/err"
 	st=$?
@@ -38,11 +39,11 @@ dirtylog_mode() { # MODE
 		diag "$TMP/err"
 		return
 	fi
-	pass "$m: bench dirtylog, 2 runs, 64M, 2 vCPUs"
+	pass "$m: bench dirtylog, 2 runs, 32M, 2 vCPUs"
 	t_cmp "$m: 2 runs in the cell" "$(csv_val "$f" all enable_ms 11)" -eq 2
 	dirtied=$(csv_val "$f" all pages_dirtied 14)
-	# 64 MiB less the image and the control block, all of it written.
-	t_cmp "$m: the guest dirtied most of 64M" "${dirtied%.*}" -gt 15000
+	# 32 MiB less the image and the control block, all of it written.
+	t_cmp "$m: the guest dirtied most of 32M" "${dirtied%.*}" -gt 7500
 	for col in 14 15; do
 		got=$(csv_val "$f" all pages_collected "$col")
 		t_cmp "$m: pages collected = pages dirtied (column $col)" \
