@@ -66,15 +66,9 @@ else
 fi
 # Without permission (nobody, in /dev/kvm's group): one line, the traced
 # cells run untraced and say so; 77 with --trace=required.
-kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
-if setpriv --help 2>&1 | grep -q -- --reuid &&
-	[ -n "$kvm_gid" ] && [ "$kvm_gid" != 0 ] &&
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
-		"$ZAPVM" guests >/dev/null 2>&1; then
-	chmod 755 "$TMP"
+if can_drop_root; then
 	nobody() {
-		setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
-			"$ZAPVM" bench boot --runs 1 --mem 64M --policy all \
+		as_nobody "$ZAPVM" bench boot --runs 1 --mem 64M --policy all \
 			"$@" >"$TMP/out" 2>"$TMP/err"
 	}
 	nobody --trace=required

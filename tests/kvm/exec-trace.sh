@@ -159,13 +159,8 @@ t_cmp "two VMs: CSV rows of VM 1" \
 	"$(awk -F, 'NR > 1 && $8 == 1' "$TMP/two.csv" | wc -l)" -ge "$f10"
 
 # Without permission (nobody, in /dev/kvm's group): one line; 77 if required.
-kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
-if setpriv --help 2>&1 | grep -q -- --reuid &&
-	[ -n "$kvm_gid" ] && [ "$kvm_gid" != 0 ] &&
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
-		"$ZAPVM" guests >/dev/null 2>&1; then
-	chmod 755 "$TMP"
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$ZAPVM" exec \
+if can_drop_root; then
+	as_nobody "$ZAPVM" exec \
 		--trace=required -- "$TESTVMM" "$ROMTOGGLE" pages=10 \
 		>"$TMP/out" 2>"$TMP/err"
 	st=$?

@@ -231,6 +231,23 @@ out_symlink() {
 	else fail "$_opt through a symlink: the link was replaced"; fi
 }
 
+# --- Without permission -------------------------------------------------------
+
+# can_drop_root: whether "nobody" in /dev/kvm's group can run zapvm here
+# (util-linux setpriv, /dev/kvm group-accessible); sets $kvm_gid and lets
+# nobody into $TMP.
+can_drop_root() {
+	kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
+	setpriv --help 2>&1 | grep -q -- --reuid && [ -n "$kvm_gid" ] &&
+		[ "$kvm_gid" != 0 ] && as_nobody "$ZAPVM" guests >/dev/null 2>&1 &&
+		chmod 755 "$TMP"
+}
+
+# as_nobody CMD...: CMD as nobody in /dev/kvm's group (after can_drop_root).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$@"
+}
+
 finish() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]

@@ -101,20 +101,15 @@ t_run "--trace=bogus: usage error" 64 "only --trace=required" -- \
 one_line "--trace=bogus"
 
 # Without permission (nobody, in /dev/kvm's group): one line; 77 if required.
-kvm_gid=$(stat -c %g /dev/kvm 2>/dev/null)
-if setpriv --help 2>&1 | grep -q -- --reuid &&
-	[ -n "$kvm_gid" ] && [ "$kvm_gid" != 0 ] &&
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" \
-		"$ZAPVM" guests >/dev/null 2>&1; then
-	chmod 755 "$TMP"
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$ZAPVM" run \
+if can_drop_root; then
+	as_nobody "$ZAPVM" run \
 		--trace=required builtin:exit >/dev/null 2>"$TMP/err"
 	st=$?
 	[ $st -eq 77 ] && pass "--trace=required without permission: exit 77" ||
 		{ fail "--trace=required without permission: exit $st"
 		  diag "$TMP/err"; }
 	one_line "--trace=required without permission"
-	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$ZAPVM" run \
+	as_nobody "$ZAPVM" run \
 		--trace builtin:exit >/dev/null 2>"$TMP/err"
 	st=$?
 	[ $st -eq 0 ] && pass "--trace without permission: the run goes on" ||
