@@ -219,7 +219,9 @@ if [ -x "$CTL_RAW" ]; then
 	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
 		pass "16 slow clients: a 17th is answered" ||
 		{ fail "16 slow clients: a 17th is answered"; diag "$TMP/raw"; }
-	t_cmp "... at once, not after a deadline" "${ms:-99999}" -lt 1000
+	# Bounds between the two behaviours, not timings: the deadline is
+	# 5 s, serial handling would take 15 s; a loaded CI host added 4 s.
+	t_cmp "... at once, not after a deadline" "${ms:-99999}" -lt 3000
 	t_run "pause beside 16 slow clients" 0 "" -- pause c1
 	t_run "resume beside 16 slow clients" 0 "" -- resume c1
 	for p in $slows; do wait "$p"; done
@@ -228,7 +230,7 @@ if [ -x "$CTL_RAW" ]; then
 		pass "the 16 slow clients: dropped (timeout or busy), none answered" ||
 		{ fail "the 16 slow clients: dropped"; diag "$TMP"/slow[0-9]*; }
 	ms=$(cat "$TMP"/slow[0-9]*.err | sed -n 's/^ctl-raw: \([0-9]*\) ms$/\1/p' | sort -n | tail -1)
-	t_cmp "... the last one after about 5 s, not 15" "${ms:-99999}" -lt 8000
+	t_cmp "... the last one after about 5 s, not 15" "${ms:-99999}" -lt 12000
 	printf '{"cmd":"info"}\n' | raw
 	grep -q '"ok":true.*"state":"running"' "$TMP/raw" &&
 		pass "slots free again: info works" || { fail "slots free again"; diag "$TMP/raw"; }
