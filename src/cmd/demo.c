@@ -197,31 +197,44 @@ out_free:
 	return ret;
 }
 
-/* The headline: what the churn cost each policy, then the totals. */
+/* Where the churn's cost comes from, as the headline's second line says. */
+static const char *demo_source(const struct demo_cost *c, bool floor)
+{
+	if (floor)
+		return c->traced ? "distinct GFNs faulted, traced" :
+				   "bootsim's layout";
+	return c->traced ? "(re-faults on GFNs that had faulted before, after "
+			   "the first memslot change; traced)" :
+			   "(faults after the first memslot change over "
+			   "bootsim's layout floor; not traced)";
+}
+
+/*
+ * The headline: what the churn cost each policy, then the totals; @slot
+ * NULL where the host has no slot-only zap (zap-all's cost alone).
+ */
 static void demo_headline(const struct demo_cost *all,
 			  const struct demo_cost *slot)
 {
-	if (!isnan(all->refaults) && !isnan(slot->refaults)) {
-		printf("\nmemslot churn cost: zap-all %.0f extra faults, slot "
-		       "%.0f",
-		       all->refaults, slot->refaults);
+	if (isnan(all->refaults) || (slot && isnan(slot->refaults)))
+		return;
+	printf("\nmemslot churn cost: zap-all %.0f extra faults",
+	       all->refaults);
+	if (slot) {
+		printf(", slot %.0f", slot->refaults);
 		if (all->refaults > 0)
 			printf(" (%+.0f%%)",
 			       100.0 * (slot->refaults - all->refaults) /
 				       all->refaults);
-		printf("\n  %s\n",
-		       all->traced && slot->traced ?
-			       "(re-faults on GFNs that had faulted before, "
-			       "after the first memslot change; traced)" :
-			       "(faults after the first memslot change over "
-			       "bootsim's layout floor; not traced)");
-		printf("faults over the floor: zap-all %.0f, slot %.0f (%s)\n",
-		       all->over_floor, slot->over_floor,
-		       all->traced && slot->traced ?
-			       "distinct GFNs faulted, traced" :
-			       "bootsim's layout");
+	} else {
+		printf("; the slot policy is not supported on this host");
 	}
-	if (all->after)
+	printf("\n  %s\n", demo_source(all, false));
+	printf("faults over the floor: zap-all %.0f", all->over_floor);
+	if (slot)
+		printf(", slot %.0f", slot->over_floor);
+	printf(" (%s)\n", demo_source(all, true));
+	if (slot && all->after)
 		printf("total faults after memslot churn: slot %.1f%% fewer "
 		       "than zap-all\n",
 		       100.0 * ((double)all->after - (double)slot->after) /
@@ -273,8 +286,8 @@ int cmd_demo(int argc, char **argv)
 			break;
 	}
 	/* The churn's cost leads; the table under it has the totals. */
-	if (!ret && slot_ok)
-		demo_headline(&cost[0], &cost[1]);
+	if (!ret)
+		demo_headline(&cost[0], slot_ok ? &cost[1] : NULL);
 	if (!ret) {
 		demo_table_header();
 		for (size_t i = 0; i < 2; i++)
