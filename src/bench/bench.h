@@ -123,6 +123,9 @@ struct bench_scenario {
 		   struct json_object *rec);
 };
 
+/* usage.c: zapvm bench's usage text on @f. */
+void bench__usage(FILE *f);
+
 /* scenarios.c: every scenario, in the order usage lists them. */
 extern const struct bench_scenario *const bench_scenarios[];
 extern const unsigned int bench_nscenarios;
