@@ -139,12 +139,6 @@ t_run "--mem-backend bogus: usage error" 64 "--mem-backend" -- bench boot \
 one_line "--mem-backend bogus"
 
 # ---- boot --firmware (issue 16): SeaBIOS, a stand-in kernel ----
-put() {
-	_f=$1 _o=$2 _s=""
-	shift 2
-	for _h in "$@"; do _s="$_s$(printf '\\%03o' $((0x$_h)))"; done
-	printf "$_s" | dd of="$_f" bs=1 seek="$_o" conv=notrunc 2>/dev/null
-}
 if [ -f "$SEABIOS" ] && [ -f "$LINUXBOOT" ]; then
 	# The setup code marks boot-done (port 0x5a08) and halts: bench
 	# stops the run there, as at a real kernel's /init.

@@ -11,15 +11,6 @@ require_kvm
 ARGS="pages=2000 stride=8 toggles=4"
 "$ZAPVM" caps --json >"$TMP/caps.json" 2>/dev/null
 count() { grep -Ec -- "$2" "$1"; }
-churn_refaults() {
-	sed -n 's/.*, \([0-9]*\) re-faults after run-time memslot changes.*/\1/p' "$1"
-}
-floor() {
-	sed -n 's/^zapvm: trace: .*, floor \([0-9]*\) GFNs.*/\1/p' "$1" | head -n 1
-}
-pf_after() {
-	sed -n 's/.* faults (\([0-9]*\) after churn).*/\1/p' "$1" | head -n 1
-}
 
 # Bad input first: these need no tracing permission.
 t_run "--sample-ms 0: 64" 64 "expected a period" -- exec --sample-ms 0 \

@@ -14,13 +14,6 @@ LINUXBOOT=/usr/share/qemu/linuxboot_dma.bin
 [ -f "$LINUXBOOT" ] || skip_all "$LINUXBOOT missing (qemu-system-data)"
 [ -f "${OPTROM_TEST:-}" ] || skip_all "OPTROM_TEST (optrom-test.rom) missing"
 
-# put FILE OFFSET HEX...: write bytes in place.
-put() {
-	_f=$1 _o=$2 _s=""
-	shift 2
-	for _h in "$@"; do _s="$_s$(printf '\\%03o' $((0x$_h)))"; done
-	printf "$_s" | dd of="$_f" bs=1 seek="$_o" conv=notrunc 2>/dev/null
-}
 OUT402="ba 02 04 ee"            # mov dx,0x402; out dx,al
 RESET_CF9="b0 06 ba f9 0c ee"   # mov al,6; mov dx,0xcf9; out dx,al
 HALT="f4 eb fd"                 # hlt; jmp hlt

@@ -12,14 +12,6 @@ exec </dev/null
 SEABIOS=/usr/share/seabios/bios-256k.bin
 LINUXBOOT=/usr/share/qemu/linuxboot_dma.bin
 
-# put FILE OFFSET HEX...: write bytes in place.
-put() {
-	_f=$1 _o=$2 _s=""
-	shift 2
-	for _h in "$@"; do _s="$_s$(printf '\\%03o' $((0x$_h)))"; done
-	printf "$_s" | dd of="$_f" bs=1 seek="$_o" conv=notrunc 2>/dev/null
-}
-
 # image FILE HEX...: a 64 KiB BIOS running HEX... from its reset vector.
 image() {
 	_img=$1

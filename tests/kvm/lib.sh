@@ -252,6 +252,26 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --groups="$kvm_gid" "$@"
 }
 
+# put FILE OFFSET HEX...: write the bytes HEX... at OFFSET of FILE in place.
+put() {
+	_f=$1 _o=$2 _s=""
+	shift 2
+	for _h in "$@"; do _s="$_s$(printf '\\%03o' $((0x$_h)))"; done
+	printf "$_s" | dd of="$_f" bs=1 seek="$_o" conv=notrunc 2>/dev/null
+}
+
+# --trace's summary lines (run and exec): re-faults after run-time memslot
+# changes, the floor in GFNs, and M of "N faults (M after churn)".
+churn_refaults() {
+	sed -n 's/.*, \([0-9]*\) re-faults after run-time memslot changes.*/\1/p' "$1" | head -n 1
+}
+floor() {
+	sed -n 's/^zapvm: trace: .*, floor \([0-9]*\) GFNs.*/\1/p' "$1" | head -n 1
+}
+pf_after() {
+	sed -n 's/.* faults (\([0-9]*\) after churn).*/\1/p' "$1" | head -n 1
+}
+
 finish() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]

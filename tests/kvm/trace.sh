@@ -15,18 +15,6 @@ case $? in
    diag "$TMP/probe"; exit 1 ;;
 esac
 
-# sum_refaults FILE: the trace's re-faults after churn in the summary line.
-churn_refaults() {
-	sed -n 's/.*, \([0-9]*\) re-faults after run-time memslot changes.*/\1/p' "$1"
-}
-floor() {
-	sed -n 's/^zapvm: trace: .*, floor \([0-9]*\) GFNs.*/\1/p' "$1"
-}
-# pf_after: "N faults (M after churn)" of run's summary line.
-pf_after() {
-	sed -n 's/.* faults (\([0-9]*\) after churn).*/\1/p' "$1"
-}
-
 args='pages=2000 stride=8 toggles=4'
 t_run "romtoggle --trace --zap-policy all" 0 "" -- run --trace --stats \
 	--json "$TMP/all.json" --trace-gfns "$TMP/all.csv" --zap-policy all \
