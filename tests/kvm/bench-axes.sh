@@ -143,13 +143,7 @@ if [ -f "$SEABIOS" ] && [ -f "$LINUXBOOT" ]; then
 	# The setup code marks boot-done (port 0x5a08) and halts: bench
 	# stops the run there, as at a real kernel's /init.
 	k=$TMP/stub.bzImage
-	dd if=/dev/zero of="$k" bs=512 count=3 2>/dev/null
-	put "$k" $((0x1f1)) 01                # setup_sects: 1
-	put "$k" $((0x1fe)) 55 aa
-	put "$k" $((0x200)) eb 7e             # jmp 0x280
-	put "$k" $((0x202)) 48 64 72 53 0c 02 # HdrS, protocol 2.12
-	put "$k" $((0x211)) 01                # LOADED_HIGH
-	put "$k" $((0x22c)) ff ff ff 7f       # initrd_addr_max
+	setup_stub "$k"
 	put "$k" $((0x280)) ba 08 5a ee fa f4 eb fd # out 0x5a08; cli; hlt
 	put "$k" 1024 4b
 	t_run "bench boot --firmware seabios --slot-layout qemu,split --vga std" 0 "" -- \

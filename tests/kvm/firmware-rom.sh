@@ -44,13 +44,7 @@ put "$rom" 2047 "$(printf '%02x' $(((256 - sum) % 256)))"
 
 # A stand-in bzImage (as firmware.sh's): setup prints 'S', resets.
 k=$TMP/stub.bzImage
-dd if=/dev/zero of="$k" bs=512 count=3 2>/dev/null
-put "$k" $((0x1f1)) 01
-put "$k" $((0x1fe)) 55 aa
-put "$k" $((0x200)) eb 7e
-put "$k" $((0x202)) 48 64 72 53 0c 02
-put "$k" $((0x211)) 01
-put "$k" $((0x22c)) ff ff ff 7f
+setup_stub "$k"
 # shellcheck disable=SC2086
 put "$k" $((0x280)) b0 53 $OUT402 b0 0a ee $RESET_CF9 $HALT
 

@@ -78,13 +78,7 @@ pam split 19
 # --- a stand-in kernel through fw_cfg and linuxboot_dma.bin ---
 if [ -f "$SEABIOS" ] && [ -f "$LINUXBOOT" ]; then
 	k=$TMP/stub.bzImage
-	dd if=/dev/zero of="$k" bs=512 count=3 2>/dev/null
-	put "$k" $((0x1f1)) 01                # setup_sects: 1
-	put "$k" $((0x1fe)) 55 aa
-	put "$k" $((0x200)) eb 7e             # jmp 0x280
-	put "$k" $((0x202)) 48 64 72 53 0c 02 # HdrS, protocol 2.12
-	put "$k" $((0x211)) 01                # LOADED_HIGH
-	put "$k" $((0x22c)) ff ff ff 7f       # initrd_addr_max
+	setup_stub "$k"
 	# 0x280: 'L'; the byte at 1 MiB (ffff:0010); the command line's
 	# first byte (2000:0000); a newline; boot done; reset.
 	put "$k" $((0x280)) b0 4c $OUT402 b8 ff ff 8e d8 a0 10 00 ee \

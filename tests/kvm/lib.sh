@@ -260,6 +260,19 @@ put() {
 	printf "$_s" | dd of="$_f" bs=1 seek="$_o" conv=notrunc 2>/dev/null
 }
 
+# setup_stub FILE: a 1.5 KiB bzImage of one setup sector (boot protocol
+# 2.12, LOADED_HIGH) whose setup code jumps to 0x280: the caller puts its
+# 16-bit code there and the protected-mode part from 1024 on.
+setup_stub() {
+	dd if=/dev/zero of="$1" bs=512 count=3 2>/dev/null
+	put "$1" $((0x1f1)) 01                # setup_sects: 1
+	put "$1" $((0x1fe)) 55 aa
+	put "$1" $((0x200)) eb 7e             # jmp 0x280
+	put "$1" $((0x202)) 48 64 72 53 0c 02 # HdrS, protocol 2.12
+	put "$1" $((0x211)) 01                # LOADED_HIGH
+	put "$1" $((0x22c)) ff ff ff 7f       # initrd_addr_max
+}
+
 # --trace's summary lines (run and exec): re-faults after run-time memslot
 # changes, the floor in GFNs, and M of "N faults (M after churn)".
 churn_refaults() {
