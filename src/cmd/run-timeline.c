@@ -71,12 +71,11 @@ void run_timeline__free(struct run_timeline *rt)
 	rt->tl = NULL;
 }
 
-/* ---- the plot -------------------------------------------------------- */
+/* ---- the plot: one panel (plot.h) ----------------------------------- */
 
 struct tl_plot {
 	struct json_object *tl; /* the timeline's JSON */
 	const char *guest;
-	bool trace;
 };
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -87,118 +86,26 @@ static struct json_object *get(struct json_object *o, const char *key)
 	return v;
 }
 
-/* Sample @s's faults: its vCPUs' pf_taken summed. */
-static uint64_t sample_faults(struct json_object *s)
-{
-	struct json_object *vcpus = get(s, "vcpus");
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < json_object_array_length(vcpus); i++)
-		sum += json_object_get_uint64(
-			get(json_object_array_get_idx(vcpus, i), "pf_taken"));
-	return sum;
-}
-
-static uint64_t sample_refaults(struct json_object *s)
-{
-	return json_object_get_uint64(get(get(s, "trace"), "refaults"));
-}
-
-/*
- * One row per interval: its start (ms), the faults in it and, with a
- * trace, the re-faults; the last interval's row again at its end, so the
- * steps reach it.
- */
 static void tl_plot_data(void *ctx, FILE *f)
 {
 	const struct tl_plot *p = ctx;
-	struct json_object *s = get(p->tl, "samples");
-	size_t n = json_object_array_length(s);
-	uint64_t d = 0, r = 0;
-	double t = 0;
 
-	for (size_t i = 1; i < n; i++) {
-		struct json_object *a = json_object_array_get_idx(s, i - 1);
-		struct json_object *b = json_object_array_get_idx(s, i);
-
-		t = json_object_get_double(get(b, "t_ms"));
-		d = sample_faults(b) - sample_faults(a);
-		r = sample_refaults(b) - sample_refaults(a);
-		fprintf(f, "%.3f %" PRIu64 " %" PRIu64 "\n",
-			json_object_get_double(get(a, "t_ms")), d, r);
-	}
-	if (n > 1)
-		fprintf(f, "%.3f %" PRIu64 " %" PRIu64 "\n", t, d, r);
-}
-
-/* gnuplot single-quoted strings escape ' as ''. */
-static void gp_str(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		if ((unsigned char)*s >= ' ')
-			fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
-#define MEMSLOT_COLOR "'#d62728'"
-#define MARK_COLOR "'#2ca02c'"
-
-/* A vertical line per event; the marks (not memslot changes) labelled. */
-static void tl_plot_events(const struct tl_plot *p, FILE *f)
-{
-	struct json_object *ev = get(p->tl, "events");
-
-	for (size_t i = 0; i < json_object_array_length(ev); i++) {
-		struct json_object *e = json_object_array_get_idx(ev, i);
-		double t = json_object_get_double(get(e, "t_ms"));
-		bool slot = !strcmp(json_object_get_string(get(e, "kind")),
-				    "memslot");
-
-		fprintf(f,
-			"set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
-			"lw %s lc rgb %s dt %d\n",
-			t, t, slot ? "0.7" : "1.2",
-			slot ? MEMSLOT_COLOR : MARK_COLOR, slot ? 2 : 1);
-		if (slot)
-			continue;
-		fprintf(f, "set label ");
-		gp_str(f, json_object_get_string(get(e, "name")));
-		fprintf(f,
-			" at %.3f, graph 0.98 rotate by 90 right offset "
-			"-0.6,0 tc rgb " MARK_COLOR "\n",
-			t);
-	}
+	timeline_plot__data(f, p->tl);
 }
 
 static void tl_plot_script(void *ctx, const char *data, FILE *f)
 {
 	const struct tl_plot *p = ctx;
 	int64_t ms = json_object_get_int64(get(p->tl, "interval_ms"));
+	struct timeline_panel panel = { .tl = p->tl, .data = data };
+	char title[512];
 
+	snprintf(title, sizeof(title), "%s: faults per %lld ms interval",
+		 p->guest, (long long)ms);
+	panel.title = title;
 	fprintf(f, "set terminal svg size 1000,520 dynamic noenhanced font "
-		   "'sans,11'\n");
-	fprintf(f, "set title ");
-	gp_str(f, p->guest);
-	fprintf(f, ".': faults per %lld ms interval'\n", (long long)ms);
-	fprintf(f, "set xlabel 'time since the run started (ms)'\n"
-		   "set ylabel 'faults per interval (vCPU pf_taken)'\n"
-		   "set yrange [0:*]\nset xrange [0:*]\nset grid ytics\n"
-		   "set key below horizontal\nset tmargin 3\n");
-	tl_plot_events(p, f);
-	fprintf(f, "plot ");
-	gp_str(f, data);
-	fprintf(f, " using 1:2 with steps lw 2 lc rgb '#1f77b4' title "
-		   "'faults (pf_taken)'");
-	if (p->trace)
-		fprintf(f, ", '' using 1:3 with steps lw 1 lc rgb '#ff7f0e' "
-			   "title 're-faults (--trace)'");
-	fprintf(f, ", NaN with lines lc rgb " MEMSLOT_COLOR " dt 2 title "
-		   "'memslot change', NaN with lines lc rgb " MARK_COLOR
-		   " title 'phase mark'\n");
+		   "'sans,11'\nset tmargin 3\n");
+	timeline_plot__panel(f, &panel);
 }
 
 int run_timeline__report(struct run_timeline *rt, const char *guest,
@@ -214,7 +121,6 @@ int run_timeline__report(struct run_timeline *rt, const char *guest,
 		return 0;
 	if (tr->t && tr->have_sum)
 		faults = trace__faults(tr->t, &nfaults);
-	p.trace = faults != NULL;
 	p.tl = timeline__to_json(rt->tl, res->phases, faults, nfaults);
 	run_timeline__free(rt);
 	if (!p.tl) {
@@ -223,7 +129,7 @@ int run_timeline__report(struct run_timeline *rt, const char *guest,
 	}
 	if (json)
 		json_object_object_add(json, "timeline", json_object_get(p.tl));
-	if (rt->plot && json_object_array_length(get(p.tl, "samples")) < 2) {
+	if (rt->plot && timeline_plot__nsamples(p.tl) < 2) {
 		/* No stats fds (KVM before 5.14), or no run: nothing to draw. */
 		log_warn("--plot %s: not written: the run has fewer than 2 "
 			 "samples",
