@@ -43,8 +43,10 @@ int timeline__bind(struct timeline *tl, const struct stats_set *sets,
 int timeline__sample(struct timeline *tl, uint64_t now_ns);
 
 /*
- * timeline__start - bind @sets as timeline__bind() and sample them now and
- * every interval from a thread of its own until timeline__stop(), which
+ * timeline__start - bind @sets as timeline__bind() and sample them now (on
+ * the caller's thread, so the sample at time 0 comes before whatever the
+ * caller starts next) and every interval after from a thread of its own
+ * until timeline__stop(), which
  * takes a last sample and joins it. 0 or -errno (logged). Stop is safe on
  * a timeline that never started.
  */

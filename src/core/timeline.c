@@ -148,24 +148,20 @@ out:
 	return ret;
 }
 
-/* Sample every interval on the clock from t0 (late ticks are skipped). */
+/*
+ * Sample every interval on the clock from t0 (late ticks are skipped);
+ * timeline__start() took the sample at t0.
+ */
 static void *timeline__thread(void *arg)
 {
 	struct timeline *tl = arg;
 	uint64_t step = tl->interval_ms * 1000000ULL, next = tl->t0;
-	int ret = 0;
 
 	for (;;) {
 		struct timespec ts;
 		uint64_t now = now_ns();
+		int ret;
 
-		if (!ret)
-			ret = timeline__sample(tl, now);
-		if (ret && ret != -ENOSPC) {
-			log_warn("--sample-ms: sampling stopped: %s",
-				 strerror(-ret));
-			return NULL;
-		}
 		while (next <= now)
 			next += step;
 		ts.tv_sec = (time_t)(next / 1000000000ULL);
@@ -179,6 +175,12 @@ static void *timeline__thread(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&tl->lock);
+		ret = timeline__sample(tl, 0);
+		if (ret && ret != -ENOSPC) {
+			log_warn("--sample-ms: sampling stopped: %s",
+				 strerror(-ret));
+			return NULL;
+		}
 	}
 }
 
@@ -187,6 +189,13 @@ int timeline__start(struct timeline *tl, const struct stats_set *sets,
 {
 	int ret = timeline__bind(tl, sets, nsets);
 
+	/*
+	 * The first sample here, not in the thread: the vCPUs start right
+	 * after, and on a busy host the thread may first run when they have
+	 * faulted for milliseconds, which the timeline would then miss.
+	 */
+	if (!ret)
+		ret = timeline__sample(tl, 0);
 	if (!ret)
 		ret = -pthread_create(&tl->thread, NULL, timeline__thread, tl);
 	if (ret) {
