@@ -21,6 +21,7 @@ struct plot_ops {
 	void (*script)(void *ctx, const char *data, FILE *f);
 	void *ctx;
 	const char *kept; /* for the warning without gnuplot: what is kept */
+	const char *opt; /* the option, for messages; NULL: "--plot" */
 };
 
 /*

@@ -31,6 +31,8 @@
 #define MAX_JOBS 64
 #define MAX_CELLS 4096
 #define MAX_RESULT (1U << 20)
+/* A sampled run's result: its timeline's JSON too. */
+#define MAX_RESULT_TIMELINE (256U << 20)
 #define PAGE_4K 4096ULL
 #define PAGE_2M (2ULL << 20)
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
@@ -83,6 +85,7 @@ struct bench_scenario {
 	bool kernel; /* the variant `--kernel` selects: a Linux guest */
 	bool sample_us; /* takes --sample-us */
 	bool dirty_log; /* takes --dirty-log (a list: one axis) */
+	bool timeline; /* takes --timeline, --sample-ms (out-timeline.c) */
 	/* List options' defaults over the command's; NULL-terminated. */
 	const struct bench_default *defaults;
 	const struct bench_metric *metrics;
@@ -162,6 +165,10 @@ struct bench_cell {
 	bool prefault;
 	unsigned int ram_slots; /* 0: one memslot per RAM range */
 	enum slot_layout layout; /* --firmware only */
+	/* The run's child only: this run's --sample-ms, 0: not sampled. */
+	unsigned int sample_ms;
+	struct json_object *timeline; /* the sampled run's, or NULL */
+	unsigned int timeline_run; /* its number, from 1 */
 	char axes[96]; /* axes__label(), for cell__label() */
 	uint64_t guest_param; /* pages touched etc., for per-page metrics */
 	uint64_t ctl_gpa; /* the progress guest's control block */
@@ -205,6 +212,8 @@ struct bench_opts {
 	uint64_t timeout_s;
 	unsigned int sample_us; /* vcpustall's VMM sampler; 0: none */
 	bool sample_given;
+	const char *timeline; /* --timeline FILE.svg */
+	unsigned int sample_ms; /* --sample-ms: run 1 of each cell; 0: none */
 	const char *args;
 	const char *csv, *json, *plot; /* "-": standard output */
 	bool table_stderr; /* one of them is standard output */
@@ -412,13 +421,14 @@ void bench__tiny(struct bench *b);
 /* ---- child.c: a run's child ------------------------------------------------ */
 
 /*
- * bench__child - never returns: runs @c once (its console on @log for a
- * Linux guest), writes its JSON result to @fd and exits with the run's
- * status. @mask is the signal mask it goes back to.
+ * bench__child - never returns: runs @c once, run @run (from 0; sampled
+ * when bench_tl__period() says so), its console on @log for a Linux
+ * guest, writes its JSON result to @fd and exits with the run's status.
+ * @mask is the signal mask it goes back to.
  */
 void __attribute__((noreturn))
-bench__child(const struct bench *b, const struct bench_cell *c, int fd,
-	     const char *log, const sigset_t *mask);
+bench__child(const struct bench *b, const struct bench_cell *c,
+	     unsigned int run, int fd, const char *log, const sigset_t *mask);
 
 /* child__phases - the run's phases: name, time and faults of each. */
 struct json_object *child__phases(const struct vm_result *res);
@@ -565,6 +575,39 @@ void axes__overhead_each(const struct bench *b, overhead_fn fn, void *ctx);
 void axes__env(const struct bench *b, FILE *f, const char *pfx);
 /* axes__json_env - the same into the JSON environment @env. */
 void axes__json_env(const struct bench *b, struct json_object *env);
+
+/* ---- out-timeline.c: --timeline, --sample-ms -------------------------------- */
+
+enum {
+	BENCH_TL_OPT_TIMELINE = 600,
+	BENCH_TL_OPT_SAMPLE_MS,
+};
+
+/* --sample-ms when --timeline comes without it. */
+#define BENCH_TL_DEFAULT_MS 5
+
+/*
+ * bench_tl__opt - --timeline, --sample-ms: 0, 64 after one line, or 1
+ * when @c is neither.
+ */
+int bench_tl__opt(int c, const char *arg, struct bench_opts *o);
+/*
+ * bench_tl__combine - after the scenario is known: a scenario with a
+ * timeline (64 after one line for the others), --sample-ms with --json or
+ * --timeline, the default period. 0 or 64.
+ */
+int bench_tl__combine(struct bench_opts *o);
+/* bench_tl__period - the --sample-ms of run @run (from 0); 0: unsampled. */
+unsigned int bench_tl__period(const struct bench *b, unsigned int run);
+/* bench_tl__reap - run @run's "timeline" moves from its record @r to @c. */
+void bench_tl__reap(struct bench_cell *c, struct json_object *r,
+		    unsigned int run);
+/*
+ * bench_tl__plot - the --timeline SVG: a panel per cell with a timeline.
+ * 0 (also without gnuplot, or with no timeline, after one warning line),
+ * 64 for a path too long, or 74, as bench__plot().
+ */
+int bench_tl__plot(const struct bench *b, const char *path);
 
 /* ---- writers ----------------------------------------------------------------- */
 

@@ -21,7 +21,9 @@
 #include "zapvm/log.h"
 #include "zapvm/runopts.h"
 #include "zapvm/signals.h"
+#include "zapvm/timeline.h"
 #include "zapvm/trace-report.h"
+#include "zapvm/trace.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -206,6 +208,29 @@ struct json_object *child__phases(const struct vm_result *res)
 	return ph;
 }
 
+/*
+ * The sampled run's timeline in its record @o, with the trace's faults
+ * per sample when it traced, as `zapvm run --sample-ms` gives it.
+ */
+static void child__timeline(struct json_object *o, const struct timeline *tl,
+			    const struct vm_result *res,
+			    const struct trace_run *tr)
+{
+	const struct trace_fault *faults = NULL;
+	struct json_object *j;
+	size_t nfaults = 0;
+
+	if (!tl)
+		return;
+	if (tr->t && tr->have_sum)
+		faults = trace__faults(tr->t, &nfaults);
+	j = timeline__to_json(tl, res->phases, faults, nfaults);
+	if (!j)
+		log_warn("bench: --sample-ms: out of memory: no timeline");
+	else
+		json_object_object_add(o, "timeline", j);
+}
+
 /* The run's result as the parent reads it (bench__reap()). */
 static struct json_object *
 child__result(const struct bench *b, const struct bench_cell *c,
@@ -309,9 +334,13 @@ static struct json_object *child__hook(const struct bench *b,
 	return o;
 }
 
-void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
-		  const char *log, const sigset_t *mask)
+void bench__child(const struct bench *b, const struct bench_cell *cell,
+		  unsigned int run, int fd, const char *log,
+		  const sigset_t *mask)
 {
+	/* The child's own copy: the scenario's run reads sample_ms. */
+	struct bench_cell sampled = *cell;
+	const struct bench_cell *c = &sampled;
 	struct vm_config cfg = { .mem_size = c->mem,
 				 .ncpus = c->cpus,
 				 .policy = c->policy,
@@ -326,6 +355,7 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 	int ret;
 
 	child__default_signals(mask);
+	sampled.sample_ms = bench_tl__period(b, run);
 	if (b->o.sc->run) {
 		o = child__hook(b, c, log, &ret);
 		child__write(fd, o);
@@ -338,12 +368,16 @@ void bench__child(const struct bench *b, const struct bench_cell *c, int fd,
 		_exit(ret);
 	axes__cfg(b, c, &cfg);
 	cfg.trace = tr.t;
+	/* Sampling fails only for memory: the run goes on without it. */
+	if (c->sample_ms)
+		cfg.timeline = timeline__new(c->sample_ms);
 	t0 = now_ns();
 	vm__run(&cfg, &res);
 	trace_run__finish(&tr, &res);
 	child__verdict(b, &res);
 	o = child__result(b, c, &res, b->o.sc->probe_setup ? &zp : NULL, &tr,
 			  t0);
+	child__timeline(o, cfg.timeline, &res, &tr);
 	child__write(fd, o);
 	zap_probe__free(&zp);
 	trace_run__free(&tr);

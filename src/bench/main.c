@@ -138,6 +138,8 @@ static const struct option bench_options[] = {
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "guest-log", required_argument, NULL, OPT_GUEST_LOG },
 	{ "sample-us", required_argument, NULL, OPT_SAMPLE_US },
+	{ "timeline", required_argument, NULL, BENCH_TL_OPT_TIMELINE },
+	{ "sample-ms", required_argument, NULL, BENCH_TL_OPT_SAMPLE_MS },
 	{ "boot-done", required_argument, NULL, OPT_BOOT_DONE },
 	{ "dirty-log", required_argument, NULL, RUNOPT_DIRTY_LOG },
 	{ "ram-slots", required_argument, NULL, RUNOPT_RAM_SLOTS },
@@ -373,6 +375,8 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 	ret = bench__opt_special(c, o, ps);
 	if (ret == 1)
 		ret = axes__opt(c, optarg, o);
+	if (ret == 1)
+		ret = bench_tl__opt(c, optarg, o);
 	if (ret != 1)
 		return ret;
 	if (c == 'h') {
@@ -575,6 +579,8 @@ int bench__parse(int argc, char **argv, struct bench_opts *o)
 	}
 	ret = bench__combine(o, &ps);
 	if (!ret)
+		ret = bench_tl__combine(o);
+	if (!ret)
 		ret = axes__combine(o, list__given(o, AXES_OPT_SLOT_LAYOUT),
 				    list__given(o, AXES_OPT_TRACE) ||
 					    list__given(o,
@@ -631,6 +637,7 @@ static void bench__free(struct bench *b)
 		for (unsigned int i = 0; i < MAX_METRICS; i++)
 			free(b->cells[k].values[i]);
 		json_object_put(b->cells[k].runs);
+		json_object_put(b->cells[k].timeline);
 		for (char **a = b->cells[k].argv; a && *a; a++)
 			free(*a);
 		free(b->cells[k].argv);
@@ -733,6 +740,10 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (b.o.plot) {
 		wret = bench__plot(&b, b.o.plot);
+		ret = ret ? ret : wret;
+	}
+	if (b.o.timeline) {
+		wret = bench_tl__plot(&b, b.o.timeline);
 		ret = ret ? ret : wret;
 	}
 	if (!ret && b.interrupted)

@@ -238,6 +238,13 @@ static struct json_object *json__cell(const struct bench *b,
 	json_object_object_add(jc, "metrics", json__metrics(b, c));
 	json_object_object_add(jc, "floors", json__floors(b, c));
 	json_object_object_add(jc, "runs", json_object_get(c->runs));
+	if (c->timeline) {
+		json_object_object_add(
+			jc, "timeline_run",
+			json_object_new_int((int)c->timeline_run));
+		json_object_object_add(jc, "timeline",
+				       json_object_get(c->timeline));
+	}
 	return jc;
 }
 

@@ -122,7 +122,7 @@ static int plot__write(const char *file, const struct plot_ops *ops,
 		       const char *data)
 {
 	struct outfile of;
-	int ret = outfile__open(&of, "--plot", file);
+	int ret = outfile__open(&of, ops->opt ? ops->opt : "--plot", file);
 
 	if (ret)
 		return ret;
@@ -134,19 +134,19 @@ static int plot__write(const char *file, const struct plot_ops *ops,
 }
 
 /* gnuplot runs @script with its standard output on @path's outfile. */
-static int plot__gnuplot(const char *path, char *script)
+static int plot__gnuplot(const char *opt, const char *path, char *script)
 {
 	char *argv[] = { "gnuplot", script, NULL };
 	struct outfile of;
 	pid_t pid;
-	int ret = outfile__open(&of, "--plot", path);
+	int ret = outfile__open(&of, opt, path);
 
 	if (ret)
 		return ret == -ENAMETOOLONG ? ZAPVM_EXIT_USAGE :
 					      ZAPVM_EXIT_IOERR;
 	pid = spawn__run(argv, fileno(of.f), false);
 	if (pid < 0 || spawn__wait(pid)) {
-		log_err("--plot %s: gnuplot failed", path);
+		log_err("%s %s: gnuplot failed", opt, path);
 		outfile__abort(&of);
 		return ZAPVM_EXIT_IOERR;
 	}
@@ -156,16 +156,17 @@ static int plot__gnuplot(const char *path, char *script)
 int plot__svg(const char *path, const struct plot_ops *ops)
 {
 	char dir[] = "/tmp/zapvm-plot.XXXXXX", data[64], script[64];
+	const char *opt = ops->opt ? ops->opt : "--plot";
 	int ret = 0;
 
 	if (!spawn__in_path("gnuplot")) {
-		log_warn("--plot %s: not written: gnuplot is not installed "
+		log_warn("%s %s: not written: gnuplot is not installed "
 			 "(Debian: apt-get install gnuplot-nox); %s",
-			 path, ops->kept);
+			 opt, path, ops->kept);
 		return 0;
 	}
 	if (!mkdtemp(dir)) {
-		log_err("--plot %s: %s", path, strerror(errno));
+		log_err("%s %s: %s", opt, path, strerror(errno));
 		return ZAPVM_EXIT_IOERR;
 	}
 	snprintf(data, sizeof(data), "%s/data", dir);
@@ -174,7 +175,7 @@ int plot__svg(const char *path, const struct plot_ops *ops)
 		ret = ZAPVM_EXIT_IOERR;
 		goto out;
 	}
-	ret = plot__gnuplot(path, script);
+	ret = plot__gnuplot(opt, path, script);
 out:
 	unlink(data);
 	unlink(script);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * zapvm bench's outputs (--csv, --json, --plot) checked before any run:
+ * zapvm bench's outputs (--csv, --json, --plot, --timeline) checked before any run:
  * at most one on standard output, no two at one file, each one creatable.
  */
 #include <errno.h>
@@ -38,8 +38,9 @@ static bool out__is_stdout(const char *path)
  */
 int bench__stdout(struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
+	const char *const names[] = { "--csv", "--json", "--plot",
+				      "--timeline" };
+	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
 	int first = -1;
 
 	for (int i = 0; i < (int)ARRAY_LEN(paths); i++) {
@@ -103,8 +104,9 @@ static bool out__same(const char *a, const char *b)
  */
 int bench__distinct_outputs(const struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
+	const char *const names[] = { "--csv", "--json", "--plot",
+				      "--timeline" };
+	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
 
 	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
 		for (unsigned int k = i + 1; k < ARRAY_LEN(paths); k++) {
@@ -128,8 +130,9 @@ int bench__distinct_outputs(const struct bench_opts *o)
  */
 int bench__check_outputs(const struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot" };
-	const char *const paths[] = { o->csv, o->json, o->plot };
+	const char *const names[] = { "--csv", "--json", "--plot",
+				      "--timeline" };
+	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
 	int err;
 
 	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {

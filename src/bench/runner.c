@@ -68,7 +68,7 @@ struct bench_job {
 	int fd;
 	unsigned int cell, run;
 	char *buf;
-	size_t len, cap;
+	size_t len, cap, max; /* max: MAX_RESULT, or a sampled run's */
 	uint64_t t0;
 	char *log; /* boot --kernel: the run's console log */
 };
@@ -147,11 +147,13 @@ static int bench__launch(struct bench *b, struct bench_job *j,
 		for (unsigned int i = 0; i < njobs; i++)
 			if (jobs[i].pid > 0)
 				close(jobs[i].fd);
-		bench__child(b, &b->cells[j->cell], p[1], j->log, &launch_mask);
+		bench__child(b, &b->cells[j->cell], j->run, p[1], j->log,
+			     &launch_mask);
 	}
 	close(p[1]);
 	j->fd = p[0];
 	j->len = 0;
+	j->max = bench_tl__period(b, j->run) ? MAX_RESULT_TIMELINE : MAX_RESULT;
 	j->t0 = now_ns();
 	return 0;
 }
@@ -284,6 +286,7 @@ static void bench__reap(struct bench *b, struct bench_job *j)
 	c->job_ms_sum += (now_ns() - j->t0) / 1e6;
 	c->nok++;
 	json_object_object_add(r, "run", json_object_new_int((int)j->run + 1));
+	bench_tl__reap(c, r, j->run);
 	if (j->log) {
 		json_object_object_add(r, "ok", json_object_new_boolean(true));
 		json_object_object_add(
@@ -307,7 +310,7 @@ static int bench__read(struct bench_job *j)
 		size_t cap = j->cap ? j->cap * 2 : 16384;
 		char *nb;
 
-		if (cap > MAX_RESULT)
+		if (cap > j->max)
 			return -EFBIG;
 		nb = realloc(j->buf, cap);
 		if (!nb)

@@ -121,6 +121,7 @@ const struct bench_scenario scenario_boot = {
 	.what = "faults from start to boot-done and after memslot churn, "
 		"bootsim",
 	.guest = "bootsim",
+	.timeline = true,
 	.metrics = boot_metrics,
 	.nmetrics = NMETRICS(boot_metrics),
 	.prepare = boot__prepare,

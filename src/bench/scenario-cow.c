@@ -78,6 +78,7 @@ const struct bench_scenario scenario_cow = {
 	.what = "faults per written page after a read, change_pte prefetch "
 		"on/off",
 	.guest = "cow",
+	.timeline = true,
 	.defaults = cow_defaults,
 	.metrics = cow_metrics,
 	.nmetrics = NMETRICS(cow_metrics),

@@ -12,6 +12,7 @@
 #include "zapvm/exec.h"
 #include "zapvm/log.h"
 #include "zapvm/stats.h"
+#include "zapvm/timeline.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
@@ -137,6 +138,11 @@ static void bexec__figures(const struct exec_state *x, const char *path,
 	json_object_object_add(rec, "vcpus",
 			       json_object_new_int((int)vm->nvcpus));
 	json_object_object_add(rec, "phases", child__phases(&res));
+	/* The sampled run (bench --sample-ms): the first VM's timeline. */
+	if (vm->rt.tl)
+		json_object_object_add(rec, "timeline",
+				       timeline__to_json(vm->rt.tl, vm->log,
+							 NULL, 0));
 }
 
 /* Why a finished VMM's run does not count; 0 if it does. */
@@ -185,6 +191,7 @@ static int bexec__run(const struct bench *b, const struct bench_cell *c,
 		/* The runner sets the knobs for the cell's group. */
 		.prefetch = -1,
 		.root_zap = -1,
+		.sample_ms = c->sample_ms,
 	};
 	struct exec_state x = { .lock = PTHREAD_MUTEX_INITIALIZER,
 				.cmd_fd = -1 };
@@ -223,6 +230,7 @@ const struct bench_scenario scenario_exec = {
 	.nmetrics = NMETRICS(exec_metrics),
 	.prepare = bexec__prepare,
 	.vmm = true,
+	.timeline = true,
 	.preflight = vmm__preflight,
 	.run = bexec__run,
 };

@@ -92,6 +92,7 @@ const struct bench_scenario scenario_linux_boot = {
 	.what = "faults from start to boot-done and after memslot churn, a "
 		"Linux kernel",
 	.kernel = true,
+	.timeline = true,
 	.metrics = linux_boot_metrics,
 	.nmetrics = NMETRICS(linux_boot_metrics),
 	.prepare = linux_boot__prepare,

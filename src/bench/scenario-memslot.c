@@ -87,6 +87,7 @@ const struct bench_scenario scenario_memslot = {
 	.what = "time of a memslot delete and the re-faults after it, "
 		"romtoggle",
 	.guest = "romtoggle",
+	.timeline = true,
 	.metrics = memslot_metrics,
 	.nmetrics = NMETRICS(memslot_metrics),
 	.prepare = memslot__prepare,
