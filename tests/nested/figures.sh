@@ -7,7 +7,10 @@
 #
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
 # these), qemuphases (faults per phase, one boot per policy) and ovmf
-# (QEMU + OVMF once, last: it has crashed L0's QEMU).
+# (QEMU + OVMF once, last: it has crashed L0's QEMU); traceov (--trace's
+# cost on a boot), fwboot (Linux through SeaBIOS, --l2-qemu), dirtylog
+# (beside dirty_log_perf_test, anon and hugetlb) and tfloop
+# (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
 # and "FIGURE-END" lines, which the console log keeps. microvm (needs
 # --l2-qemu instead of --l2) boots the same kernel and initrd under zapvm and
@@ -96,6 +99,103 @@ boot() {
 	bench boot-rom boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
 		--cmdline "console=ttyS0 noxsave" --rom "$out/rom.bin" --policy all,slot \
 		--mem 256M --runs "$RUNS" --timeout 900
+}
+
+# --trace's cost on a Linux boot (issue 17's 5% target): the rig kernel to
+# /init, untraced and traced cells side by side in one run; -v prints
+# bench's "trace overhead" (time traced over untraced, per cell pair).
+traceov() {
+	k=/l2/bzImage-rig
+	[ -f "$k" ] || { echo "# traceov: no $k (start the rig with --l2)"; return; }
+	bench traceov boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
+		--cmdline "console=ttyS0 noxsave" --policy all,slot \
+		--trace off,on --mem 256M --runs "$RUNS" --timeout 900 -v
+}
+
+# Linux through SeaBIOS (zapvm run --firmware): the rig kernel to /init with
+# the option-ROM device and std VGA (its RAM BAR), 2 vCPUs, both memslot
+# layouts x both policies x the prefetch knob; then the same kernel booted
+# directly (no firmware) for the time to /init side by side. SEABIOS is
+# the firmware file (default: the one QEMU in L1 uses).
+fwboot() {
+	k=/l2/bzImage-rig bios=${SEABIOS:-/usr/share/seabios/bios-256k.bin}
+	if [ ! -f "$k" ] || [ ! -f "$bios" ]; then
+		echo "# fwboot: needs /l2 and $bios in L1 (tests/nested/run --l2-qemu)"
+		return
+	fi
+	mkrom "$out/rom.bin"
+	pf=
+	[ -e /sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch ] &&
+		pf="--prefetch on,off"
+	# shellcheck disable=SC2086
+	bench fwboot boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
+		--cmdline "console=ttyS0 noxsave" --firmware "$bios" \
+		--slot-layout qemu,split --policy all,slot $pf --rom "$out/rom.bin" \
+		--vga std --cpus 2 --mem 1G --runs "$RUNS" --timeout 900 --trace
+	bench fwboot-direct boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
+		--cmdline "console=ttyS0 noxsave" --policy all,slot \
+		--rom "$out/rom.bin" --cpus 2 --mem 1G --runs "$RUNS" \
+		--timeout 900 --trace
+}
+
+# zapvm bench dirtylog beside the selftest dirty_log_perf_test on the same
+# L1 (issue 18): 2 vCPUs x 64 MiB, 3 logged passes, anonymous and 2 MiB
+# hugetlb memory, bitmap (-g) and manual-protect; -e: logging is disabled
+# with the vCPUs running, as zapvm does. Then zaplat on 1 GiB of hugetlb
+# with dirty logging (4 KiB SPTEs everywhere, seed 002's worst case), root
+# zap 4k vs 1g.
+dirtylog() {
+	echo 640 >/proc/sys/vm/nr_hugepages
+	echo "# dirtylog: $(cat /proc/sys/vm/nr_hugepages) 2 MiB huge pages"
+	dlpt=/selftests/dirty_log_perf_test
+	if [ -x "$dlpt" ]; then
+		for src in anonymous anonymous_hugetlb; do
+			for g in -g ""; do
+				echo "# ---- dirty_log_perf_test -v 2 -b 64M -i 3 -e -s $src $g"
+				# shellcheck disable=SC2086
+				"$dlpt" -v 2 -b 64M -i 3 -e -s "$src" $g 2>&1 |
+					grep -E "time|took|Test iterations" | sed "s/^/#DLPT $src${g:+ $g}: /"
+			done
+		done
+	else
+		echo "# dirtylog: no $dlpt in L1"
+	fi
+	bench dirtylog dirtylog --policy all,slot --mem-backend anon,hugetlb \
+		--hugepage-size 2M --mem 132M --cpus 2 --dirty-log bitmap,manual \
+		--runs "$RUNS" --timeout 900
+	bench zaplat-dirty zaplat --root-zap 4k,1g --dirty-log bitmap \
+		--mem-backend hugetlb --hugepage-size 2M --mem 1G --runs "$RUNS" \
+		--timeout 1800
+}
+
+# L2 triple faults (kernel-patches/README): LOOPS x bench dirtylog (32M,
+# 2 vCPUs, bitmap, 2 runs) and LOOPS x a 256M vcpustall zap-all, counting
+# the runs that end in KVM_EXIT_SHUTDOWN; the knobs are printed first.
+tfloop() {
+	n=${LOOPS:-10} i=0 tf=0 bad=0
+	for kn in tdp_mmu tdp_mmu_zap_4k tdp_mmu_change_pte_prefetch; do
+		printf '# %s=%s\n' $kn "$(cat /sys/module/kvm/parameters/$kn 2>/dev/null || echo none)"
+	done
+	while [ $i -lt $n ]; do
+		i=$((i + 1))
+		for sc in dirtylog vcpustall; do
+			if [ $sc = dirtylog ]; then
+				"$ZAPVM" bench dirtylog --runs 2 --mem 32M --cpus 2 \
+					--policy all --dirty-log bitmap >"$out/tf.out" 2>"$out/tf.err"
+			else
+				"$ZAPVM" bench vcpustall --runs 1 --mem 256M --policy all \
+					--timeout 900 >"$out/tf.out" 2>"$out/tf.err"
+			fi
+			st=$?
+			t=0
+			grep -q "triple fault" "$out/tf.err" && t=1
+			[ $st = 0 ] || bad=$((bad + 1))
+			tf=$((tf + t))
+			echo "# row: tfloop,$sc,$i,$st,$t"
+			[ $st = 0 ] || head -n 3 "$out/tf.err" | sed 's/^/#   /'
+		done
+	done
+	echo "# tfloop: $((2 * n)) runs, $bad failed, $tf triple faults"
 }
 
 # debugfs kvm/<pid>-<fd>/ stats of the one VM process $1 owns, comma-
@@ -325,7 +425,8 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 [ $# -gt 0 ] || set -- romtoggle cow zaplat vcpustall boot microvm qemupc
 for s in "$@"; do
 	case $s in
-	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf) "$s" ;;
+	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
+	traceov | fwboot | dirtylog | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
