@@ -30,16 +30,21 @@ static void print_ratio(const struct bench *b, const struct bench_cell *num,
 {
 	const struct bench_metric *bm = &b->o.sc->metrics[m];
 	FILE *f = ctx;
-	char shape[160], dl[32];
+	char shape[192], dl[32], knobs[40] = "";
 	const char *dlog = table__dlog(b, num, dl, sizeof(dl));
 
 	/* A metric no run of either cell has (untraced cells' trace ones). */
 	if (!(bm->flags & M_RATIO) || (!num->stat[m].n && !den->stat[m].n))
 		return;
-	snprintf(shape, sizeof(shape), "%lluM %u %s%s%s%s",
+	/* The knob axes name the pair too: they are not compared. */
+	if (num->prefetch >= 0 || num->root_zap >= 0)
+		snprintf(knobs, sizeof(knobs), " prefetch=%s root-zap=%s",
+			 cell__onoff(num->prefetch),
+			 cell__root_zap_name(num->root_zap));
+	snprintf(shape, sizeof(shape), "%lluM %u %s%s%s%s%s",
 		 (unsigned long long)(num->mem >> 20), num->cpus,
 		 cell__thp_name(num->thp), dlog ? " " : "", dlog ? dlog : "",
-		 num->axes);
+		 knobs, num->axes);
 	fprintf(f, "  %-14s %s/%s %-18s ", shape, zap_policy__name(num->policy),
 		zap_policy__name(den->policy), bm->name);
 	if (isnan(r->ratio))

@@ -276,6 +276,29 @@ static void test_json(void)
 	fake_free(&b);
 }
 
+/* The table's ratio lines name the knob axes of the pair they compare. */
+static void test_table_ratio(void)
+{
+	struct bench b;
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fake_bench(&b);
+	f = open_memstream(&got, &len);
+	if (f) {
+		bench__print(&b, f);
+		fclose(f);
+	}
+	ok(got && strstr(got, "  32M 2 off prefetch=- root-zap=1g slot/all "
+			      "faults "),
+	   "a ratio line names the root-zap axis");
+	if (got && !strstr(got, "root-zap=1g slot/all"))
+		printf("# %s", got);
+	free(got);
+	fake_free(&b);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/zapvm-test-bench.XXXXXX";
@@ -288,6 +311,7 @@ int main(void)
 	test_csv(dir);
 	test_csv_stdout(dir);
 	test_json();
+	test_table_ratio();
 	snprintf(path, sizeof(path), "%s/out.csv", dir);
 	unlink(path);
 	rmdir(dir);
