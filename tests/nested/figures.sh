@@ -110,6 +110,10 @@ traceov() {
 	bench traceov boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
 		--cmdline "console=ttyS0 noxsave" --policy all,slot \
 		--trace off,on --mem 256M --runs "$RUNS" --timeout 900 -v
+	# Where the cost goes: how many records of each event one boot makes.
+	"$ZAPVM" run --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
+		--cmdline "console=ttyS0 noxsave panic=-1" --mem 256M --trace \
+		--timeout 900 2>&1 >/dev/null | grep "trace events" | sed 's/^/# traceov: /'
 }
 
 # Linux through SeaBIOS (zapvm run --firmware): the rig kernel to /init with
@@ -145,11 +149,16 @@ fwboot() {
 # with dirty logging (4 KiB SPTEs everywhere, seed 002's worst case), root
 # zap 4k vs 1g.
 dirtylog() {
-	echo 640 >/proc/sys/vm/nr_hugepages
-	echo "# dirtylog: $(cat /proc/sys/vm/nr_hugepages) 2 MiB huge pages"
+	# The rig's L1 config may have no hugetlbfs: anonymous memory only.
+	srcs=anonymous backends=anon hp=
+	if echo 640 2>/dev/null >/proc/sys/vm/nr_hugepages; then
+		srcs="anonymous anonymous_hugetlb" backends=anon,hugetlb
+		hp="--hugepage-size 2M"
+	fi
+	echo "# dirtylog: 2 MiB huge pages: $(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo none)"
 	dlpt=/selftests/dirty_log_perf_test
 	if [ -x "$dlpt" ]; then
-		for src in anonymous anonymous_hugetlb; do
+		for src in $srcs; do
 			for g in -g ""; do
 				echo "# ---- dirty_log_perf_test -v 2 -b 64M -i 3 -e -s $src $g"
 				# shellcheck disable=SC2086
@@ -160,12 +169,14 @@ dirtylog() {
 	else
 		echo "# dirtylog: no $dlpt in L1"
 	fi
-	bench dirtylog dirtylog --policy all,slot --mem-backend anon,hugetlb \
-		--hugepage-size 2M --mem 132M --cpus 2 --dirty-log bitmap,manual \
+	# shellcheck disable=SC2086
+	bench dirtylog dirtylog --policy all,slot --mem-backend "$backends" \
+		$hp --mem 132M --cpus 2 --dirty-log bitmap,manual \
 		--runs "$RUNS" --timeout 900
+	# shellcheck disable=SC2086
 	bench zaplat-dirty zaplat --root-zap 4k,1g --dirty-log bitmap \
-		--mem-backend hugetlb --hugepage-size 2M --mem 1G --runs "$RUNS" \
-		--timeout 1800
+		--mem-backend "${backends#*,}" $hp --mem 1G \
+		--runs "$RUNS" --timeout 1800
 }
 
 # L2 triple faults (kernel-patches/README): LOOPS x bench dirtylog (32M,
