@@ -32,6 +32,16 @@
 #include "zapvm/vm.h"
 #include "zapvm/vmcore.h"
 
+/*
+ * kvm_tdp_mmu_spte_changed fires on every SPTE write of the TDP MMU (each
+ * level a fault links, every A/D or permission change): one or more per
+ * fault. --trace counts zaps with it, so only those are kept: a present
+ * SPTE (SPTE_MMU_PRESENT_MASK, bit 11 from 5.19 to 6.12 at least) made
+ * non-present. The filter runs in the kernel before anything is written
+ * to the ring ('!' in event filters: Linux 3.19).
+ */
+#define SPTE_ZAP_FILTER "(old_spte & 2048) && !(new_spte & 2048)"
+
 /* 256 pages of 4 KiB: about 18,000 faults, drained every 5 ms. */
 #define RING_PAGES 256
 #define DRAIN_NS (5 * 1000000L)
@@ -292,7 +302,9 @@ static int ring__open(struct trace *t, struct trace_ring *r, pid_t pid)
 		fd = perf_open(&a, pid);
 		if (fd < 0)
 			continue;
-		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, lead)) {
+		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, lead) ||
+		    (e == TEV_SPTE_CHANGED &&
+		     ioctl(fd, PERF_EVENT_IOC_SET_FILTER, SPTE_ZAP_FILTER))) {
 			close(fd);
 			continue;
 		}

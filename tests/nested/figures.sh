@@ -113,7 +113,8 @@ traceov() {
 	# Where the cost goes: how many records of each event one boot makes.
 	"$ZAPVM" run --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
 		--cmdline "console=ttyS0 noxsave panic=-1" --mem 256M --trace \
-		--timeout 900 2>&1 >/dev/null | grep "trace events" | sed 's/^/# traceov: /'
+		--timeout 900 >"$out/tv.out" 2>&1
+	grep -A3 -E "trace events|kvm_exit by reason" "$out/tv.out" | sed 's/^/# traceov: /'
 }
 
 # Linux through SeaBIOS (zapvm run --firmware): the rig kernel to /init with
