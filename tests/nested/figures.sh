@@ -8,7 +8,7 @@
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
 # these), qemuphases (faults per phase, one boot per policy) and ovmf
 # (QEMU + OVMF once, last: it has crashed L0's QEMU); traceov (--trace's
-# cost on a boot), fwboot (Linux through SeaBIOS, --l2-qemu), dirtylog
+# cost on a boot), fwboot and fwboot2 (Linux through SeaBIOS, --l2-qemu), dirtylog
 # (beside dirty_log_perf_test, anon and hugetlb) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
@@ -141,6 +141,28 @@ fwboot() {
 		--cmdline "console=ttyS0 noxsave" --policy all,slot \
 		--rom "$out/rom.bin" --cpus 2 --mem 1G --runs "$RUNS" \
 		--timeout 900 --trace
+}
+
+# fwboot's other axes: THP on and off, 1 GiB and 6 GiB (L1 needs
+# ZAPVM_RIG_MEM=8192), with the RAM-BAR device (std VGA) and without it;
+# the qemu layout (fwboot has split beside it).
+fwboot2() {
+	k=/l2/bzImage-rig bios=${SEABIOS:-/usr/share/seabios/bios-256k.bin}
+	if [ ! -f "$k" ] || [ ! -f "$bios" ]; then
+		echo "# fwboot2: needs /l2 and $bios in L1 (tests/nested/run --l2-qemu)"
+		return
+	fi
+	mkrom "$out/rom.bin"
+	for vga in std none; do
+		mems=${MEMS:-1G,6G}
+		[ $vga = std ] || mems=1G
+		bench "fwboot2-vga-$vga" boot --kernel "$k" \
+			--initrd /l2/initrd-l2.cpio.gz \
+			--cmdline "console=ttyS0 noxsave" --firmware "$bios" \
+			--policy all,slot --thp off,on --mem "$mems" \
+			--rom "$out/rom.bin" --vga $vga --cpus 2 --runs "$RUNS" \
+			--timeout 900 --trace
+	done
 }
 
 # zapvm bench dirtylog beside the selftest dirty_log_perf_test on the same
@@ -438,7 +460,7 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
-	traceov | fwboot | dirtylog | tfloop) "$s" ;;
+	traceov | fwboot | fwboot2 | dirtylog | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
