@@ -203,24 +203,28 @@ dirtylog() {
 }
 
 # L2 triple faults (kernel-patches/README): LOOPS x bench dirtylog (32M,
-# 2 vCPUs, bitmap, 2 runs) and LOOPS x a 256M vcpustall zap-all, counting
-# the runs that end in KVM_EXIT_SHUTDOWN; the knobs are printed first.
+# 2 vCPUs, zap-all, 2 runs; bitmap and manual in turn) and, unless
+# TF_SCEN=dirtylog, LOOPS x a 256M vcpustall zap-all, counting the runs
+# that end in KVM_EXIT_SHUTDOWN; the knobs are printed first.
 tfloop() {
-	n=${LOOPS:-10} i=0 tf=0 bad=0
+	n=${LOOPS:-10} i=0 tf=0 bad=0 runs=0
 	for kn in tdp_mmu tdp_mmu_zap_4k tdp_mmu_change_pte_prefetch; do
 		printf '# %s=%s\n' $kn "$(cat /sys/module/kvm/parameters/$kn 2>/dev/null || echo none)"
 	done
 	while [ $i -lt $n ]; do
 		i=$((i + 1))
-		for sc in dirtylog vcpustall; do
+		for sc in ${TF_SCEN:-dirtylog vcpustall}; do
 			if [ $sc = dirtylog ]; then
+				m=bitmap
+				[ $((i % 2)) = 0 ] && m=manual
 				"$ZAPVM" bench dirtylog --runs 2 --mem 32M --cpus 2 \
-					--policy all --dirty-log bitmap >"$out/tf.out" 2>"$out/tf.err"
+					--policy all --dirty-log $m >"$out/tf.out" 2>"$out/tf.err"
 			else
 				"$ZAPVM" bench vcpustall --runs 1 --mem 256M --policy all \
 					--timeout 900 >"$out/tf.out" 2>"$out/tf.err"
 			fi
 			st=$?
+			runs=$((runs + 1))
 			t=0
 			grep -q "triple fault" "$out/tf.err" && t=1
 			[ $st = 0 ] || bad=$((bad + 1))
@@ -229,7 +233,7 @@ tfloop() {
 			[ $st = 0 ] || head -n 3 "$out/tf.err" | sed 's/^/#   /'
 		done
 	done
-	echo "# tfloop: $((2 * n)) runs, $bad failed, $tf triple faults"
+	echo "# tfloop: $runs benches, $bad failed, $tf triple faults"
 }
 
 # debugfs kvm/<pid>-<fd>/ stats of the one VM process $1 owns, comma-
