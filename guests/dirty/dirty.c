@@ -11,18 +11,25 @@
  *
  * zapvm,args: pages=N (all RAM after the block) rounds=R (2): the logged
  * passes zapvm bench dirtylog runs (the VMM's; the guest runs the passes
- * it is told to)
+ * it is told to); skip=I (none): from pass 2 on, page I of the range is
+ * not written, so it keeps pass 1's value, as a write the VMM never saw
+ * would: a test of zapvm bench dirtylog's check of the pages after each
+ * pass, which must then fail
  */
 #include "guest.h"
 #include "zapvm/guest_dirty.h"
 
-/* Write pass @p into the first word of @n pages from @gpa. */
-static void dirty_pages(zu64 gpa, zu64 n, zu64 p)
+/*
+ * Write pass @p into the first word of @n pages from @gpa, but the
+ * @skip-th (none when >= @n).
+ */
+static void dirty_pages(zu64 gpa, zu64 n, zu64 p, zu64 skip)
 {
 	volatile zu64 *w = gpa_ptr(gpa);
 
-	for (; n; n--, w += PAGE_SIZE / sizeof(*w))
-		*w = p;
+	for (zu64 i = 0; i < n; i++, w += PAGE_SIZE / sizeof(*w))
+		if (i != skip)
+			*w = p;
 }
 
 int guest_main(const void *fdt, unsigned int cpu)
@@ -30,10 +37,10 @@ int guest_main(const void *fdt, unsigned int cpu)
 	volatile struct zapvm_dirty *ctl;
 	volatile struct zapvm_dirty_cpu *me;
 	struct boot_info bi;
-	zu64 base, avail, pages, first, n;
+	zu64 base, avail, pages, first, n, skip;
 
 	boot_info__parse(&bi, fdt, cpu);
-	args_check(&bi, "pages rounds");
+	args_check(&bi, "pages rounds skip");
 	GUEST_ASSERT(arg_u64(&bi, "rounds", 2) >= 1);
 	GUEST_ASSERT(bi.ncpus <= ZAPVM_DIRTY_MAX_CPUS);
 	GUEST_ASSERT(boot_info__fits(&bi, bi.guest_base, PAGE_SIZE));
@@ -43,6 +50,7 @@ int guest_main(const void *fdt, unsigned int cpu)
 	avail = (bi.ram_size - base) / PAGE_SIZE;
 	pages = arg_u64(&bi, "pages", avail);
 	GUEST_ASSERT(pages <= avail);
+	skip = arg_u64(&bi, "skip", ~0ULL);
 	smp_share(&bi, pages, &first, &n);
 	if (cpu == 0) {
 		ctl->pages = pages;
@@ -57,7 +65,8 @@ int guest_main(const void *fdt, unsigned int cpu)
 		if (ctl->stop)
 			return 0;
 		t0 = zapvm_clock_ns();
-		dirty_pages(base + first * PAGE_SIZE, n, p);
+		dirty_pages(base + first * PAGE_SIZE, n, p,
+			    p >= 2 ? skip - first : n);
 		me->t0 = t0;
 		me->t1 = zapvm_clock_ns();
 		__atomic_store_n(&me->done, p, __ATOMIC_RELEASE);

@@ -112,6 +112,15 @@ struct zapvm_dirty;
 double dirty_pass__ms(const volatile struct zapvm_dirty *ctl,
 		      unsigned int ncpus);
 
+/*
+ * dirty_lost__scan - bench dirtylog's check after pass @p: of @pages 4 KiB
+ * pages from @hva, how many do not hold @p in their first 64-bit word
+ * (the dirty guest writes it there); the first such page's index into
+ * *@first and its word into *@val (untouched when none).
+ */
+uint64_t dirty_lost__scan(const volatile void *hva, uint64_t pages, uint64_t p,
+			  uint64_t *first, uint64_t *val);
+
 /* For the rounds: */
 void *zap_job__thread(void *arg); /* a pthread body: @arg a zap_job */
 /* probe__start_thread - @fn on a thread pinned to @cpu unless it is < 0,

@@ -11,6 +11,10 @@
  * vCPUs still running, and one more pass shows what the MMU maps then.
  * The passes are timed by the guest with the host's clock (a ucall at
  * each end): from the first vCPU's start to the last one's end.
+ * After each pass, before the next one starts and outside every timed
+ * section, the VMM reads the first word of every page through its own
+ * mapping: a page that does not hold the pass number lost the guest's
+ * write (a stale SPTE, say), and the run fails.
  */
 #include <errno.h>
 #include <math.h>
@@ -35,10 +39,19 @@ struct dl_result {
 	double populate_ms, enable_ms, disable_ms, after_ms;
 	double dirty1_ms, dirty_ms, get1_ms, get_ms;
 	double pages_dirtied, pages_collected, pages_other, mismatches;
+	double lost; /* pages that lost the guest's write, all passes */
 	double sptes[AT_N][DL_LEVELS];
 };
 
 static struct dl_result dl_res;
+
+/* What a pass needs: the VM, the guest's control block, its pages. */
+struct dl_run {
+	struct vm *vm;
+	volatile struct zapvm_dirty *ctl;
+	uint64_t gpa; /* the first page the guest writes */
+	struct dl_result *r;
+};
 
 double dirty_pass__ms(const volatile struct zapvm_dirty *ctl,
 		      unsigned int ncpus)
@@ -54,6 +67,79 @@ double dirty_pass__ms(const volatile struct zapvm_dirty *ctl,
 		t1 = b > t1 ? b : t1;
 	}
 	return t1 >= t0 && ncpus ? (t1 - t0) / 1e6 : NAN;
+}
+
+uint64_t dirty_lost__scan(const volatile void *hva, uint64_t pages, uint64_t p,
+			  uint64_t *first, uint64_t *val)
+{
+	const volatile uint64_t *w = hva;
+	uint64_t lost = 0;
+
+	for (uint64_t i = 0; i < pages; i++, w += PAGE_4K / sizeof(*w)) {
+		uint64_t v = *w;
+
+		if (v != p && !lost++) {
+			*first = i;
+			*val = v;
+		}
+	}
+	return lost;
+}
+
+/*
+ * Page by page, where the range is not one mapping (--ram-slots): the
+ * pages that do not hold @p, the first one's index and value.
+ */
+static int dl_scan_pages(const struct dl_run *d, uint64_t pages, uint64_t p,
+			 uint64_t *lost, uint64_t *first, uint64_t *val)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t gpa = d->gpa + i * PAGE_4K, f, v;
+		const volatile void *w = vm__guest_mem(d->vm, gpa, 8, false);
+
+		if (!w) {
+			log_err("dirtylog: the guest's page at GPA 0x%llx is "
+				"not in RAM",
+				(unsigned long long)gpa);
+			return -EFAULT;
+		}
+		if (dirty_lost__scan(w, 1, p, &f, &v) && !(*lost)++) {
+			*first = i;
+			*val = v;
+		}
+	}
+	return 0;
+}
+
+/*
+ * After pass @p: every vCPU finished it (dl_wait()'s acquire loads of
+ * their done) and none starts p + 1 before go says so, so each page's
+ * first word is @p unless the guest's write was lost: one line and -EIO
+ * then (70, a KVM error).
+ */
+static int dl_verify(const struct dl_run *d, uint64_t p)
+{
+	uint64_t pages = d->ctl->pages, lost = 0, first = 0, val = 0;
+	const volatile void *all = NULL;
+	int ret = 0;
+
+	if (pages <= (UINT64_MAX - d->gpa) / PAGE_4K)
+		all = vm__guest_mem(d->vm, d->gpa, pages * PAGE_4K, false);
+	if (all)
+		lost = dirty_lost__scan(all, pages, p, &first, &val);
+	else
+		ret = dl_scan_pages(d, pages, p, &lost, &first, &val);
+	if (ret || !lost)
+		return ret;
+	d->r->lost += (double)lost;
+	log_err("dirtylog: pass %llu: %llu page%s lost the guest's write "
+		"(first: gfn 0x%llx holds %llu, not %llu): the guest's writes "
+		"did not reach the VMM's mapping",
+		(unsigned long long)p, (unsigned long long)lost,
+		lost == 1 ? "" : "s",
+		(unsigned long long)((d->gpa >> 12) + first),
+		(unsigned long long)val, (unsigned long long)p);
+	return -EIO;
 }
 
 /* The VM's SPTE counts by level now; NAN where the kernel has no stat. */
@@ -90,36 +176,41 @@ static int dl_wait(struct vm *vm, volatile struct zapvm_dirty *ctl, uint64_t p)
 	}
 }
 
-/* Start pass @p and wait for it: its guest-timed length into *@ms. */
-static int dl_pass(struct vm *vm, volatile struct zapvm_dirty *ctl, uint64_t p,
-		   double *ms)
+/*
+ * Start pass @p and wait for it: its guest-timed length into *@ms; then
+ * check its pages (not timed).
+ */
+static int dl_pass(const struct dl_run *d, uint64_t p, double *ms)
 {
 	int ret;
 
-	__atomic_store_n(&ctl->go, p, __ATOMIC_RELEASE);
-	ret = dl_wait(vm, ctl, p);
-	if (!ret)
-		*ms = dirty_pass__ms(ctl, (unsigned int)ctl->ncpus);
-	return ret;
+	__atomic_store_n(&d->ctl->go, p, __ATOMIC_RELEASE);
+	ret = dl_wait(d->vm, d->ctl, p);
+	if (ret)
+		return ret;
+	*ms = dirty_pass__ms(d->ctl, (unsigned int)d->ctl->ncpus);
+	return dl_verify(d, p);
 }
 
 /* The logged passes 2 .. rounds + 1, each followed by one collection. */
-static int dl_iterations(struct vm *vm, volatile struct zapvm_dirty *ctl,
-			 unsigned int rounds, uint64_t gpa, struct dl_result *r)
+static int dl_iterations(const struct dl_run *d, unsigned int rounds)
 {
+	struct vm *vm = d->vm;
+	struct dl_result *r = d->r;
 	double dirty = 0, get = 0, collected = 0, other = 0;
-	uint64_t pages = ctl->pages;
+	uint64_t pages = d->ctl->pages;
 
 	r->mismatches = 0;
 	for (unsigned int i = 1; i <= rounds; i++) {
 		uint64_t in, all, t;
 		double ms = NAN, get_ms;
-		int ret = dl_pass(vm, ctl, 1 + i, &ms);
+		int ret = dl_pass(d, 1 + i, &ms);
 
 		if (ret)
 			return ret;
 		t = now_ns();
-		ret = vm__dirty_log_take(vm, gpa, pages * PAGE_4K, &in, &all);
+		ret = vm__dirty_log_take(vm, d->gpa, pages * PAGE_4K, &in,
+					 &all);
 		get_ms = (now_ns() - t) / 1e6;
 		if (ret)
 			return ret;
@@ -171,11 +262,13 @@ static int dlbench__run(struct vm *vm, struct zap_probe *zp)
 {
 	struct dl_result *r = zp->priv;
 	volatile struct zapvm_dirty *ctl;
-	uint64_t gpa = zp->ctl_gpa + PAGE_4K;
+	struct dl_run d = { vm, NULL, zp->ctl_gpa + PAGE_4K, r };
 	int ret;
 
 	dl_result__init(r);
+	r->lost = 0;
 	ctl = vm__guest_mem(vm, zp->ctl_gpa, sizeof(*ctl), true);
+	d.ctl = ctl;
 	if (!ctl || (zp->ctl_gpa & 7)) {
 		log_err("dirtylog: control block GPA 0x%llx is not in RAM",
 			(unsigned long long)zp->ctl_gpa);
@@ -183,19 +276,19 @@ static int dlbench__run(struct vm *vm, struct zap_probe *zp)
 	}
 	ret = dl_wait(vm, ctl, 0);
 	if (!ret)
-		ret = dl_pass(vm, ctl, 1, &r->populate_ms);
+		ret = dl_pass(&d, 1, &r->populate_ms);
 	if (ret)
 		return vm__stopping(vm) ? 0 : ret;
 	r->pages_dirtied = (double)ctl->pages;
 	dl_stats(vm, r->sptes[AT_BEFORE]);
 	ret = dl_toggle(vm, true, &r->enable_ms);
 	if (!ret)
-		ret = dl_iterations(vm, ctl, zp->rounds, gpa, r);
+		ret = dl_iterations(&d, zp->rounds);
 	/* The vCPUs spin in the guest, waiting for the next pass. */
 	if (!ret)
 		ret = dl_toggle(vm, false, &r->disable_ms);
 	if (!ret)
-		ret = dl_pass(vm, ctl, zp->rounds + 2ULL, &r->after_ms);
+		ret = dl_pass(&d, zp->rounds + 2ULL, &r->after_ms);
 	if (!ret)
 		dl_stats(vm, r->sptes[AT_AFTER]);
 	__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELEASE);
@@ -242,10 +335,13 @@ static void dlbench__collect(const struct bench_cell *c,
 {
 	const struct dl_result *r = zp->priv;
 	const double head[] = {
-		r->enable_ms,	    r->dirty1_ms,   r->dirty_ms,
-		r->get1_ms,	    r->get_ms,	    r->disable_ms,
-		r->populate_ms,	    r->after_ms,    r->pages_dirtied,
-		r->pages_collected, r->pages_other, r->mismatches,
+		r->enable_ms,	  r->dirty1_ms,
+		r->dirty_ms,	  r->get1_ms,
+		r->get_ms,	  r->disable_ms,
+		r->populate_ms,	  r->after_ms,
+		r->pages_dirtied, r->pages_collected,
+		r->pages_other,	  r->mismatches,
+		r->lost,
 	};
 	unsigned int k = 0;
 
@@ -271,6 +367,7 @@ static const struct bench_metric dirtylog_metrics[] = {
 	{ "pages_collected", "", "collected/it", M_TABLE },
 	{ "pages_other", "", "others/it", 0 },
 	{ "pages_mismatch", "", "mismatches", M_TABLE },
+	{ "pages_lost", "", "lost", M_TABLE },
 	{ "sptes_4k_before", "", "4K before", 0 },
 	{ "sptes_2m_before", "", "2M before", M_TABLE },
 	{ "sptes_1g_before", "", "1G before", 0 },

@@ -2,7 +2,7 @@
 /*
  * zapvm bench dirtylog and --dirty-log: the option's list, which
  * scenarios take it, its cells, what dirtylog's prepare() leaves in a
- * cell, and the guest-timed pass length.
+ * cell, the guest-timed pass length and the check of the pages' words.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -141,10 +141,37 @@ static void test_pass_ms(void)
 	free(ctl);
 }
 
+static void test_lost(void)
+{
+	uint64_t *mem = calloc(8, 4096);
+	uint64_t first = 99, val = 99;
+
+	for (unsigned int i = 0; i < 8; i++)
+		mem[i * 512] = 3;
+	mem[1] = 7; /* not a page's first word: not looked at */
+	is_int((int)dirty_lost__scan(mem, 8, 3, &first, &val), 0,
+	       "every page holds the pass: none lost");
+	ok(first == 99 && val == 99, "first and val untouched then");
+	mem[5 * 512] = 2;
+	mem[7 * 512] = 0;
+	is_int((int)dirty_lost__scan(mem, 8, 3, &first, &val), 2,
+	       "two pages hold another value");
+	ok(first == 5 && val == 2,
+	   "the first one's index and word (%llu, %llu)",
+	   (unsigned long long)first, (unsigned long long)val);
+	is_int((int)dirty_lost__scan(mem, 5, 3, &first, &val), 0,
+	       "only @pages pages are read");
+	is_int((int)dirty_lost__scan(mem, 8, 2, &first, &val), 7,
+	       "against pass 2: all but page 5");
+	ok(first == 0 && val == 3, "the first: page 0, holding 3");
+	free(mem);
+}
+
 int main(void)
 {
 	test_parse();
 	test_cells();
 	test_pass_ms();
+	test_lost();
 	return tap_done();
 }
