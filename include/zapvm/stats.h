@@ -88,6 +88,25 @@ const char *stats__base_name(uint32_t flags);
 int stats__format_unit(const struct stats_desc *d, char *buf, size_t len);
 
 /*
+ * stats__format_named - "@what: name value, name value" into @buf for
+ * the @n stats @names whose @have is true, in the order given; "" when
+ * none is (@buf always NUL-terminated if @len > 0; a long list is
+ * truncated). Returns what snprintf() returns.
+ */
+int stats__format_named(char *buf, size_t len, const char *what,
+			const char *const *names, const uint64_t *vals,
+			const bool *have, unsigned int n);
+
+/*
+ * stats__describe - stats__format_named() for the @names @s has, from one
+ * snapshot read now; @names it lacks are left out. 0, or -errno with
+ * @buf "" (no stats, a failed read, no memory).
+ */
+int stats__describe(const struct stats_set *s, const char *what,
+		    const char *const *names, unsigned int n, char *buf,
+		    size_t len);
+
+/*
  * The phase log: a run is cut into phases at start, at every memslot change,
  * at every guest phase marker and at exit. Each phase keeps the delta of the
  * VM's stats, the sum over vCPUs of the vCPUs' stats (peaks: the maximum),

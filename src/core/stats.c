@@ -472,3 +472,56 @@ int stats__format_unit(const struct stats_desc *d, char *buf, size_t len)
 			base == KVM_STATS_BASE_POW2 ? 2 : 10, d->exponent,
 			*sym ? " " : "", sym);
 }
+
+int stats__format_named(char *buf, size_t len, const char *what,
+			const char *const *names, const uint64_t *vals,
+			const bool *have, unsigned int n)
+{
+	int off = 0, w;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		if (!have[i])
+			continue;
+		w = snprintf(buf + (size_t)off, len - (size_t)off,
+			     "%s%s%s %llu", off ? ", " : what, off ? "" : ": ",
+			     names[i], (unsigned long long)vals[i]);
+		if (w < 0)
+			return w;
+		off += w;
+		if ((size_t)off >= len)
+			return off; /* truncated: @buf is full */
+	}
+	return off;
+}
+
+int stats__describe(const struct stats_set *s, const char *what,
+		    const char *const *names, unsigned int n, char *buf,
+		    size_t len)
+{
+	uint64_t *all, vals[16];
+	bool have[16];
+	int ret;
+
+	if (len)
+		buf[0] = '\0';
+	if (!s || s->fd < 0)
+		return -ENOENT;
+	if (n > ARRAY_SIZE(vals))
+		return -EINVAL;
+	all = calloc(s->nvalues ? s->nvalues : 1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	ret = stats__snapshot(s, all);
+	for (unsigned int i = 0; !ret && i < n; i++) {
+		int k = stats__find(s, names[i]);
+
+		have[i] = k >= 0;
+		vals[i] = k >= 0 ? all[s->desc[k].first] : 0;
+	}
+	free(all);
+	if (!ret)
+		stats__format_named(buf, len, what, names, vals, have, n);
+	return ret;
+}

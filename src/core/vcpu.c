@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "zapvm/guest_abi.h"
+#include "zapvm/kvm_compat.h"
 #include "zapvm/log.h"
 #include "zapvm/trace.h"
 #include "zapvm/util.h"
@@ -285,6 +286,32 @@ static int vcpu__dirty_ring_full(struct vcpu *v)
 	return ret;
 }
 
+/*
+ * A triple fault: SVM resets the vCPU first, so its RIP (0xfff0) says
+ * nothing. Which of the zapvm series' paths ran in this VM may (a stale
+ * SPTE is a suspect): their counters, those this kernel has, end the
+ * line; it is as before where the stats cannot be read.
+ */
+static void vcpu__shutdown(struct vcpu *v)
+{
+	static const char *const series[] = {
+		ZAPVM_STAT_CHANGE_PTE_PREFETCH,
+		ZAPVM_STAT_ROOT_ZAP_PASSES,
+		ZAPVM_STAT_ROOT_ZAP_YIELDS,
+		ZAPVM_STAT_ZAPS_SLOT,
+		ZAPVM_STAT_ZAPS_ALL,
+	};
+	char stats[256] = "";
+
+	if (v->vm->res->stats)
+		stats__describe(&v->vm->res->stats[0], "VM stats", series,
+				sizeof(series) / sizeof(series[0]), stats,
+				sizeof(stats));
+	log_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx%s%s%s",
+		v->id, (unsigned long long)vcpu__rip(v), *stats ? " (" : "",
+		stats, *stats ? ")" : "");
+}
+
 /* One exit: 0 to resume, VCPU_DONE, or < 0 for a crash (logged). */
 static int vcpu__handle_exit(struct vcpu *v)
 {
@@ -296,8 +323,7 @@ static int vcpu__handle_exit(struct vcpu *v)
 	case KVM_EXIT_MMIO:
 		return vcpu__mmio(v);
 	case KVM_EXIT_SHUTDOWN:
-		log_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx",
-			v->id, (unsigned long long)vcpu__rip(v));
+		vcpu__shutdown(v);
 		return -EFAULT;
 	case KVM_EXIT_HLT:
 		log_err("vCPU %u: guest executed HLT at RIP 0x%llx", v->id,
