@@ -112,6 +112,11 @@ t_cmp "skip=5: one line names the lost page" \
 	"$(grep -c "dirtylog: pass" "$TMP/err")" -eq 1
 t_cmp "skip=5: and one the failed run" "$(wc -l <"$TMP/err")" -eq 2
 out_has "skip=5: the table counts the run as failed" "[1 failed, 0"
+# Two RAM slots: the guest's range spans both, so zapvm reads it page by
+# page; page 6000 (24 MiB in) is in the second slot.
+t_run "--ram-slots 2, skip=6000: the run fails" 70 "$lost_pat" -- \
+	bench dirtylog --runs 1 --mem 32M --cpus 2 --policy all \
+	--dirty-log bitmap --ram-slots 2 --args "skip=6000 rounds=1"
 
 # vcpustall populates with logging on: every page by a 4 KiB SPTE.
 t_run "vcpustall --dirty-log bitmap, 1 run" 0 "" -- bench vcpustall \
