@@ -50,7 +50,7 @@ rom_sum=$(md5sum <"$TMP/rom.bin" | cut -d' ' -f1)
 boot() {
 	name=$1
 	shift
-	"$ZAPVM" run --mem 512M --timeout 900 --json "$TMP/$name.json" "$@" \
+	"$ZAPVM" run --mem 512M --timeout "${L2_TIMEOUT:-900}" --json "$TMP/$name.json" "$@" \
 		>"$TMP/$name.out" 2>"$TMP/$name.err"
 	st=$?
 	# L2_END: the exit statuses that end a boot well (default: 0, ACPI
