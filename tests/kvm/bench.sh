@@ -306,18 +306,16 @@ pages=$(sed -n 's/.*"args": *"pages=\([0-9]*\).*/\1/p' "$TMP/vs.json" | head -n 
 sptes=$(csv_val "$TMP/vs.csv" all sptes_4k 14)
 t_cmp "vcpustall: 4K SPTEs before the zap >= pages touched" \
 	"${sptes%.*}" -ge "${pages:-999999999}"
-# The guest's own TSC timing and the sampler's lower bound see the same
-# stretches: every run timed some gap, and the guest's longest is not
-# shorter than what the sampler saw (20% and 0.5 ms for clock skew).
+# The guest's own TSC timing: every run timed some gap. The sampler's gap
+# is printed beside it, not compared: a sampler thread the host delays
+# sees a gap the guest never had (4.5 ms against 0.7 ms on a loaded
+# 2-core host), a timing relation this test cannot hold.
 g_min=$(csv_val "$TMP/vs.csv" all guest_gap_ms 14)
 awk -v g="$g_min" 'BEGIN { exit !(g > 0) }' &&
 	pass "vcpustall: the guest timed a gap > 0 in every run ($g_min ms)" ||
 	fail "vcpustall: the guest timed a gap > 0 in every run ($g_min ms)"
-g_mean=$(csv_val "$TMP/vs.csv" all guest_gap_ms 12)
-s_mean=$(csv_val "$TMP/vs.csv" all max_gap_ms 12)
-awk -v g="$g_mean" -v s="$s_mean" 'BEGIN { exit !(g >= 0.8 * s - 0.5) }' &&
-	pass "vcpustall: guest-timed gap $g_mean ms >= sampler's $s_mean ms" ||
-	fail "vcpustall: guest-timed gap $g_mean ms >= sampler's $s_mean ms"
+echo "# vcpustall: guest-timed gap $(csv_val "$TMP/vs.csv" all guest_gap_ms 12) ms," \
+	"sampler's $(csv_val "$TMP/vs.csv" all max_gap_ms 12) ms (means)"
 del_min=$(csv_val "$TMP/vs.csv" all delete_ms 14)
 awk -v d="$del_min" 'BEGIN { exit !(d > 0) }' &&
 	pass "vcpustall: every zap's delete took > 0 ms ($del_min)" ||
