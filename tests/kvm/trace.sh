@@ -69,7 +69,8 @@ if grep -q '"policy_slot": *true' "$TMP/caps.json"; then
 	t_cmp "slot: about no re-faults after churn" "$slot" -le 16
 	# kvm_tdp_mmu_spte_changed counts zaps only (TDP MMU: the rig): the
 	# slot policy zaps the ROM's few SPTEs, not the 2000 pages' it mapped.
-	chg=$(sed -n 's/.*kvm_tdp_mmu_spte_changed \([0-9]*\).*/\1/p' "$TMP/out")
+	chg=$(sed -n 's/^zapvm: trace events:.*kvm_tdp_mmu_spte_changed \([0-9]*\).*/\1/p' \
+		"$TMP/out")
 	if [ -n "$chg" ]; then
 		t_cmp "slot: spte_changed counts zaps, not the faults' installs" \
 			"$chg" -lt 1000
