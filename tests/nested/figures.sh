@@ -206,8 +206,23 @@ dirtylog() {
 # 2 vCPUs, zap-all, 2 runs; bitmap and manual in turn) and, unless
 # TF_SCEN=dirtylog, LOOPS x a 256M vcpustall zap-all, counting the runs
 # that end in KVM_EXIT_SHUTDOWN; the knobs are printed first.
+# zp_check WHEN: the bytes of a hole read back from tmpfs, which Linux 6.1
+# copies out of the shared zero page: anything but 0 means the zero page
+# was written (through a stale writable mapping, say).
+zp_check() {
+	d=/dev/shm
+	[ -d $d ] || d=/tmp
+	rm -f $d/zp.hole
+	dd if=/dev/zero of=$d/zp.hole bs=1 count=0 seek=65536 2>/dev/null
+	nz=$(od -An -v -tx1 $d/zp.hole | tr -s ' ' '\n' | grep -cv '^0*$')
+	echo "# zero page $1: $nz non-zero bytes in a 64 KiB hole ($(df -T $d 2>/dev/null | tail -n 1 | awk '{print $2}'))"
+	[ "$nz" = 0 ] || od -An -tx1 $d/zp.hole | head -n 4 | sed 's/^/#   /'
+	rm -f $d/zp.hole
+}
+
 tfloop() {
 	n=${LOOPS:-10} i=0 tf=0 bad=0 runs=0
+	zp_check "before tfloop"
 	for kn in tdp_mmu tdp_mmu_zap_4k tdp_mmu_change_pte_prefetch; do
 		printf '# %s=%s\n' $kn "$(cat /sys/module/kvm/parameters/$kn 2>/dev/null || echo none)"
 	done
@@ -231,6 +246,7 @@ tfloop() {
 			tf=$((tf + t))
 			echo "# row: tfloop,$sc,$i,$st,$t"
 			[ $st = 0 ] || head -n 3 "$out/tf.err" | sed 's/^/#   /'
+			[ $t = 0 ] || zp_check "after the triple fault"
 		done
 	done
 	echo "# tfloop: $runs benches, $bad failed, $tf triple faults"
