@@ -36,12 +36,11 @@ dirtylog_mode() { # MODE
 		skip "ring: this host's KVM cannot ($(head -n 1 "$TMP/err"))"
 		return
 	fi
-	# Seen in the rig's patched L1 only, 2026-12-05, with the zapvm
-	# series v2 (both nested-patched runs; not in nested-stock, not in 16
-	# lone runs on stock and patched L1s, not on the PVM host): L2
-	# triple-faults (SVM resets the vCPU: RIP 0xfff0) while logging runs
-	# with vCPUs running. Reported as a known failure of the series until
-	# it is understood (kernel-patches/README, "L2 triple faults").
+	# In the nested rig only (L0 QEMU 10.0.2 TCG), stock L1 and patched
+	# alike: now and then L2 triple-faults (SVM resets the vCPU: RIP
+	# 0xfff0); 6 of 24 benches on stock 6.1.192 on 2026-12-05, never on
+	# the PVM host. Not the series (kernel-patches/README, "L2 triple
+	# faults"); reported as a known failure of the rig.
 	# A page that lost the guest's write (exit 70) is the same suspected
 	# stale mapping seen before the triple fault, and reported alike.
 	if { { [ "$st" -eq 101 ] &&
