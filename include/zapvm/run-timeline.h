@@ -24,6 +24,12 @@ struct run_timeline {
 };
 
 /*
+ * run_timeline__parse_ms - --sample-ms's period into @ms: 1 to 3600000;
+ * else one line and ZAPVM_EXIT_USAGE. run and bench share it.
+ */
+int run_timeline__parse_ms(const char *arg, unsigned int *ms);
+
+/*
  * run_timeline__opt - --sample-ms (@plot false) or --plot (@plot true)
  * with argument @arg. 0, or ZAPVM_EXIT_USAGE after one line.
  */

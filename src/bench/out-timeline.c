@@ -13,27 +13,19 @@
 #include "zapvm/cmd.h"
 #include "zapvm/log.h"
 #include "zapvm/plot.h"
+#include "zapvm/run-timeline.h"
 #include "zapvm/util.h"
 
 #include "bench.h"
 
 int bench_tl__opt(int c, const char *arg, struct bench_opts *o)
 {
-	uint64_t v;
-
 	switch (c) {
 	case BENCH_TL_OPT_TIMELINE:
 		o->timeline = arg;
 		return 0;
 	case BENCH_TL_OPT_SAMPLE_MS:
-		if (parse_u64(arg, &v) || !v || v > 60000) {
-			log_err("--sample-ms '%s': expected a period in ms, 1 "
-				"to 60000",
-				arg);
-			return ZAPVM_EXIT_USAGE;
-		}
-		o->sample_ms = (unsigned int)v;
-		return 0;
+		return run_timeline__parse_ms(arg, &o->sample_ms);
 	default:
 		return 1;
 	}

@@ -21,22 +21,27 @@
 #include "zapvm/util.h"
 #include "zapvm/vm.h"
 
-int run_timeline__opt(struct run_timeline *rt, bool plot, const char *arg)
+int run_timeline__parse_ms(const char *arg, unsigned int *ms)
 {
 	uint64_t v;
 
-	if (plot) {
-		rt->plot = arg;
-		return 0;
-	}
 	if (parse_u64(arg, &v) || !v || v > 3600000) {
 		log_err("--sample-ms '%s': expected a period in ms, 1 to "
 			"3600000",
 			arg);
 		return ZAPVM_EXIT_USAGE;
 	}
-	rt->sample_ms = (unsigned int)v;
+	*ms = (unsigned int)v;
 	return 0;
+}
+
+int run_timeline__opt(struct run_timeline *rt, bool plot, const char *arg)
+{
+	if (plot) {
+		rt->plot = arg;
+		return 0;
+	}
+	return run_timeline__parse_ms(arg, &rt->sample_ms);
 }
 
 int run_timeline__check(struct run_timeline *rt, const char *json)

@@ -122,13 +122,19 @@ traceov() {
 # layouts x both policies x the prefetch knob; then the same kernel booted
 # directly (no firmware) for the time to /init side by side. SEABIOS is
 # the firmware file (default: the one QEMU in L1 uses).
-fwboot() {
+# fw_ready NAME: the rig kernel ($k), SeaBIOS ($bios) and an option ROM
+# for NAME's firmware boots, else say what is missing and fail.
+fw_ready() {
 	k=/l2/bzImage-rig bios=${SEABIOS:-/usr/share/seabios/bios-256k.bin}
 	if [ ! -f "$k" ] || [ ! -f "$bios" ]; then
-		echo "# fwboot: needs /l2 and $bios in L1 (tests/nested/run --l2-qemu)"
-		return
+		echo "# $1: needs /l2 and $bios in L1 (tests/nested/run --l2-qemu)"
+		return 1
 	fi
 	mkrom "$out/rom.bin"
+}
+
+fwboot() {
+	fw_ready fwboot || return
 	pf=
 	[ -e /sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch ] &&
 		pf="--prefetch on,off"
@@ -147,12 +153,7 @@ fwboot() {
 # ZAPVM_RIG_MEM=8192), with the RAM-BAR device (std VGA) and without it;
 # the qemu layout (fwboot has split beside it).
 fwboot2() {
-	k=/l2/bzImage-rig bios=${SEABIOS:-/usr/share/seabios/bios-256k.bin}
-	if [ ! -f "$k" ] || [ ! -f "$bios" ]; then
-		echo "# fwboot2: needs /l2 and $bios in L1 (tests/nested/run --l2-qemu)"
-		return
-	fi
-	mkrom "$out/rom.bin"
+	fw_ready fwboot2 || return
 	for vga in std none; do
 		mems=${MEMS:-1G,6G}
 		[ $vga = std ] || mems=1G
