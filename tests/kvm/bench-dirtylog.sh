@@ -102,19 +102,24 @@ for mode in bitmap manual ring; do
 	dirtylog_mode "$mode"
 done
 
+# Below, t_run runs again a run that ends in the rig's known L2 triple
+# fault (above), up to twice, and then reports it as a TODO (lib.sh).
+RIG_TF_RETRY=1
+
 # The check can fail: skip=5 leaves page 5 of the guest's range (vCPU 0's
 # share) holding pass 1's value from pass 2 on. One line of the check's
 # own, then the bench's line for every failed run; 70, a KVM error.
 lost_pat="^zapvm: error: dirtylog: pass 2: 1 page lost the guest's write \
 \(first: gfn 0x[0-9a-f]+ holds 1, not 2\): the guest's writes did not \
 reach the VMM's mapping\$"
-t_run "dirtylog --args skip=5: the run fails" 70 "$lost_pat" -- \
+if t_run "dirtylog --args skip=5: the run fails" 70 "$lost_pat" -- \
 	bench dirtylog --runs 1 --mem 32M --cpus 2 --policy all \
-	--dirty-log bitmap --args "skip=5 rounds=1"
-t_cmp "skip=5: one line names the lost page" \
-	"$(grep -c "dirtylog: pass" "$TMP/err")" -eq 1
-t_cmp "skip=5: and one the failed run" "$(wc -l <"$TMP/err")" -eq 2
-out_has "skip=5: the table counts the run as failed" "[1 failed, 0"
+	--dirty-log bitmap --args "skip=5 rounds=1"; then
+	t_cmp "skip=5: one line names the lost page" \
+		"$(grep -c "dirtylog: pass" "$TMP/err")" -eq 1
+	t_cmp "skip=5: and one the failed run" "$(wc -l <"$TMP/err")" -eq 2
+	out_has "skip=5: the table counts the run as failed" "[1 failed, 0"
+fi
 # Two RAM slots: the guest's range spans both, so zapvm reads it page by
 # page; page 6000 (24 MiB in) is in the second slot.
 t_run "--ram-slots 2, skip=6000: the run fails" 70 "$lost_pat" -- \

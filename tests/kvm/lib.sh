@@ -41,6 +41,25 @@ t_run() {
 	[ "$1" = "--" ] && shift
 	"$ZAPVM" "$@" >"$TMP/out" 2>"$TMP/err"
 	got=$?
+	# RIG_TF_RETRY=1: in the nested rig, a run that ends in the rig's
+	# known L2 triple fault (kernel-patches/README, stock and patched
+	# alike) runs again, twice at most, then is a TODO (returns 1).
+	if [ "${RIG_TF_RETRY:-0}" = 1 ] && in_rig; then
+		tries=1
+		while [ "$got" -eq 101 ] && [ "$want" -ne 101 ] &&
+			grep -q "triple fault (KVM_EXIT_SHUTDOWN)" "$TMP/err"; do
+			if [ $tries -ge 3 ]; then
+				todo "$desc (exit $got, $tries tries)" \
+					"L2 triple fault in the nested rig"
+				diag "$TMP/err"
+				return 1
+			fi
+			diag "$TMP/err"
+			"$ZAPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+			got=$?
+			tries=$((tries + 1))
+		done
+	fi
 	if [ "$got" -ne "$want" ]; then
 		fail "$desc (exit $got, want $want)"
 		diag "$TMP/err"
