@@ -112,7 +112,12 @@ RIG_TF_RETRY=1
 lost_pat="^zapvm: error: dirtylog: pass 2: 1 page lost the guest's write \
 \(first: gfn 0x[0-9a-f]+ holds 1, not 2\): the guest's writes did not \
 reach the VMM's mapping\$"
-if t_run "dirtylog --args skip=5: the run fails" 70 "$lost_pat" -- \
+# Not in the nested rig: the check's failing path is zapvm's own and
+# the same there, and two CI runs' L1s froze in this script on
+# 2026-12-05 after these runs were added (a lone run there passes).
+if in_rig; then
+	skip "skip=5 and --ram-slots 2 skip=6000: checked on the host only"
+elif t_run "dirtylog --args skip=5: the run fails" 70 "$lost_pat" -- \
 	bench dirtylog --runs 1 --mem 32M --cpus 2 --policy all \
 	--dirty-log bitmap --args "skip=5 rounds=1"; then
 	t_cmp "skip=5: one line names the lost page" \
@@ -122,7 +127,7 @@ if t_run "dirtylog --args skip=5: the run fails" 70 "$lost_pat" -- \
 fi
 # Two RAM slots: the guest's range spans both, so zapvm reads it page by
 # page; page 6000 (24 MiB in) is in the second slot.
-t_run "--ram-slots 2, skip=6000: the run fails" 70 "$lost_pat" -- \
+in_rig || t_run "--ram-slots 2, skip=6000: the run fails" 70 "$lost_pat" -- \
 	bench dirtylog --runs 1 --mem 32M --cpus 2 --policy all \
 	--dirty-log bitmap --ram-slots 2 --args "skip=6000 rounds=1"
 
