@@ -31,6 +31,19 @@ static bool out__is_stdout(const char *path)
 	return false;
 }
 
+/* The file outputs, by option name; out__paths() gives their paths. */
+#define NOUTS 4
+static const char *const names[NOUTS] = { "--csv", "--json", "--plot",
+					  "--timeline" };
+
+static void out__paths(const struct bench_opts *o, const char *paths[NOUTS])
+{
+	paths[0] = o->csv;
+	paths[1] = o->json;
+	paths[2] = o->plot;
+	paths[3] = o->timeline;
+}
+
 /*
  * "-" is standard output for every output. Two of them there would be
  * interleaved: refused. With one, the table goes to standard error so that
@@ -38,11 +51,10 @@ static bool out__is_stdout(const char *path)
  */
 int bench__stdout(struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot",
-				      "--timeline" };
-	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
+	const char *paths[NOUTS];
 	int first = -1;
 
+	out__paths(o, paths);
 	for (int i = 0; i < (int)ARRAY_LEN(paths); i++) {
 		if (!paths[i] || !out__is_stdout(paths[i]))
 			continue;
@@ -104,10 +116,9 @@ static bool out__same(const char *a, const char *b)
  */
 int bench__distinct_outputs(const struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot",
-				      "--timeline" };
-	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
+	const char *paths[NOUTS];
 
+	out__paths(o, paths);
 	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
 		for (unsigned int k = i + 1; k < ARRAY_LEN(paths); k++) {
 			if (!paths[i] || !paths[k] ||
@@ -130,11 +141,10 @@ int bench__distinct_outputs(const struct bench_opts *o)
  */
 int bench__check_outputs(const struct bench_opts *o)
 {
-	const char *const names[] = { "--csv", "--json", "--plot",
-				      "--timeline" };
-	const char *const paths[] = { o->csv, o->json, o->plot, o->timeline };
+	const char *paths[NOUTS];
 	int err;
 
+	out__paths(o, paths);
 	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
 		err = paths[i] ? outfile__check(names[i], paths[i]) : 0;
 		if (err == -ENAMETOOLONG)
