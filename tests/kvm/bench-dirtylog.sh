@@ -43,10 +43,8 @@ dirtylog_mode() { # MODE
 	# faults"); reported as a known failure of the rig.
 	# A page that lost the guest's write (exit 70) is the same suspected
 	# stale mapping seen before the triple fault, and reported alike.
-	if { { [ "$st" -eq 101 ] &&
-		grep -q "triple fault (KVM_EXIT_SHUTDOWN)" "$TMP/err"; } ||
-		{ [ "$st" -eq 70 ] &&
-		grep -q "lost the guest's write" "$TMP/err"; }; } && in_rig; then
+	if rig_triple_fault "$st" "$TMP/err" || { [ "$st" -eq 70 ] && in_rig &&
+		grep -q "lost the guest's write" "$TMP/err"; }; then
 		todo "$m: bench dirtylog ran (exit $st)" \
 			"L2 triple fault or lost write under dirty logging in the nested rig"
 		diag "$TMP/err"

@@ -59,8 +59,7 @@ boot() {
 		# The nested rig's L2 triple fault (stock and patched L1s alike,
 		# kernel-patches/README "L2 triple faults"): boot again, twice
 		# at most, and say so.
-		[ $st -eq 101 ] && [ $tries -lt 3 ] && in_rig &&
-			grep -q "triple fault (KVM_EXIT_SHUTDOWN)" "$TMP/$name.err" ||
+		[ $tries -lt 3 ] && rig_triple_fault $st "$TMP/$name.err" ||
 			break
 		echo "# $name: $(head -n 1 "$TMP/$name.err"); booting again (the rig's known L2 triple fault)"
 		tries=$((tries + 1))
