@@ -18,7 +18,7 @@
  * behalf; threads=1 asks for CHAN_VCPU_RUN.
  */
 #define CHAN_CFG_ENV "ZAPVM_EXEC_CFG"
-#define CHAN_VERSION 1
+#define CHAN_VERSION 2
 #define CHAN_MAX_FDS 2
 
 enum chan_type {
@@ -50,6 +50,14 @@ enum chan_type {
 	 * opens on the thread (--trace) sees the vCPU's first fault.
 	 */
 	CHAN_VCPU_RUN,
+	/*
+	 * A vCPU's KVM_RUN returned 0 with an exit that ends a guest:
+	 * ret = kvm_run's exit_reason (KVM_EXIT_SHUTDOWN: a triple fault,
+	 * KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR), gpa = the hardware
+	 * entry failure reason or the internal error's suberror. Sent
+	 * after that KVM_RUN; the VMM then resets or stops the guest.
+	 */
+	CHAN_EXIT,
 };
 
 #define CHAN_ZS_SERIES 1u

@@ -34,6 +34,15 @@ struct exec_slot_ev {
 	int phase; /* the phase it began, or -1 */
 };
 
+/* A vCPU exit that ended the guest (CHAN_EXIT): the VMM resets or stops. */
+struct exec_guest_exit {
+	uint64_t at_ns; /* since zapvm exec started */
+	uint32_t vcpu;
+	uint32_t reason; /* KVM_EXIT_SHUTDOWN, _FAIL_ENTRY, _INTERNAL_ERROR */
+	uint64_t detail; /* hardware entry failure reason, or suberror */
+	int phase; /* the phase it began, or -1 */
+};
+
 struct exec_vcpu {
 	uint32_t id;
 	struct stats_set st; /* fd -1: none */
@@ -65,6 +74,8 @@ struct exec_vm {
 	unsigned int nslots;
 	uint64_t changes, update_ns; /* at run time */
 	uint64_t boot_done_ns;
+	struct exec_guest_exit *gexits;
+	unsigned int ngexits;
 	bool pending; /* a BEFORE without its AFTER yet */
 	uint32_t zs_bits; /* CHAN_ZS_*: what the host offers this VM */
 	struct trace_run tr; /* --trace: this VM's vCPU threads; t NULL: none */

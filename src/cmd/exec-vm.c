@@ -229,6 +229,63 @@ static int on_slot_after(struct exec_state *x, const struct chan_msg *m)
 	return 0;
 }
 
+/* What ended the guest, in the words `zapvm run` uses for its own. */
+static void describe_exit(const struct exec_guest_exit *g, char *buf,
+			  size_t len)
+{
+	switch (g->reason) {
+	case KVM_EXIT_SHUTDOWN:
+		snprintf(buf, len, "triple fault (KVM_EXIT_SHUTDOWN)");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(buf, len,
+			 "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
+			 (unsigned long long)g->detail);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(buf, len, "KVM_EXIT_INTERNAL_ERROR, suberror %llu",
+			 (unsigned long long)g->detail);
+		break;
+	default:
+		snprintf(buf, len, "exit reason %u", g->reason);
+		break;
+	}
+}
+
+/*
+ * A vCPU exit that ends the guest: QEMU resets the VM on a triple fault
+ * (and with -no-reboot exits without a word), so this line is often all
+ * that says why a boot stopped. The stats go on in a phase of its own.
+ */
+static int on_guest_exit(struct exec_state *x, const struct chan_msg *m)
+{
+	struct exec_vm *v = find_vm(x, m->vm);
+	struct exec_guest_exit *g;
+	char what[96], name[48];
+
+	if (!v)
+		return -ENOENT;
+	g = realloc(v->gexits, (v->ngexits + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	v->gexits = g;
+	g = &v->gexits[v->ngexits++];
+	*g = (struct exec_guest_exit){ .at_ns = now_ns() - x->t0,
+				       .vcpu = m->vcpu,
+				       .reason = (uint32_t)m->ret,
+				       .detail = m->gpa,
+				       .phase = -1 };
+	describe_exit(g, what, sizeof(what));
+	log_warn("exec: VM %u vCPU %u: %s", m->vm, m->vcpu, what);
+	if (!v->log)
+		return 0;
+	snprintf(name, sizeof(name), "vcpu%u-%s", m->vcpu,
+		 g->reason == KVM_EXIT_SHUTDOWN ? "shutdown" : "error");
+	g->phase = phase_log__mark(v->log, name);
+	exec_trace__mark(v, g->phase, false);
+	return 0;
+}
+
 int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 		 int nfds)
 {
@@ -266,6 +323,9 @@ int exec__handle(struct exec_state *x, const struct chan_msg *m, int *fds,
 		break;
 	case CHAN_VCPU_RUN:
 		ret = exec_trace__vcpu_run(x, m);
+		break;
+	case CHAN_EXIT:
+		ret = on_guest_exit(x, m);
 		break;
 	default:
 		ret = -EPROTO;
@@ -425,6 +485,31 @@ static struct json_object *json_slots(const struct exec_vm *v)
 	return a;
 }
 
+static struct json_object *json_guest_exits(const struct exec_vm *v)
+{
+	struct json_object *a = json_object_new_array();
+	char what[96];
+
+	for (unsigned int i = 0; a && i < v->ngexits; i++) {
+		const struct exec_guest_exit *g = &v->gexits[i];
+		struct json_object *o = json_object_new_object();
+
+		describe_exit(g, what, sizeof(what));
+		json_object_object_add(o, "at_ms",
+				       json_object_new_double(g->at_ns / 1e6));
+		json_object_object_add(o, "vcpu",
+				       json_object_new_int64(g->vcpu));
+		json_object_object_add(o, "exit_reason",
+				       json_object_new_int64(g->reason));
+		json_object_object_add(o, "what", json_object_new_string(what));
+		json_object_object_add(
+			o, "phase",
+			g->phase >= 0 ? json_object_new_int(g->phase) : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *json_vmm(const char *path, char *const *argv,
 				    int status, const struct exec_state *x)
 {
@@ -478,6 +563,7 @@ struct json_object *exec__json(const struct exec_state *x, const char *path,
 		json_object_object_add(o, "vmm",
 				       json_vmm(path, argv, status, x));
 		json_object_object_add(o, "memslots", json_slots(v));
+		json_object_object_add(o, "guest_exits", json_guest_exits(v));
 		trace_run__json(&v->tr, o);
 		json_object_array_add(all, o);
 	}
@@ -507,6 +593,7 @@ void exec__free(struct exec_state *x)
 		if (v->vm_fd >= 0)
 			close(v->vm_fd);
 		free(v->evs);
+		free(v->gexits);
 		free(v->slots);
 		free(v);
 	}

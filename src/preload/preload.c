@@ -47,6 +47,8 @@ struct fd_ent {
 	uint8_t ran; /* FD_VCPU: its first KVM_RUN was reported */
 	uint16_t vm;
 	uint32_t vcpu;
+	/* FD_VCPU: our own read-only mapping of its kvm_run, or NULL */
+	const struct kvm_run *run;
 };
 
 typedef int (*ioctl_fn)(int, unsigned long, ...);
@@ -275,7 +277,7 @@ __attribute__((constructor)) static void preload__init(void)
 
 static struct fd_ent fd_lookup(int fd)
 {
-	struct fd_ent e = { FD_NONE, 0, 0, 0 };
+	struct fd_ent e = { .kind = FD_NONE };
 
 	if (fd < 0 || fd >= MAX_FDS)
 		return e;
@@ -377,14 +379,26 @@ static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
 		return;
 	m.vm = vm.vm;
 	if (vcpu_fd >= 0 && vcpu_fd < MAX_FDS) {
+		/*
+		 * A page of our own onto the vCPU's kvm_run, to see the exit
+		 * that ends a guest (after_run()). Never unmapped: the VM
+		 * lives until the VMM exits anyway (vm_ents[].fd), and a
+		 * thread of the VMM could still be reading an old one.
+		 */
+		void *run = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ,
+				 MAP_SHARED, vcpu_fd, 0);
+
 		pthread_mutex_lock(&fd_lock);
 		/* A reused fd whose vCPU never ran is counted already. */
 		if (threads &&
 		    !(fds[vcpu_fd].kind == FD_VCPU && !fds[vcpu_fd].ran))
 			__atomic_add_fetch(&unstarted, 1, __ATOMIC_RELEASE);
-		fds[vcpu_fd] = (struct fd_ent){ .kind = FD_VCPU,
-						.vm = vm.vm,
-						.vcpu = m.vcpu };
+		fds[vcpu_fd] = (struct fd_ent){
+			.kind = FD_VCPU,
+			.vm = vm.vm,
+			.vcpu = m.vcpu,
+			.run = run == MAP_FAILED ? NULL : run,
+		};
 		pthread_mutex_unlock(&fd_lock);
 	}
 	f[1] = real_ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
@@ -396,7 +410,7 @@ static void on_create_vcpu(int vm_fd, unsigned long id, int vcpu_fd)
 static void on_first_run(int vcpu_fd)
 {
 	struct chan_msg m = { .type = CHAN_RUN };
-	struct fd_ent e = { FD_NONE, 0, 0, 0 };
+	struct fd_ent e = { .kind = FD_NONE };
 	bool first_vm = false, first_vcpu = false;
 
 	/* Every KVM_RUN passes here: after all first runs, one load. */
@@ -423,6 +437,44 @@ static void on_first_run(int vcpu_fd)
 	if (!first_vcpu)
 		return;
 	m.type = CHAN_VCPU_RUN;
+	talk(&m, NULL, 0);
+}
+
+/*
+ * After a KVM_RUN that returned 0: an exit that ends the guest (QEMU, for
+ * one, resets on a triple fault and with -no-reboot just exits, saying
+ * nothing) is reported. One pointer load on every other exit.
+ */
+static void after_run(int vcpu_fd)
+{
+	struct chan_msg m = { .type = CHAN_EXIT };
+	const struct kvm_run *run;
+	struct fd_ent e;
+
+	if (vcpu_fd < 0 || vcpu_fd >= MAX_FDS)
+		return;
+	run = __atomic_load_n(&fds[vcpu_fd].run, __ATOMIC_RELAXED);
+	if (!run)
+		return;
+	switch (__atomic_load_n(&run->exit_reason, __ATOMIC_RELAXED)) {
+	case KVM_EXIT_SHUTDOWN:
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		m.gpa = run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		m.gpa = run->internal.suberror;
+		break;
+	default:
+		return;
+	}
+	m.ret = (int32_t)run->exit_reason;
+	e = fd_lookup(vcpu_fd);
+	if (e.kind != FD_VCPU)
+		return;
+	m.vm = e.vm;
+	m.vcpu = e.vcpu;
+	m.tid = (uint32_t)syscall(SYS_gettid);
 	talk(&m, NULL, 0);
 }
 
@@ -499,7 +551,13 @@ int ioctl(int fd, unsigned long req, ...)
 	switch (req) {
 	case KVM_RUN:
 		on_first_run(fd);
-		return real_ioctl(fd, req, arg);
+		ret = real_ioctl(fd, req, arg);
+		if (ret == 0) {
+			saved = errno;
+			after_run(fd);
+			errno = saved;
+		}
+		return ret;
 	case KVM_SET_USER_MEMORY_REGION:
 #ifdef KVM_SET_USER_MEMORY_REGION2
 	case KVM_SET_USER_MEMORY_REGION2:

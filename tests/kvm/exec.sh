@@ -55,6 +55,22 @@ else
 		"$ROMTOGGLE" "$ARGS"
 fi
 
+# A guest that triple-faults (the crash guest): testvmm gives up (exit 1),
+# as QEMU -no-reboot exits 0 without a word; exec names the exit.
+if [ -n "${CRASH:-}" ]; then
+	t_run "a guest's triple fault is named; the VMM's status is kept" 1 \
+		"exec: VM 0 vCPU 0: triple fault \(KVM_EXIT_SHUTDOWN\)" -- \
+		exec --json "$TMP/tf.json" -- "$TESTVMM" "$CRASH"
+	t_cmp "JSON: guest_exits has exit_reason 8 (KVM_EXIT_SHUTDOWN)" \
+		"$(json_num "$TMP/tf.json" exit_reason)" -eq 8
+	t_cmp "the exit begins a phase of its own" \
+		"$(count "$TMP/tf.json" '"name": "vcpu0-shutdown"')" -eq 1
+	t_cmp "a guest that ends normally has no guest_exits" \
+		"$(count "$TMP/all.json" '"exit_reason"')" -eq 0
+else
+	skip "no CRASH guest given"
+fi
+
 t_run "--move: a set-up move is recorded" 0 "" -- exec --json "$TMP/mv.json" \
 	-- "$TESTVMM" --move "$ROMTOGGLE" "pages=10"
 t_cmp "--move: one move event" "$(count "$TMP/mv.json" '"op": "move"')" -eq 1

@@ -37,6 +37,14 @@ rig_triple_fault() {
 	[ "$1" -eq 101 ] && in_rig &&
 		grep -q "triple fault (KVM_EXIT_SHUTDOWN)" "$2"
 }
+# rig_l2_crash FILE...: in the nested rig, FILE (an L2 console with zapvm
+# exec's messages) shows the same known L2 corruption: a triple fault
+# (exec names it; QEMU -no-reboot then exits 0 without a word) or an L2
+# kernel oops or panic (a #DF with CR2 in the stack's guard page, seen
+# 2026-12-05), after which QEMU -no-reboot exits 0 too.
+rig_l2_crash() {
+	in_rig && grep -Eq 'triple fault \(KVM_EXIT_SHUTDOWN\)|Kernel panic - not syncing|---\[ end trace' "$@"
+}
 # skip DESC: one TAP test skipped (the script goes on).
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 
