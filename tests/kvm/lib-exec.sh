@@ -13,13 +13,19 @@ QEMU_PC_APPEND=${QEMU_PC_APPEND:-console=ttyS0 panic=-1 noxsave lpj=1000000}
 # qemu_pc_boot JSON OUT MEM KERNEL INITRD [zapvm exec options...]
 # One boot to "Run /init as init process" (exec's default --boot-done),
 # then exec stops QEMU; the console and zapvm's messages go to OUT.
-# Returns zapvm's exit status (0 when boot-done was seen).
+# Returns zapvm's exit status (0 when boot-done was seen). QEMU_PC_DEVICES
+# replaces QEMU's default devices (std VGA, e1000 and its iPXE ROM, the
+# CD-ROM) with these, after -nodefaults and a serial console on stdio.
 qemu_pc_boot() {
 	_json=$1 _out=$2 _mem=$3 _k=$4 _i=$5
 	shift 5
+	_dev=
+	[ -n "${QEMU_PC_DEVICES:-}" ] &&
+		_dev="-nodefaults -serial stdio $QEMU_PC_DEVICES"
+	# shellcheck disable=SC2086
 	"$ZAPVM" exec "$@" --until boot-done --grace 2000 --json "$_json" -- \
 		qemu-system-x86_64 -accel kvm -M pc -cpu qemu64 -m "$_mem" \
-		-smp 1 -nographic -no-reboot -kernel "$_k" -initrd "$_i" \
+		-smp 1 -nographic $_dev -no-reboot -kernel "$_k" -initrd "$_i" \
 		-append "$QEMU_PC_APPEND" </dev/null >"$_out" 2>&1
 }
 
@@ -90,4 +96,21 @@ exec_phases() {
 	}
 	sec && /"pf_taken":/ { v = $2; sub(/,$/, "", v); f += v }
 	END { if (n != "" && f) printf "%s:%d", n, f; print "" }' "$1"
+}
+
+# levels_to_boot_done JSON GFNS: faults before the "boot-done" phase of a
+# run or exec --json record JSON, from its --trace-gfns CSV GFNS (one VM),
+# by region and SPTE level: "REGION:L1=N,L2=M ..." on one line.
+levels_to_boot_done() {
+	_bd=$(awk '/"phases": \[/ { s = 1; next } /"vm_index":|"memslots":/ { s = 0 }
+		s && /"name":/ { if ($0 ~ /"boot-done"/) { print i; exit } i++ }' "$1")
+	awk -F, -v bd="${_bd:--1}" '
+	NR == 1 || bd < 0 || $5 >= bd { next }
+	{ c[$6 ":L" $4]++; if (!($6 in seen)) { seen[$6] = 1; r[++nr] = $6 } }
+	END {
+		for (i = 1; i <= nr; i++)
+			printf "%s:L1=%d,L2=%d,L3=%d ", r[i], c[r[i] ":L1"],
+				c[r[i] ":L2"], c[r[i] ":L3"]
+		print ""
+	}' "$2"
 }

@@ -8,7 +8,8 @@
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
 # these), qemuphases (faults per phase, one boot per policy) and ovmf
 # (QEMU + OVMF once, last: it has crashed L0's QEMU); traceov (--trace's
-# cost on a boot), fwboot and fwboot2 (Linux through SeaBIOS, --l2-qemu), dirtylog
+# cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
+# --l2-qemu; fwsame beside QEMU with the same devices), dirtylog
 # (beside dirty_log_perf_test, anon and hugetlb) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
@@ -163,6 +164,53 @@ fwboot2() {
 			--policy all,slot --thp off,on --mem "$mems" \
 			--rom "$out/rom.bin" --vga $vga --cpus 2 --runs "$RUNS" \
 			--timeout 900 --trace
+	done
+}
+
+# The same machine under both VMMs (issue 16's "within a few percent of
+# QEMU's ... or an explanation"): 1 vCPU, 1 GiB, SeaBIOS, std VGA and no
+# other device (QEMU -nodefaults -vga std; zapvm without --rom), the same
+# kernel command line, THP off and on, all and slot. Per boot: NPT faults
+# to /init (bench's table; exec's rows), then one traced boot of each VMM
+# per THP setting (zap-all): the faults to /init by region and SPTE level.
+fwsame() {
+	fw_ready fwsame || return
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	echo "# THP in L1: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+	bench fwsame-zapvm boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
+		--cmdline "$QEMU_PC_APPEND" --firmware "$bios" --vga std \
+		--cpus 1 --mem 1G --policy all,slot --thp off,on --runs "$RUNS" \
+		--timeout 900
+	echo "policy,thp,run,status,faults,boot_ms,del_as0" >"$out/fwsame-qemu.csv"
+	for r in $(seq 1 "$RUNS"); do
+		for thp in off on; do
+			for pol in all slot; do
+				QEMU_PC_DEVICES="-vga std" qemu_pc_boot \
+					"$out/q.json" "$out/q.out" 1G "$k" \
+					/l2/initrd-l2.cpio.gz --zap-policy $pol \
+					--thp $thp --timeout 300
+				st=$?
+				s=$(exec_summary "$out/q.json")
+				row="$pol,$thp,$r,$st,$(field "$s" faults),$(field "$s" boot_ms),$(field "$s" del_as0)"
+				echo "$row" >>"$out/fwsame-qemu.csv"
+				echo "# row: $row"
+			done
+		done
+	done
+	show fwsame-qemu
+	for thp in off on; do
+		"$ZAPVM" run --firmware "$bios" --kernel "$k" \
+			--initrd /l2/initrd-l2.cpio.gz --cmdline "$QEMU_PC_APPEND" \
+			--vga std --cpus 1 --mem 1G --policy all --thp $thp \
+			--timeout 300 --json "$out/z.json" \
+			--trace-gfns "$out/z.csv" >/dev/null 2>&1
+		echo "# levels zapvm thp $thp (exit $?): $(levels_to_boot_done "$out/z.json" "$out/z.csv")"
+		QEMU_PC_DEVICES="-vga std" qemu_pc_boot "$out/q.json" \
+			"$out/q.out" 1G "$k" /l2/initrd-l2.cpio.gz \
+			--zap-policy all --thp $thp --timeout 300 \
+			--trace-gfns "$out/q.csv"
+		echo "# levels qemu thp $thp (exit $?): $(levels_to_boot_done "$out/q.json" "$out/q.csv")"
+		echo "# exec phases qemu thp $thp: $(exec_phases "$out/q.json")"
 	done
 }
 
@@ -481,7 +529,7 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
-	traceov | fwboot | fwboot2 | dirtylog | tfloop) "$s" ;;
+	traceov | fwboot | fwboot2 | fwsame | dirtylog | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
