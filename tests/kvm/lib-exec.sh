@@ -15,7 +15,8 @@ QEMU_PC_APPEND=${QEMU_PC_APPEND:-console=ttyS0 panic=-1 noxsave lpj=1000000}
 # then exec stops QEMU; the console and zapvm's messages go to OUT.
 # Returns zapvm's exit status (0 when boot-done was seen). QEMU_PC_DEVICES
 # replaces QEMU's default devices (std VGA, e1000 and its iPXE ROM, the
-# CD-ROM) with these, after -nodefaults and a serial console on stdio.
+# CD-ROM) with these, after -nodefaults and a serial console on stdio;
+# QEMU_PC_ARGS are more QEMU arguments (a memory backend, say).
 qemu_pc_boot() {
 	_json=$1 _out=$2 _mem=$3 _k=$4 _i=$5
 	shift 5
@@ -25,7 +26,8 @@ qemu_pc_boot() {
 	# shellcheck disable=SC2086
 	"$ZAPVM" exec "$@" --until boot-done --grace 2000 --json "$_json" -- \
 		qemu-system-x86_64 -accel kvm -M pc -cpu qemu64 -m "$_mem" \
-		-smp 1 -nographic $_dev -no-reboot -kernel "$_k" -initrd "$_i" \
+		-smp 1 -nographic $_dev ${QEMU_PC_ARGS:-} -no-reboot \
+		-kernel "$_k" -initrd "$_i" \
 		-append "$QEMU_PC_APPEND" </dev/null >"$_out" 2>&1
 }
 
@@ -42,6 +44,8 @@ qemu_pc_boot() {
 #   setup       memslot changes before the first KVM_RUN
 #   thp         memslot events exec madvised MADV_HUGEPAGE / NOHUGEPAGE
 #   preloaded   1 when the preload library reported
+#   prefetch    the series' VM stat change_pte_prefetch summed like faults
+#               (-1: no such stat, or no boot-done)
 exec_summary() {
 	awk '
 	/"phases": \[/ { sec = "ph"; next }
@@ -56,6 +60,9 @@ exec_summary() {
 		if (n == "boot-done" && !bd) bd = np
 	}
 	sec == "ph" && /"pf_taken":/ { v = $2; sub(/,$/, "", v); pf[np] += v }
+	sec == "ph" && /"change_pte_prefetch":/ {
+		v = $2; sub(/,$/, "", v); pp[np] += v; havepp = 1
+	}
 	sec == "ms" && /"op":/ { op = $0; sub(/.*"op": "/, "", op); sub(/".*/, "", op) }
 	sec == "ms" && /"as":/ { as = $2; sub(/,$/, "", as) }
 	sec == "ms" && /"run_time":/ { rt = ($2 ~ /true/) }
@@ -70,11 +77,13 @@ exec_summary() {
 	}
 	END {
 		f = -1
+		p = -1
 		if (bd) { f = 0; for (i = 1; i < bd; i++) f += pf[i] }
-		printf "faults=%d boot_ms=%s setup_ms=%s del=%d add=%d move=%d flags=%d del_as0=%d setup=%d thp=%d preloaded=%d\n",
+		if (bd && havepp) { p = 0; for (i = 1; i < bd; i++) p += pp[i] }
+		printf "faults=%d boot_ms=%s setup_ms=%s del=%d add=%d move=%d flags=%d del_as0=%d setup=%d thp=%d preloaded=%d prefetch=%d\n",
 			f, bms == "" ? "-1" : bms, sms == "" ? "-1" : sms,
 			cnt["delete"], cnt["add"], cnt["move"], cnt["flags"],
-			d0, setup, thp, pre
+			d0, setup, thp, pre, p
 	}' "$1"
 }
 

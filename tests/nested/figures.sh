@@ -9,7 +9,9 @@
 # these), qemuphases (faults per phase, one boot per policy) and ovmf
 # (QEMU + OVMF once, last: it has crashed L0's QEMU); traceov (--trace's
 # cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
-# --l2-qemu; fwsame beside QEMU with the same devices), dirtylog
+# --l2-qemu; fwsame beside QEMU with the same devices), pfcond (where
+# the change_pte prefetch saves faults in a QEMU boot: KSM, private file
+# memory), dirtylog
 # (beside dirty_log_perf_test, anon and hugetlb) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
@@ -212,6 +214,59 @@ fwsame() {
 		echo "# levels qemu thp $thp (exit $?): $(levels_to_boot_done "$out/q.json" "$out/q.csv")"
 		echo "# exec phases qemu thp $thp: $(exec_phases "$out/q.json")"
 	done
+}
+
+# Seed 003's conditions (issue 14): where does the change_pte prefetch
+# save faults in a QEMU + SeaBIOS boot? QEMU -M pc, default devices, 1 GiB,
+# THP off, zap-all, prefetch knob on vs off, with guest RAM (a) anonymous,
+# as in qemupc; (b) anonymous with KSM running in L1 during the boot (QEMU
+# marks guest RAM MADV_MERGEABLE; the guest's writes to merged pages are
+# COW breaks); (c) a private mapping of a file on L1's tmpfs, filled with
+# zeroes first (each page the guest touches is a page-cache page mapped
+# read-only until written: the private-file COW of the seed). Per boot:
+# faults to /init and the series' change_pte_prefetch count.
+pfcond() {
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
+	pk=/sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch
+	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
+		[ ! -e "$pk" ]; then
+		echo "# pfcond: needs QEMU and /l2 in L1 (--l2-qemu) and the series' prefetch knob"
+		return
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	ksm=/sys/kernel/mm/ksm
+	echo "cond,prefetch,run,status,faults,prefetches,boot_ms,merged" >"$out/pfcond.csv"
+	for r in $(seq 1 "$RUNS"); do
+		for cond in anon ksm file; do
+			for pf in on off; do
+				args=
+				case $cond in
+				ksm)
+					echo 4096 >$ksm/pages_to_scan
+					echo 10 >$ksm/sleep_millisecs
+					echo 1 >$ksm/run ;;
+				file)
+					dd if=/dev/zero of="$out/ram.img" bs=1M \
+						count=1024 2>/dev/null
+					args="-object memory-backend-file,id=ram0,size=1G,mem-path=$out/ram.img,share=off -machine memory-backend=ram0" ;;
+				esac
+				QEMU_PC_ARGS=$args qemu_pc_boot "$out/q.json" \
+					"$out/q.out" 1G "$k" "$initrd" \
+					--zap-policy all --thp off --prefetch $pf \
+					--timeout 400
+				st=$?
+				merged=$(cat $ksm/full_scans 2>/dev/null)/$(cat $ksm/pages_sharing 2>/dev/null)
+				[ $cond = ksm ] && echo 2 >$ksm/run
+				rm -f "$out/ram.img"
+				s=$(exec_summary "$out/q.json")
+				row="$cond,$pf,$r,$st,$(field "$s" faults),$(field "$s" prefetch),$(field "$s" boot_ms),$merged"
+				echo "$row" >>"$out/pfcond.csv"
+				echo "# row: $row"
+			done
+		done
+	done
+	echo 0 >$ksm/run
+	show pfcond
 }
 
 # zapvm bench dirtylog beside the selftest dirty_log_perf_test on the same
@@ -529,7 +584,7 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
-	traceov | fwboot | fwboot2 | fwsame | dirtylog | tfloop) "$s" ;;
+	traceov | fwboot | fwboot2 | fwsame | pfcond | dirtylog | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
