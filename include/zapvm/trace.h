@@ -101,11 +101,38 @@ struct trace_fault {
 	uint64_t gfn;
 	uint32_t vcpu;
 	uint8_t level; /* 1: 4K, 2: 2M, 3: 1G */
+	bool has_error_code; /* a kvm_page_fault for this GFN preceded it */
+	uint64_t error_code; /* that kvm_page_fault's error_code */
 	/* Set by trace__classify(): */
 	bool refault; /* the GFN faulted before in the run */
 	uint8_t region; /* index into its phase's region_names */
 	unsigned int phase;
 };
+
+/*
+ * The last kvm:kvm_page_fault of one vCPU thread, for the
+ * kvm_mmu_spte_requested of the same fault: KVM traces the exit's fault
+ * (SVM: the NPF's GPA and error code; VMX: the EPT violation's GPA and
+ * exit qualification; shadow paging: the #PF's address and error code)
+ * before the fault installs its SPTE, in the same thread, so the next
+ * spte_requested of the same GFN is that fault's. A fault fixed without an
+ * SPTE (MMIO, the fast path) leaves one pending that the next page fault
+ * replaces; a #PF's guest-virtual address rarely matches a GFN.
+ */
+struct trace_pf {
+	uint64_t gfn, error_code;
+	bool pending;
+};
+
+/* trace_pf__note - a kvm_page_fault at @addr with @error_code. */
+void trace_pf__note(struct trace_pf *p, uint64_t addr, uint64_t error_code);
+
+/*
+ * trace_pf__take - give fault @f (a spte_requested of the same thread,
+ * just read) the pending page fault's error code if it is for @f's GFN;
+ * nothing is pending after it either way.
+ */
+void trace_pf__take(struct trace_pf *p, struct trace_fault *f);
 
 /* Any other event: when and which; a kvm_exit's reason too. */
 struct trace_mark {

@@ -288,17 +288,19 @@ static void gfn_rows(const struct trace_run *tr, FILE *f, int vm)
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_phase *p = &tr->sum.phases[flt[i].phase];
 
-		fprintf(f, "%" PRId64 ",%u,0x%" PRIx64 ",%u,%u,%s,%d",
+		fprintf(f, "%" PRId64 ",%u,0x%" PRIx64 ",%u,%u,%s,%d,",
 			(int64_t)(flt[i].time - t0), flt[i].vcpu, flt[i].gfn,
 			flt[i].level, flt[i].phase,
 			p->region_names[flt[i].region], flt[i].refault);
+		if (flt[i].has_error_code)
+			fprintf(f, "0x%" PRIx64, flt[i].error_code);
 		if (vm >= 0)
 			fprintf(f, ",%d", vm);
 		fputc('\n', f);
 	}
 }
 
-#define GFNS_HEADER "time_ns,vcpu,gfn,level,phase,region,refault"
+#define GFNS_HEADER "time_ns,vcpu,gfn,level,phase,region,refault,error_code"
 
 int trace_run__write_gfns(const struct trace_run *tr)
 {

@@ -562,3 +562,19 @@ void trace_summary__free(struct trace_summary *s)
 	s->phases = NULL;
 	s->nphases = 0;
 }
+
+void trace_pf__note(struct trace_pf *p, uint64_t addr, uint64_t error_code)
+{
+	*p = (struct trace_pf){ .gfn = addr >> 12,
+				.error_code = error_code,
+				.pending = true };
+}
+
+void trace_pf__take(struct trace_pf *p, struct trace_fault *f)
+{
+	if (p->pending && p->gfn == f->gfn) {
+		f->has_error_code = true;
+		f->error_code = p->error_code;
+	}
+	p->pending = false;
+}

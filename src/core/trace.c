@@ -51,6 +51,7 @@ struct trace_ring {
 	void *base; /* the mmap of fds[TEV_SPTE_REQUESTED] */
 	size_t map_size;
 	unsigned int vcpu;
+	struct trace_pf pf; /* its last kvm_page_fault (under trace.lock) */
 	pid_t tid; /* trace__tid()'s; 0: the vCPU thread's own */
 	bool off; /* disabled by trace__tid_off() */
 };
@@ -62,6 +63,8 @@ struct trace {
 	const struct trace_field *f_type, *f_gfn, *f_level;
 	/* kvm_exit's reason and ISA; NULL without that event. */
 	const struct trace_field *f_exit_reason, *f_exit_isa;
+	/* kvm_page_fault's address and error code; NULL without it. */
+	const struct trace_field *f_pf_addr, *f_pf_err;
 
 	pthread_mutex_t lock; /* the rings and what they were read into */
 	struct trace_ring *rings;
@@ -196,6 +199,12 @@ static int read_formats(struct trace *t, const char **why, char *whybuf,
 	t->f_type = trace_format__field(spte, "common_type");
 	t->f_gfn = trace_format__field(spte, "gfn");
 	t->f_level = trace_format__field(spte, "level");
+	if (t->avail[TEV_PAGE_FAULT]) {
+		t->f_pf_addr = trace_format__field(&t->fmt[TEV_PAGE_FAULT],
+						   "fault_address");
+		t->f_pf_err = trace_format__field(&t->fmt[TEV_PAGE_FAULT],
+						  "error_code");
+	}
 	if (t->avail[TEV_EXIT]) {
 		t->f_exit_reason =
 			trace_format__field(&t->fmt[TEV_EXIT], "exit_reason");
@@ -378,7 +387,7 @@ static void *grow(void *v, size_t *cap, size_t n, size_t elem)
 }
 
 static void keep_fault(struct trace *t, const struct trace_sample *s,
-		       unsigned int vcpu)
+		       struct trace_ring *r)
 {
 	struct trace_fault *f;
 	uint64_t gfn, level;
@@ -396,8 +405,21 @@ static void keep_fault(struct trace *t, const struct trace_sample *s,
 	f = &t->faults[t->nfaults++];
 	*f = (struct trace_fault){ .time = s->time,
 				   .gfn = gfn,
-				   .vcpu = vcpu,
+				   .vcpu = r->vcpu,
 				   .level = (uint8_t)level };
+	trace_pf__take(&r->pf, f);
+}
+
+/* A kvm_page_fault: its fault's error code, for the SPTE that follows. */
+static void note_page_fault(const struct trace *t, const struct trace_sample *s,
+			    struct trace_ring *r)
+{
+	uint64_t addr, err;
+
+	if (t->f_pf_addr && t->f_pf_err &&
+	    !trace_field__read(t->f_pf_addr, s->raw, s->raw_size, &addr) &&
+	    !trace_field__read(t->f_pf_err, s->raw, s->raw_size, &err))
+		trace_pf__note(&r->pf, addr, err);
 }
 
 /* A kvm_exit's reason and ISA into @m (0 where the field is missing). */
@@ -415,7 +437,7 @@ static void exit_reason(const struct trace *t, const struct trace_sample *s,
 }
 
 static void keep_record(struct trace *t, const void *rec, size_t len,
-			unsigned int vcpu)
+			struct trace_ring *r)
 {
 	struct trace_sample s;
 	uint64_t lost, type;
@@ -428,9 +450,11 @@ static void keep_record(struct trace *t, const void *rec, size_t len,
 	if (trace_field__read(t->f_type, s.raw, s.raw_size, &type))
 		return;
 	if (type == t->fmt[TEV_SPTE_REQUESTED].id) {
-		keep_fault(t, &s, vcpu);
+		keep_fault(t, &s, r);
 		return;
 	}
+	if (t->avail[TEV_PAGE_FAULT] && type == t->fmt[TEV_PAGE_FAULT].id)
+		note_page_fault(t, &s, r);
 	for (unsigned int e = 0; e < TEV_NR; e++) {
 		if (!t->avail[e] || type != t->fmt[e].id)
 			continue;
@@ -475,7 +499,7 @@ static void ring__drain(struct trace *t, struct trace_ring *r)
 		if (h.size < sizeof(h) || h.size > head - tail)
 			break;
 		ring_copy(t->scratch, data, size, tail, h.size);
-		keep_record(t, t->scratch, h.size, r->vcpu);
+		keep_record(t, t->scratch, h.size, r);
 		tail += h.size;
 	}
 	__atomic_store_n(&m->data_tail, tail, __ATOMIC_RELEASE);

@@ -88,7 +88,7 @@ grep -q '"slot1-ro": {' "$TMP/all.json" &&
 	pass "JSON: the read-only slot is a region of its own" ||
 	fail "JSON: the read-only slot is a region of its own"
 head -n 1 "$TMP/all.csv" |
-	grep -q '^time_ns,vcpu,gfn,level,phase,region,refault,vm$' &&
+	grep -q '^time_ns,vcpu,gfn,level,phase,region,refault,error_code,vm$' &&
 	pass "--trace-gfns CSV header (run's, and vm)" ||
 	fail "--trace-gfns CSV header (run's, and vm)"
 rows=$(($(wc -l <"$TMP/all.csv") - 1))
@@ -147,7 +147,7 @@ t_cmp "two VMs: VM 0's faults are one VM's, not two ($n10)" \
 	"$(sed -n 's/^zapvm: trace: \([0-9]*\) faults.*/\1/p' "$TMP/out" |
 		head -n 1)" -le "$((n10 + 4))"
 t_cmp "two VMs: CSV rows of VM 1" \
-	"$(awk -F, 'NR > 1 && $8 == 1' "$TMP/two.csv" | wc -l)" -ge "$f10"
+	"$(awk -F, 'NR > 1 && $9 == 1' "$TMP/two.csv" | wc -l)" -ge "$f10"
 
 # Without permission (nobody, in /dev/kvm's group): one line; 77 if required.
 if can_drop_root; then

@@ -38,7 +38,7 @@ grep -q '"trace": {' "$TMP/all.json" && pass "JSON phases carry trace" ||
 	fail "JSON phases carry trace"
 grep -q '"regions": {' "$TMP/all.json" && pass "JSON per-region counts" ||
 	fail "JSON per-region counts"
-head -n 1 "$TMP/all.csv" | grep -q '^time_ns,vcpu,gfn,level,phase,region,refault$' &&
+head -n 1 "$TMP/all.csv" | grep -q '^time_ns,vcpu,gfn,level,phase,region,refault,error_code$' &&
 	pass "--trace-gfns CSV header" || fail "--trace-gfns CSV header"
 rows=$(($(wc -l <"$TMP/all.csv") - 1))
 total=$(json_num "$TMP/all.json" faults_total)
@@ -58,6 +58,10 @@ else
 		"${tdp:-0}" -ge 4000
 	grep -q '"exits": {' "$TMP/all.json" && pass "JSON: exits by reason" ||
 		fail "JSON: exits by reason"
+	# Where kvm_exit fires, kvm_page_fault does: each NPF/EPT fault's
+	# error code reaches its CSV row (the 2000 touched pages at least).
+	t_cmp "CSV: faults with their kvm_page_fault error code" \
+		"$(awk -F, 'NR > 1 && $8 ~ /^0x/' "$TMP/all.csv" | wc -l)" -ge 2000
 fi
 
 # Only where the kernel has a slot-only zap (6.12+ quirk or the series).

@@ -406,6 +406,71 @@ static void test_names(void)
 	ok(trace_event__name(TEV_NR) == NULL, "no name past the table");
 }
 
+/*
+ * kvm_page_fault as Linux 6.1's arch/x86/kvm/trace.h lays it out (written
+ * from the source: neither this PVM host nor the unit suite has the event
+ * firing), and the pairing of its error code with the spte_requested that
+ * follows it.
+ */
+static const char fmt_page_fault[] =
+	"name: kvm_page_fault\n"
+	"ID: 61\n"
+	"format:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\t"
+	"signed:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
+	"\n"
+	"\tfield:unsigned int vcpu_id;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned long guest_rip;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 fault_address;\toffset:24;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 error_code;\toffset:32;\tsize:8;\tsigned:0;\n"
+	"\n"
+	"print fmt: \"vcpu %u rip 0x%lx address 0x%016llx error_code 0x%llx\", "
+	"REC->vcpu_id, REC->guest_rip, REC->fault_address, REC->error_code\n";
+
+static void test_page_fault_pairing(void)
+{
+	struct trace_format f;
+	const struct trace_field *addr, *err;
+	uint8_t raw[40] = { 61, 0 };
+	uint64_t a = 0x12345678, e = 0x100000006ull, va = 0, ve = 0;
+	struct trace_pf pf = { 0 };
+	struct trace_fault flt = { .gfn = 0x12345 };
+
+	ok(trace_format__parse(fmt_page_fault, &f) == 0 && f.id == 61,
+	   "kvm_page_fault's format parses");
+	addr = trace_format__field(&f, "fault_address");
+	err = trace_format__field(&f, "error_code");
+	ok(addr && err, "fault_address and error_code fields");
+	if (!addr || !err)
+		return;
+	memcpy(raw + 24, &a, 8);
+	memcpy(raw + 32, &e, 8);
+	ok(!trace_field__read(addr, raw, sizeof(raw), &va) && va == a &&
+		   !trace_field__read(err, raw, sizeof(raw), &ve) && ve == e,
+	   "a record's address and error code read back");
+
+	trace_pf__note(&pf, va, ve);
+	trace_pf__take(&pf, &flt);
+	ok(flt.has_error_code && flt.error_code == e,
+	   "the next fault of the GFN gets the NPF's error code");
+	flt = (struct trace_fault){ .gfn = 0x12345 };
+	trace_pf__take(&pf, &flt);
+	ok(!flt.has_error_code, "taken once: a second fault gets none");
+	trace_pf__note(&pf, 0x5000, 4);
+	flt = (struct trace_fault){ .gfn = 0x12345 };
+	trace_pf__take(&pf, &flt);
+	ok(!flt.has_error_code && !pf.pending,
+	   "another GFN's page fault (MMIO, fast path) is dropped, not given");
+	trace_pf__note(&pf, 0x12345fff, 2);
+	flt = (struct trace_fault){ .gfn = 0x12345 };
+	trace_pf__take(&pf, &flt);
+	ok(flt.has_error_code && flt.error_code == 2,
+	   "an address inside the page matches its GFN");
+}
+
 int main(void)
 {
 	test_format();
@@ -414,5 +479,6 @@ int main(void)
 	test_classify();
 	test_exits();
 	test_names();
+	test_page_fault_pairing();
 	return tap_done();
 }
