@@ -492,17 +492,19 @@ const char *trace_exit__name(uint8_t isa, uint32_t reason, char *buf,
 static void count_exit(struct trace_exit_count *e, unsigned int *n,
 		       uint64_t *other, const struct trace_mark *m)
 {
+	uint64_t c = m->count ? m->count : 1;
+
 	for (unsigned int i = 0; i < *n; i++) {
 		if (e[i].isa == m->isa && e[i].reason == m->reason) {
-			e[i].count++;
+			e[i].count += c;
 			return;
 		}
 	}
 	if (*n == TRACE_MAX_EXITS) {
-		(*other)++;
+		*other += c;
 		return;
 	}
-	e[(*n)++] = (struct trace_exit_count){ m->isa, m->reason, 1 };
+	e[(*n)++] = (struct trace_exit_count){ m->isa, m->reason, c };
 }
 
 int trace__classify(struct trace_fault *faults, size_t n,
@@ -532,8 +534,9 @@ int trace__classify(struct trace_fault *faults, size_t n,
 
 		if (marks[i].ev >= TEV_NR)
 			continue;
-		out->phases[ph].events[marks[i].ev]++;
-		out->events[marks[i].ev]++;
+		out->phases[ph].events[marks[i].ev] +=
+			marks[i].count ? marks[i].count : 1;
+		out->events[marks[i].ev] += marks[i].count ? marks[i].count : 1;
 		if (marks[i].ev != TEV_EXIT)
 			continue;
 		count_exit(out->phases[ph].exits, &out->phases[ph].nexits,
