@@ -15,6 +15,9 @@
  */
 #include "zapvm/exit.h"
 
+/* The number of elements of array @a (an array, not a pointer). */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /*
  * parse_size - parse "123", "4K", "512M", "2G", "1T" (binary units, also
  * "KiB" etc.) or a 0x-prefixed hex number into bytes. Decimal unless "0x":

@@ -13,6 +13,7 @@
 #include "zapvm/fwreport.h"
 #include "zapvm/stats.h"
 #include "zapvm/trace-report.h"
+#include "zapvm/util.h"
 
 #include "bench.h"
 
@@ -61,9 +62,9 @@ void axes__extend(struct bench *b)
 	memcpy(b->metrics_ext, sc->metrics,
 	       sizeof(*sc->metrics) * sc->nmetrics);
 	if (any_trace(&b->o))
-		append(b, trace_metrics, ARRAY_LEN(trace_metrics));
+		append(b, trace_metrics, ARRAY_SIZE(trace_metrics));
 	if (b->o.firmware)
-		append(b, fw_metrics, ARRAY_LEN(fw_metrics));
+		append(b, fw_metrics, ARRAY_SIZE(fw_metrics));
 	b->sc_ext.metrics = b->metrics_ext;
 	b->o.sc = &b->sc_ext;
 }
@@ -113,7 +114,7 @@ void axes__collect(const struct bench *b, const struct bench_cell *c,
 			v[k + 1] = fl;
 			v[k + 2] = (double)report__faults(res, 0) - fl;
 		}
-		k += ARRAY_LEN(trace_metrics);
+		k += ARRAY_SIZE(trace_metrics);
 	}
 	if (b->o.firmware)
 		fw_collect(res, v + k);
@@ -172,7 +173,7 @@ void axes__overhead_each(const struct bench *b, overhead_fn fn, void *ctx)
 
 		if (!on->trace || !(off = untraced_twin(b, k)))
 			continue;
-		for (unsigned int i = 0; i < ARRAY_LEN(names); i++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
 			int m = metric__index(b, names[i]);
 			struct bratio r;
 

@@ -19,10 +19,12 @@
 #include "zapvm/benchstat.h"
 #include "zapvm/builtin.h"
 #include "zapvm/knob.h"
+#include "zapvm/util.h"
 #include "zapvm/kvm.h"
 #include "zapvm/pam.h"
 #include "zapvm/runopts.h"
 #include "zapvm/vm.h"
+#include "zapvm/util.h"
 
 #define MAX_VALUES 8
 #define MAX_METRICS 32
@@ -142,8 +144,7 @@ const struct bench_scenario *scenario__find(const char *name, bool kernel);
 /* scenario__names - "boot, memslot, ...": @last joins the last two. */
 void scenario__names(char *buf, size_t len, const char *last);
 
-#define NMETRICS(m) (sizeof(m) / sizeof(m[0]))
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NMETRICS(m) (ARRAY_SIZE(m))
 
 /* ---- cells, host, options ------------------------------------------------ */
 

@@ -190,7 +190,7 @@ static const struct list_opt {
 	  sizeof(enum slot_layout) },
 };
 
-#define NLIST (sizeof(list_opts) / sizeof(list_opts[0]))
+#define NLIST (ARRAY_SIZE(list_opts))
 
 /* The options that take a number from 1 to a maximum. */
 static const struct {
@@ -359,13 +359,13 @@ static int bench__opt(int c, struct bench_opts *o, struct parse_state *ps)
 			return list_opt__apply(&list_opts[i], arg, o);
 		}
 	}
-	for (unsigned int i = 0; i < ARRAY_LEN(count_opts); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(count_opts); i++)
 		if (count_opts[i].id == c)
 			return parse_count(count_opts[i].name, optarg,
 					   count_opts[i].max,
 					   (unsigned int *)((char *)o +
 							    count_opts[i].val));
-	for (unsigned int i = 0; i < ARRAY_LEN(string_opts); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(string_opts); i++) {
 		if (string_opts[i].id == c) {
 			*(const char **)((char *)o + string_opts[i].val) =
 				optarg;

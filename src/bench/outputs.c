@@ -24,7 +24,7 @@ static bool out__is_stdout(const char *path)
 
 	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
 		return true;
-	for (unsigned int i = 0; i < ARRAY_LEN(fd_dirs); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(fd_dirs); i++)
 		if (!strncmp(path, fd_dirs[i], strlen(fd_dirs[i])) &&
 		    !parse_u64(path + strlen(fd_dirs[i]), &fd) && fd == 1)
 			return true;
@@ -55,7 +55,7 @@ int bench__stdout(struct bench_opts *o)
 	int first = -1;
 
 	out__paths(o, paths);
-	for (int i = 0; i < (int)ARRAY_LEN(paths); i++) {
+	for (int i = 0; i < (int)ARRAY_SIZE(paths); i++) {
 		if (!paths[i] || !out__is_stdout(paths[i]))
 			continue;
 		if (first >= 0) {
@@ -119,8 +119,8 @@ int bench__distinct_outputs(const struct bench_opts *o)
 	const char *paths[NOUTS];
 
 	out__paths(o, paths);
-	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
-		for (unsigned int k = i + 1; k < ARRAY_LEN(paths); k++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(paths); i++) {
+		for (unsigned int k = i + 1; k < ARRAY_SIZE(paths); k++) {
 			if (!paths[i] || !paths[k] ||
 			    out__is_stdout(paths[i]) ||
 			    !out__same(paths[i], paths[k]))
@@ -145,7 +145,7 @@ int bench__check_outputs(const struct bench_opts *o)
 	int err;
 
 	out__paths(o, paths);
-	for (unsigned int i = 0; i < ARRAY_LEN(paths); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(paths); i++) {
 		err = paths[i] ? outfile__check(names[i], paths[i]) : 0;
 		if (err == -ENAMETOOLONG)
 			return ZAPVM_EXIT_USAGE;

@@ -345,7 +345,7 @@ static void dlbench__collect(const struct bench_cell *c,
 	};
 	unsigned int k = 0;
 
-	for (unsigned int i = 0; i < ARRAY_LEN(head); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(head); i++)
 		v[k++] = head[i];
 	for (unsigned int at = 0; at < AT_N; at++)
 		for (unsigned int l = 0; l < DL_LEVELS; l++)

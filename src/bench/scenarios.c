@@ -19,8 +19,7 @@ const struct bench_scenario *const bench_scenarios[] = {
 	&scenario_dirtylog, &scenario_exec,
 };
 
-const unsigned int bench_nscenarios =
-	sizeof(bench_scenarios) / sizeof(bench_scenarios[0]);
+const unsigned int bench_nscenarios = ARRAY_SIZE(bench_scenarios);
 
 const struct bench_scenario *scenario__find(const char *name, bool kernel)
 {

@@ -69,7 +69,7 @@ static int placeholder(const char *name, size_t n, uint64_t mem,
 		{ "cpus", VMM_P_CPUS, false },
 	};
 
-	for (unsigned int i = 0; i < ARRAY_LEN(known); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(known); i++) {
 		if (strlen(known[i].name) != n ||
 		    memcmp(known[i].name, name, n))
 			continue;

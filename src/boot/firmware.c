@@ -321,7 +321,7 @@ const struct boot_ops boot_firmware_ops = {
 	.setup_vcpu = firmware__setup_vcpu,
 	.unload = firmware__unload,
 	.devices = firmware_devices,
-	.ndevices = sizeof(firmware_devices) / sizeof(firmware_devices[0]),
+	.ndevices = ARRAY_SIZE(firmware_devices),
 	.lenient_io = true,
 	.max_cpus = 254,
 };

@@ -212,7 +212,7 @@ const struct boot_ops boot_guest_ops = {
 	.load = guest__load,
 	.setup_vcpu = guest__setup_vcpu,
 	.devices = guest_devices,
-	.ndevices = sizeof(guest_devices) / sizeof(guest_devices[0]),
+	.ndevices = ARRAY_SIZE(guest_devices),
 	.lenient_io = false,
 	.max_cpus = ZAPVM_MAX_CPUS,
 };

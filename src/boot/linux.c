@@ -280,7 +280,7 @@ const struct boot_ops boot_linux_ops = {
 	.load = linux__load,
 	.setup_vcpu = linux__setup_vcpu,
 	.devices = linux_devices,
-	.ndevices = sizeof(linux_devices) / sizeof(linux_devices[0]),
+	.ndevices = ARRAY_SIZE(linux_devices),
 	.lenient_io = true,
 	.max_cpus = 254,
 };

@@ -31,8 +31,7 @@ static int code_to_exit(const char *code)
 	static const char *const unavailable[] = { "unsupported", "stopping",
 						   "busy", "version" };
 
-	for (size_t i = 0; i < sizeof(unavailable) / sizeof(unavailable[0]);
-	     i++)
+	for (size_t i = 0; i < ARRAY_SIZE(unavailable); i++)
 		if (code && !strcmp(code, unavailable[i]))
 			return ZAPVM_EXIT_UNAVAILABLE;
 	return ZAPVM_EXIT_SOFTWARE;

@@ -271,7 +271,7 @@ int cmd_demo(int argc, char **argv)
 	json_object_object_add(out, "runs", runs);
 	demo_header(&base, host, mmu);
 
-	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(policies); i++) {
 		if (policies[i] == ZAP_SLOT && !slot_ok) {
 			snprintf(rows[i], sizeof(rows[i]),
 				 "%-7s not supported on this host: neither "

@@ -7,6 +7,7 @@
 
 #include "zapvm/exit.h"
 #include "zapvm/vm.h"
+#include "zapvm/util.h"
 
 const struct exit_status exit_statuses[] = {
 	{ ZAPVM_EXIT_OK, "OK", "success, or the guest's done status 0" },
@@ -30,8 +31,7 @@ const struct exit_status exit_statuses[] = {
 	  "an ending signal, Ctrl-A x or zapvm stop" },
 };
 
-const unsigned int exit_nstatuses =
-	sizeof(exit_statuses) / sizeof(exit_statuses[0]);
+const unsigned int exit_nstatuses = ARRAY_SIZE(exit_statuses);
 
 int errno_to_exit(int err)
 {

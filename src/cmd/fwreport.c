@@ -12,6 +12,7 @@
 #include "zapvm/fwcfg.h"
 #include "zapvm/fwreport.h"
 #include "zapvm/stats.h"
+#include "zapvm/util.h"
 
 static const struct {
 	const char *prefix;
@@ -34,8 +35,7 @@ int fw_cause__of(const char *name)
 {
 	if (!name)
 		return -1;
-	for (size_t i = 0;
-	     i < sizeof(cause_prefixes) / sizeof(cause_prefixes[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cause_prefixes); i++)
 		if (!strncmp(name, cause_prefixes[i].prefix,
 			     strlen(cause_prefixes[i].prefix)))
 			return (int)cause_prefixes[i].cause;

@@ -552,7 +552,7 @@ static const struct run_opt run_opts[] = {
 	{ "dirty-log", required_argument, RUNOPT_DIRTY_LOG, opt_vm },
 };
 
-#define NR_RUN_OPTS (sizeof(run_opts) / sizeof(run_opts[0]))
+#define NR_RUN_OPTS (ARRAY_SIZE(run_opts))
 
 /* What getopt_long() returns for run_opts[@i]: its key, or past RUNOPT_*. */
 static int run_opt_val(size_t i)

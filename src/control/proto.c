@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "zapvm/control.h"
+#include "zapvm/util.h"
 
 static const char *const cmd_names[] = {
 	[CTL_INFO] = "info", [CTL_PAUSE] = "pause", [CTL_RESUME] = "resume",
@@ -27,7 +28,7 @@ static const char *const cmd_names[] = {
 
 const char *control__cmd_name(enum control_cmd cmd)
 {
-	if ((unsigned int)cmd >= sizeof(cmd_names) / sizeof(cmd_names[0]))
+	if ((unsigned int)cmd >= ARRAY_SIZE(cmd_names))
 		return NULL;
 	return cmd_names[cmd];
 }
@@ -295,11 +296,11 @@ static int parse_cmd(struct json_object *cmd, struct json_object *pol,
 		snprintf(why, whylen, "\"cmd\" missing or not a string");
 		return -EINVAL;
 	}
-	for (i = 0; i < sizeof(cmd_names) / sizeof(cmd_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cmd_names); i++)
 		if (plain_string(cmd) &&
 		    !strcmp(json_object_get_string(cmd), cmd_names[i]))
 			break;
-	if (i == sizeof(cmd_names) / sizeof(cmd_names[0])) {
+	if (i == ARRAY_SIZE(cmd_names)) {
 		snprintf(why, whylen, "unknown command \"%s\"%s",
 			 clip(json_object_get_string(cmd), cut, sizeof(cut)),
 			 plain_string(cmd) ? "" : " (with a NUL character)");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "zapvm/hostmmu.h"
+#include "zapvm/util.h"
 
 enum hm_kind {
 	HM_BOOL, /* Y/N or 1/0; another word is kept as a string */
@@ -199,7 +200,7 @@ struct json_object *hostmmu__read(const char *root)
 		return NULL;
 	if (!root || !*root)
 		root = "/";
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(settings); i++)
 		json_object_object_add(o, settings[i].key,
 				       read_setting(root, &settings[i]));
 	json_object_object_add(o, "hugepages", read_pools(root));
@@ -223,7 +224,7 @@ void hostmmu__print(FILE *f, struct json_object *o)
 	size_t i;
 
 	fprintf(f, "host MMU settings\n");
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(settings); i++)
 		fprintf(f, "  %-38s %s\n", settings[i].label,
 			text(json_object_object_get(o, settings[i].key), a,
 			     sizeof(a)));

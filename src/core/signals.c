@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "zapvm/signals.h"
+#include "zapvm/util.h"
 
 static const int ending[] = {
 	SIGHUP,	   SIGINT,  SIGQUIT, SIGTERM,	SIGALRM,
@@ -30,7 +31,7 @@ static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
 void signals__ending(sigset_t *set)
 {
 	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ending); i++)
 		sigaddset(set, ending[i]);
 	/* The C library keeps the first few real-time ones to itself. */
 	for (int s = SIGRTMIN; s <= SIGRTMAX; s++)
@@ -39,7 +40,7 @@ void signals__ending(sigset_t *set)
 
 bool signals__is_fault(int sig)
 {
-	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
 		if (faults[i] == sig)
 			return true;
 	return false;

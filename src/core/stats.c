@@ -12,8 +12,7 @@
 #include <linux/kvm.h>
 
 #include "zapvm/stats.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "zapvm/util.h"
 
 #define STATS_MAX_DESC 4096
 #define STATS_MAX_NAME_SIZE 4096

@@ -11,6 +11,7 @@
 #include <linux/perf_event.h>
 
 #include "zapvm/trace.h"
+#include "zapvm/util.h"
 
 static const char *const event_paths[TEV_NR] = {
 	[TEV_SPTE_REQUESTED] = "kvmmmu/kvm_mmu_spte_requested",
@@ -451,8 +452,6 @@ static const struct exit_name svm_exits[] = {
 	{ 0x402, "avic_unaccelerated_access" },
 };
 
-#define NNAMES(t) (sizeof(t) / sizeof((t)[0]))
-
 static const char *exit_lookup(const struct exit_name *t, size_t n,
 			       uint32_t reason)
 {
@@ -468,14 +467,14 @@ const char *trace_exit__name(uint8_t isa, uint32_t reason, char *buf,
 	const char *name = NULL;
 
 	if (isa == 1)
-		name = exit_lookup(vmx_exits, NNAMES(vmx_exits), reason);
+		name = exit_lookup(vmx_exits, ARRAY_SIZE(vmx_exits), reason);
 	else if (isa == 2 && reason <= 0x1f)
 		snprintf(buf, len, "%s_cr%u", reason < 0x10 ? "read" : "write",
 			 reason & 0xf);
 	else if (isa == 2 && reason >= 0x40 && reason <= 0x5f)
 		snprintf(buf, len, "excp%u", reason - 0x40);
 	else if (isa == 2)
-		name = exit_lookup(svm_exits, NNAMES(svm_exits), reason);
+		name = exit_lookup(svm_exits, ARRAY_SIZE(svm_exits), reason);
 	if (name)
 		return name;
 	if (isa == 2 && (reason <= 0x1f || (reason >= 0x40 && reason <= 0x5f)))

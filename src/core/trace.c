@@ -291,11 +291,11 @@ static void counting_setup(struct trace *t)
 	if (!access("/sys/module/kvm_amd", F_OK)) {
 		t->cnt_isa = 2;
 		t->cnt_reason = svm_counted;
-		t->ncnt = sizeof(svm_counted) / sizeof(svm_counted[0]);
+		t->ncnt = ARRAY_SIZE(svm_counted);
 	} else if (!access("/sys/module/kvm_intel", F_OK)) {
 		t->cnt_isa = 1;
 		t->cnt_reason = vmx_counted;
-		t->ncnt = sizeof(vmx_counted) / sizeof(vmx_counted[0]);
+		t->ncnt = ARRAY_SIZE(vmx_counted);
 	} else {
 		return;
 	}

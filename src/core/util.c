@@ -84,7 +84,7 @@ int parse_size(const char *s, uint64_t *out)
 
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcasecmp(end, units[i].suffix))
 			continue;
 		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))

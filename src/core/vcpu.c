@@ -305,8 +305,7 @@ static void vcpu__shutdown(struct vcpu *v)
 
 	if (v->vm->res->stats)
 		stats__describe(&v->vm->res->stats[0], "VM stats", series,
-				sizeof(series) / sizeof(series[0]), stats,
-				sizeof(stats));
+				ARRAY_SIZE(series), stats, sizeof(stats));
 	log_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx%s%s%s",
 		v->id, (unsigned long long)vcpu__rip(v), *stats ? " (" : "",
 		stats, *stats ? ")" : "");

@@ -8,6 +8,7 @@
 
 #include "tap.h"
 #include "test_bench.h"
+#include "zapvm/util.h"
 
 /* --help with its usage text out of the TAP stream. */
 static int help(struct bench_opts *o)
@@ -207,7 +208,7 @@ static void test_bad(void)
 		{ "boot", "--csv", "/tmp/z.out", "--plot", "/tmp//z.out" },
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct bench_opts o;
 		char line[160] = "";
 
@@ -241,7 +242,7 @@ static void test_stdout(void)
 	};
 	struct bench_opts o;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		is_int(parse_args(&o, "boot", cases[i].opt, cases[i].path,
 				  NULL),
 		       0, "bench boot %s %s", cases[i].opt, cases[i].path);

@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "test_bench.h"
+#include "zapvm/util.h"
 
 static void test_table(void)
 {
@@ -75,7 +76,7 @@ static void test_defaults(void)
 	};
 	struct bench_opts o;
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		int ret = parse_args(&o, want[i].name, NULL);
 
 		is_int(ret, 0, "%s: parses", want[i].name);
@@ -128,7 +129,7 @@ static void test_prepare(void)
 		{ "vcpustall", false, "pages=16127", 16127, 0 },
 	};
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		const struct bench_scenario *sc =
 			scenario__find(want[i].name, want[i].kernel);
 		struct bench_cell c = { .mem = 64ULL << 20, .cpus = 1 };
@@ -180,7 +181,7 @@ static void test_knob_checks(void)
 	struct bench_host h = { .mmu_info = { .tdp_mmu = 1 } };
 	struct bench_opts o = { 0 };
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct bench_scenario *sc =
 			scenario__find(cases[i].name, false);
 		char why[256] = "";

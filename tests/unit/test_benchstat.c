@@ -10,6 +10,7 @@
 
 #include "tap.h"
 #include "zapvm/benchstat.h"
+#include "zapvm/util.h"
 
 #define near(got, want, tol, ...) ok(fabs((got) - (want)) <= (tol), __VA_ARGS__)
 
@@ -23,7 +24,7 @@ static void test_t(void)
 		{ 100, 1.983972 },
 	};
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
 		double t = benchstat__t_quantile(0.975, table[i].df);
 
 		near(t, table[i].t, 1e-6, "t(0.975, %g) = %.6f (got %.9f)",

@@ -21,6 +21,7 @@
 #include "tap.h"
 #include "zapvm/control.h"
 #include "zapvm/log.h"
+#include "zapvm/util.h"
 
 static int parse(const char *s, struct control_req *req, char *why)
 {
@@ -356,7 +357,7 @@ static void test_json_string(void)
 		{ "", "\"\"" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct json_object *o = control__json_string(cases[i].in);
 		const char *s = o ? json_object_to_json_string_ext(
 					    o, JSON_C_TO_STRING_PLAIN) :

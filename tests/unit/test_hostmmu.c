@@ -14,6 +14,7 @@
 
 #include "tap.h"
 #include "zapvm/hostmmu.h"
+#include "zapvm/util.h"
 
 static char root[] = "/tmp/zapvm-hostmmu.XXXXXX";
 
@@ -106,12 +107,11 @@ static void empty_tree(void)
 	size_t i, nulls = 0;
 
 	ok(o != NULL, "empty tree: an object");
-	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(all_keys); i++)
 		nulls += is_null(o, all_keys[i]);
-	is_int(nulls, sizeof(all_keys) / sizeof(all_keys[0]),
+	is_int(nulls, ARRAY_SIZE(all_keys),
 	       "empty tree: every key present and null");
-	is_int(json_object_object_length(o),
-	       sizeof(all_keys) / sizeof(all_keys[0]),
+	is_int(json_object_object_length(o), ARRAY_SIZE(all_keys),
 	       "empty tree: no other key");
 	json_object_put(o);
 }
@@ -225,8 +225,8 @@ int main(void)
 	intel_tree();
 	odd_tree();
 	o = hostmmu__read("/");
-	is_int(o ? json_object_object_length(o) : -1,
-	       sizeof(all_keys) / sizeof(all_keys[0]), "this host: every key");
+	is_int(o ? json_object_object_length(o) : -1, ARRAY_SIZE(all_keys),
+	       "this host: every key");
 	json_object_put(o);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))

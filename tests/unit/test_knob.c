@@ -64,7 +64,7 @@ static void test_read(void)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/r", dir);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		put("r", cases[i].text);
 		is_int(knob__read(path), cases[i].want, "knob__read('%.*s')",
 		       (int)strcspn(cases[i].text, "\n"), cases[i].text);

@@ -468,7 +468,7 @@ static void test_printable(void)
 	};
 	char buf[64], small[8];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		ok(!strcmp(answer__printable(cases[i].in, buf, sizeof(buf)),
 			   cases[i].out),
 		   "printable case %zu: %s", i, buf);

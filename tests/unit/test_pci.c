@@ -20,6 +20,7 @@
 #include "zapvm/log.h"
 #include "zapvm/pci.h"
 #include "zapvm/vmcore.h"
+#include "zapvm/util.h"
 
 #define WIN 0x40000000ULL
 #define WIN_END 0x50000000ULL
@@ -164,7 +165,7 @@ static void check_e820(void)
 					  64ULL << 30 };
 	struct boot_e820_entry e[16];
 
-	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
 		int n = bzimage__e820(sizes[i], e, 16);
 		bool clash = false;
 

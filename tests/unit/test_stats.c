@@ -20,6 +20,7 @@
 #include <linux/kvm.h>
 
 #include "zapvm/stats.h"
+#include "zapvm/util.h"
 
 enum { PASS, FAIL, SKIP };
 
@@ -44,8 +45,6 @@ static char skip_reason[128];
 			return FAIL;                                 \
 		}                                                    \
 	} while (0)
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define NS10 KVM_STATS_BASE_POW10
 #define TCUM KVM_STATS_TYPE_CUMULATIVE

@@ -52,7 +52,7 @@ static void test_sizes(void)
 		{ "+5", -EINVAL, 0 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		uint64_t v = 0xdead;
 		int ret = parse_size(cases[i].s, &v);
 
