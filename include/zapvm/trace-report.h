@@ -18,6 +18,7 @@ struct vm_result;
 struct trace_run {
 	bool on; /* --trace */
 	bool required; /* --trace=required */
+	bool all; /* --trace=all: kvm_exit and kvm_page_fault too */
 	const char *gfns_path; /* --trace-gfns FILE, or NULL */
 	struct trace *t; /* NULL: not tracing */
 	struct trace_summary sum;
@@ -25,8 +26,9 @@ struct trace_run {
 };
 
 /*
- * trace_run__parse - --trace's argument @arg (NULL or "required") into
- * @tr. 0, or ZAPVM_EXIT_USAGE after one line.
+ * trace_run__parse - --trace's argument @arg (NULL, or "all", "required"
+ * or both, comma-separated) into @tr. 0, or ZAPVM_EXIT_USAGE after one
+ * line.
  */
 int trace_run__parse(struct trace_run *tr, const char *arg);
 

@@ -265,11 +265,16 @@ struct vcpu;
  * /sys/kernel/debug/tracing; mounted at /sys/kernel/tracing when neither
  * is and the mount is allowed), read the format of every enum trace_event
  * that exists, and prove perf_event_open may open kvm_mmu_spte_requested
- * for this thread. 0 with *@out; -ENOENT (no tracefs, or no
- * kvm_mmu_spte_requested), -EACCES/-EPERM (not permitted), -ENOMEM; then
- * *@why is one line that says which (static or in @whybuf of @len).
+ * for this thread. With @all the vCPU threads get kvm:kvm_exit and
+ * kvm:kvm_page_fault too (exits by reason, each fault's error code): they
+ * fire on every exit, and took a rig boot 16-18% longer where the faults
+ * and zaps alone cost nothing measurable (docs/results.md). 0 with *@out;
+ * -ENOENT (no tracefs, or no kvm_mmu_spte_requested), -EACCES/-EPERM (not
+ * permitted), -ENOMEM; then *@why is one line that says which (static or
+ * in @whybuf of @len).
  */
-int trace__new(struct trace **out, const char **why, char *whybuf, size_t len);
+int trace__new(struct trace **out, bool all, const char **why, char *whybuf,
+	       size_t len);
 
 /*
  * trace__start - start the thread that drains the ring buffers. 0 or
@@ -310,6 +315,12 @@ const struct trace_fault *trace__faults(const struct trace *t, size_t *n);
  * read and its perf event opened).
  */
 bool trace__available(const struct trace *t, enum trace_event e);
+
+/*
+ * trace__traced - whether event @e is traced: available, and not one that
+ * only trace__new()'s @all takes (kvm_exit, kvm_page_fault).
+ */
+bool trace__traced(const struct trace *t, enum trace_event e);
 
 /* Records the kernel dropped (ring buffer full), and vCPUs not traced. */
 uint64_t trace__lost(const struct trace *t);

@@ -25,15 +25,22 @@
 
 int axes__parse_trace(const char *s, void *out, unsigned int i)
 {
-	bool *v = &((bool *)out)[i];
+	uint8_t *v = &((uint8_t *)out)[i];
 
 	if (!strcmp(s, "on") || !strcmp(s, "required"))
-		*v = true;
+		*v = BENCH_TRACE_ON;
+	else if (!strcmp(s, "all"))
+		*v = BENCH_TRACE_ALL;
 	else if (!strcmp(s, "off"))
-		*v = false;
+		*v = BENCH_TRACE_OFF;
 	else
 		return -EINVAL;
 	return 0;
+}
+
+const char *axes__trace_name(uint8_t t)
+{
+	return t == BENCH_TRACE_ALL ? "all" : t ? "on" : "off";
 }
 
 bool axes__trace_list(const char *s)
@@ -44,6 +51,7 @@ bool axes__trace_list(const char *s)
 		len = strcspn(s, ",");
 		if (!((len == 2 && !strncmp(s, "on", 2)) ||
 		      (len == 3 && !strncmp(s, "off", 3)) ||
+		      (len == 3 && !strncmp(s, "all", 3)) ||
 		      (len == 8 && !strncmp(s, "required", 8))))
 			return false;
 	}
@@ -123,7 +131,7 @@ int axes__opt(int c, const char *arg, struct bench_opts *o)
 void axes__defaults(struct bench_opts *o)
 {
 	if (!o->ntrace) {
-		o->trace[0] = false;
+		o->trace[0] = BENCH_TRACE_OFF;
 		o->ntrace = 1;
 	}
 	if (!o->nbackend) {
@@ -218,7 +226,7 @@ void axes__label(const struct bench *b, const struct bench_cell *c, char *buf,
 	buf[0] = '\0';
 	if (o->ntrace > 1 || o->trace[0])
 		n += (size_t)snprintf(buf + n, len - n, " trace=%s",
-				      c->trace ? "on" : "off");
+				      axes__trace_name(c->trace));
 	if (n < len && (o->nbackend > 1 || c->backend != MEM_BACKEND_ANON))
 		n += (size_t)snprintf(buf + n, len - n, " backing=%s",
 				      axes__backend_name(c));
@@ -273,10 +281,10 @@ static int axes__check_trace(struct bench *b)
 	bool any = false;
 
 	for (unsigned int k = 0; k < b->ncells; k++)
-		any |= b->cells[k].trace;
+		any |= b->cells[k].trace != BENCH_TRACE_OFF;
 	if (!any)
 		return 0;
-	if (!trace__new(&t, &why, why_buf, sizeof(why_buf))) {
+	if (!trace__new(&t, false, &why, why_buf, sizeof(why_buf))) {
 		trace__free(t);
 		return 0;
 	}
@@ -339,7 +347,8 @@ void axes__env(const struct bench *b, FILE *f, const char *pfx)
 			o->ram_slots[i] ? o->ram_slots[i] : 1);
 	fprintf(f, "; trace");
 	for (unsigned int i = 0; i < o->ntrace; i++)
-		fprintf(f, "%s%s", i ? "," : " ", o->trace[i] ? "on" : "off");
+		fprintf(f, "%s%s", i ? "," : " ",
+			axes__trace_name(o->trace[i]));
 	fprintf(f, "%s\n", b->untraced ? " (ran untraced)" : "");
 	if (!o->firmware)
 		return;

@@ -159,7 +159,7 @@ struct bench_cell {
 	char args[256];
 	char **argv; /* bench exec: the VMM's, placeholders expanded */
 	/* The memory, trace and firmware axes (axes.c). */
-	bool trace; /* --trace on: the run traces its VM */
+	uint8_t trace; /* enum bench_trace: whether the run traces its VM */
 	enum mem_backend backend;
 	const char *mem_file; /* file:PATH's PATH */
 	uint64_t hugepage_size; /* hugetlb: 2 MiB or 1 GiB */
@@ -227,7 +227,7 @@ struct bench_opts {
 	const char *boot_done; /* --boot-done REGEX; NULL: exec's default */
 	bool until_boot_done; /* --until boot-done; else the VMM's exit */
 	/* The memory, trace and firmware axes (axes.c). */
-	bool trace[MAX_VALUES]; /* --trace off,on */
+	uint8_t trace[MAX_VALUES]; /* --trace off,on,all: enum bench_trace */
 	struct bench_backend {
 		enum mem_backend kind;
 		const char *path; /* file:PATH, owned */
@@ -502,7 +502,13 @@ int axes__parse_trace(const char *s, void *out, unsigned int i);
 int axes__parse_backend(const char *s, void *out, unsigned int i);
 int axes__parse_ram_slots(const char *s, void *out, unsigned int i);
 int axes__parse_layout(const char *s, void *out, unsigned int i);
-/* axes__trace_list - whether @s is a --trace list (off, on, required). */
+/* A cell's --trace: off, on (faults and zaps), all (kvm_exit too). */
+enum bench_trace { BENCH_TRACE_OFF, BENCH_TRACE_ON, BENCH_TRACE_ALL };
+
+/* axes__trace_name - "off", "on" or "all". */
+const char *axes__trace_name(uint8_t t);
+
+/* axes__trace_list - whether @s is a --trace list (off, on, all, required). */
 bool axes__trace_list(const char *s);
 /*
  * axes__opt - --hugepage-size, --prefault, --firmware, --vga, --shm: 0,

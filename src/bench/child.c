@@ -348,7 +348,8 @@ void bench__child(const struct bench *b, const struct bench_cell *cell,
 				 .quiet_guest = true,
 				 .timeout_ms = b->o.timeout_s * 1000 };
 	struct zap_probe zp = { 0 };
-	struct trace_run tr = { .on = c->trace && !b->untraced };
+	struct trace_run tr = { .on = c->trace && !b->untraced,
+				.all = c->trace == BENCH_TRACE_ALL };
 	struct json_object *o;
 	struct vm_result res;
 	uint64_t t0;

@@ -25,7 +25,7 @@ static void csv_num(FILE *f, double v)
 /* The axes' columns after the floor: trace ... slot_layout. */
 static void csv_axes(FILE *f, const struct bench_cell *c)
 {
-	fprintf(f, ",%s,%s,%s,%u,%s", c->trace ? "on" : "off",
+	fprintf(f, ",%s,%s,%s,%u,%s", axes__trace_name(c->trace),
 		axes__backend_name(c), c->prefault ? "on" : "off",
 		c->ram_slots ? c->ram_slots : 1,
 		c->axes[0] && strstr(c->axes, "layout=") ?

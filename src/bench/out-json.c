@@ -38,6 +38,9 @@ void json__cell_shape(struct json_object *x, const struct bench_cell *c)
 				  json_object_new_string(
 					  cell__root_zap_name(c->root_zap)));
 	json_object_object_add(x, "trace", json_object_new_boolean(c->trace));
+	json_object_object_add(x, "trace_all",
+			       json_object_new_boolean(c->trace ==
+						       BENCH_TRACE_ALL));
 	json_object_object_add(x, "mem_backend",
 			       json_object_new_string(axes__backend_name(c)));
 	json_object_object_add(

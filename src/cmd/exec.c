@@ -48,9 +48,12 @@ static void exec_usage(FILE *f)
 		"  --grace MS            (default 3000)\n"
 		"  --timeout S           stop the VMM after S seconds (exit "
 		"124)\n"
-		"  --trace[=required]    trace the vCPU threads' faults by GFN "
+		"  --trace[=all,required]\n"
+		"                        trace the vCPU threads' faults by GFN "
 		"(KVM's\n"
-		"                        tracepoints; root or CAP_PERFMON)\n"
+		"                        tracepoints; root or CAP_PERFMON); all: "
+		"kvm_exit\n"
+		"                        and kvm_page_fault too (they cost time)\n"
 		"  --trace-gfns FILE     --trace, and every fault as CSV\n"
 		"  --sample-ms N         every stat every N ms into --json's "
 		"\"timeline\"\n"
@@ -220,6 +223,7 @@ static int check_trace(struct exec_extra *e, struct exec_opts *o)
 	int ret = trace_run__open(&e->tr);
 
 	o->trace = e->tr.t != NULL;
+	o->trace_all = e->tr.all;
 	trace_run__free(&e->tr);
 	o->sample_ms = e->rt.sample_ms;
 	return ret;

@@ -16,12 +16,25 @@
 
 int trace_run__parse(struct trace_run *tr, const char *arg)
 {
-	if (arg && strcmp(arg, "required")) {
-		log_err("--trace=%s: only --trace=required", arg);
-		return ZAPVM_EXIT_USAGE;
+	bool all = false, required = false;
+	size_t len;
+
+	for (const char *s = arg ? arg : ""; *s; s += len + (s[len] == ',')) {
+		len = strcspn(s, ",");
+		if (len == 3 && !strncmp(s, "all", 3)) {
+			all = true;
+		} else if (len == 8 && !strncmp(s, "required", 8)) {
+			required = true;
+		} else {
+			log_err("--trace=%s: expected all, required or "
+				"all,required",
+				arg);
+			return ZAPVM_EXIT_USAGE;
+		}
 	}
 	tr->on = true;
-	tr->required = arg != NULL;
+	tr->all = all;
+	tr->required = required;
 	return 0;
 }
 
@@ -33,7 +46,7 @@ int trace_run__open(struct trace_run *tr)
 
 	if (!tr->on)
 		return 0;
-	ret = trace__new(&tr->t, &why, buf, sizeof(buf));
+	ret = trace__new(&tr->t, tr->all, &why, buf, sizeof(buf));
 	if (!ret)
 		ret = trace__start(tr->t);
 	if (!ret)
@@ -69,12 +82,19 @@ static void print_events(const struct trace_run *tr, FILE *f)
 
 	fprintf(f, "zapvm: trace events:");
 	for (unsigned int e = 0; e < TEV_NR; e++) {
-		if (!trace__available(tr->t, e)) {
-			missing = true;
+		if (!trace__traced(tr->t, e)) {
+			missing |= !trace__available(tr->t, e);
 			continue;
 		}
 		fprintf(f, "%s %s %" PRIu64, sep, trace_event__name(e),
 			tr->sum.events[e]);
+		sep = ",";
+	}
+	sep = "; not traced (--trace=all):";
+	for (unsigned int e = 0; e < TEV_NR; e++) {
+		if (!trace__available(tr->t, e) || trace__traced(tr->t, e))
+			continue;
+		fprintf(f, "%s %s", sep, trace_event__name(e));
 		sep = ",";
 	}
 	if (missing) {
@@ -231,6 +251,9 @@ static struct json_object *summary_json(const struct trace_run *tr)
 
 		json_object_object_add(ev, "available",
 				       json_object_new_boolean(avail));
+		json_object_object_add(
+			ev, "traced",
+			json_object_new_boolean(trace__traced(tr->t, e)));
 		json_object_object_add(ev, "count",
 				       json_object_new_uint64(s->events[e]));
 		json_object_object_add(events, trace_event__name(e), ev);

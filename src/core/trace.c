@@ -104,6 +104,7 @@ struct trace {
 	unsigned int ncnt;
 	const uint32_t *cnt_reason;
 	char exit_filter[256]; /* the sampled kvm_exit's: none of them */
+	bool all; /* trace__new()'s @all: kvm_exit and kvm_page_fault too */
 	uint64_t cnt_pending[TRACE_MAX_COUNTED]; /* read, not in a mark yet */
 
 	pthread_mutex_t lock; /* the rings and what they were read into */
@@ -286,7 +287,7 @@ static void counting_setup(struct trace *t)
 {
 	size_t n = 0;
 
-	if (!t->avail[TEV_EXIT] || !t->f_exit_reason)
+	if (!t->all || !t->avail[TEV_EXIT] || !t->f_exit_reason)
 		return;
 	if (!access("/sys/module/kvm_amd", F_OK)) {
 		t->cnt_isa = 2;
@@ -306,7 +307,8 @@ static void counting_setup(struct trace *t)
 				      t->cnt_reason[i]);
 }
 
-int trace__new(struct trace **out, const char **why, char *whybuf, size_t len)
+int trace__new(struct trace **out, bool all, const char **why, char *whybuf,
+	       size_t len)
 {
 	struct trace *t = calloc(1, sizeof(*t));
 	int ret;
@@ -316,6 +318,7 @@ int trace__new(struct trace **out, const char **why, char *whybuf, size_t len)
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_init(&t->lock, NULL);
+	t->all = all;
 	ret = find_tracefs(t->events_dir, sizeof(t->events_dir), why);
 	if (!ret)
 		ret = read_formats(t, why, whybuf, len);
@@ -465,7 +468,7 @@ static int ring__open(struct trace *t, struct trace_ring *r, pid_t pid)
 	for (unsigned int e = 0; e < TEV_NR; e++) {
 		int fd;
 
-		if (e == TEV_SPTE_REQUESTED || !t->avail[e])
+		if (e == TEV_SPTE_REQUESTED || !trace__traced(t, e))
 			continue;
 		attr_init(&a, t->fmt[e].id);
 		fd = perf_open(&a, pid);
@@ -816,6 +819,12 @@ const struct trace_fault *trace__faults(const struct trace *t, size_t *n)
 bool trace__available(const struct trace *t, enum trace_event e)
 {
 	return e < TEV_NR && t->avail[e];
+}
+
+bool trace__traced(const struct trace *t, enum trace_event e)
+{
+	return trace__available(t, e) &&
+	       (t->all || (e != TEV_EXIT && e != TEV_PAGE_FAULT));
 }
 
 uint64_t trace__lost(const struct trace *t)

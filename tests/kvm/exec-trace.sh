@@ -27,7 +27,7 @@ one_line "--plot missing directory"
 t_run "--trace-gfns into a missing directory: 74" 74 "" -- exec \
 	--trace-gfns "$TMP/none/g.csv" -- "$TESTVMM" "$ROMTOGGLE" pages=10
 one_line "--trace-gfns missing directory"
-t_run "--trace=bogus: 64" 64 "only --trace=required" -- exec \
+t_run "--trace=bogus: 64" 64 "expected all, required" -- exec \
 	--trace=bogus -- "$TESTVMM" "$ROMTOGGLE" pages=10
 one_line "--trace=bogus"
 

@@ -112,10 +112,10 @@ traceov() {
 	[ -f "$k" ] || { echo "# traceov: no $k (start the rig with --l2)"; return; }
 	bench traceov boot --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
 		--cmdline "console=ttyS0 noxsave" --policy all,slot \
-		--trace off,on --mem 256M --runs "$RUNS" --timeout 900 -v
+		--trace off,on,all --mem 256M --runs "$RUNS" --timeout 900 -v
 	# Where the cost goes: how many records of each event one boot makes.
 	"$ZAPVM" run --kernel "$k" --initrd /l2/initrd-l2.cpio.gz \
-		--cmdline "console=ttyS0 noxsave panic=-1" --mem 256M --trace \
+		--cmdline "console=ttyS0 noxsave panic=-1" --mem 256M --trace=all \
 		--timeout 900 >"$out/tv.out" 2>&1
 	grep -A3 -E "trace events|kvm_exit by reason" "$out/tv.out" | sed 's/^/# traceov: /'
 }
