@@ -107,6 +107,33 @@ exec_phases() {
 	END { if (n != "" && f) printf "%s:%d", n, f; print "" }' "$1"
 }
 
+# gpa_hist JSON GFNS: the same faults (before boot-done) by guest-physical
+# range and level: "RANGE:L1=N,L2=M ..." (ranges 0-640K, the VGA window
+# 640K-768K, the option ROMs' 768K-896K, the BIOS's 896K-1M, 1M-2M,
+# 2M-16M, 16M-64M, 64M-256M, 256M-4G, 4G+).
+gpa_hist() {
+	_bd=$(awk '/"phases": \[/ { s = 1; next } /"vm_index":|"memslots":/ { s = 0 }
+		s && /"name":/ { if ($0 ~ /"boot-done"/) { print i; exit } i++ }' "$1")
+	awk -F, -v bd="${_bd:--1}" '
+	BEGIN {
+		split("160 192 224 256 512 4096 16384 65536 1048576", lim, " ")
+		split("0-640K 640K-768K 768K-896K 896K-1M 1M-2M 2M-16M 16M-64M 64M-256M 256M-4G 4G+", nm, " ")
+	}
+	NR == 1 || bd < 0 || $5 >= bd { next }
+	{
+		g = $3 + 0
+		for (b = 1; b <= 9 && g >= lim[b]; b++)
+			;
+		c[b ":" $4]++
+	}
+	END {
+		for (b = 1; b <= 10; b++)
+			if (c[b ":1"] + c[b ":2"])
+				printf "%s:L1=%d,L2=%d ", nm[b], c[b ":1"], c[b ":2"]
+		print ""
+	}' "$2"
+}
+
 # levels_to_boot_done JSON GFNS: faults before the "boot-done" phase of a
 # run or exec --json record JSON, from its --trace-gfns CSV GFNS (one VM),
 # by region and SPTE level: "REGION:L1=N,L2=M ..." on one line.

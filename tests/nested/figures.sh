@@ -200,19 +200,36 @@ fwsame() {
 		done
 	done
 	show fwsame-qemu
+	fwlevels
+}
+
+# fwsame's traced boots alone: one per VMM and THP setting, zap-all.
+fwlevels() {
+	fw_ready fwlevels || return
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
 	for thp in off on; do
 		"$ZAPVM" run --firmware "$bios" --kernel "$k" \
 			--initrd /l2/initrd-l2.cpio.gz --cmdline "$QEMU_PC_APPEND" \
-			--vga std --cpus 1 --mem 1G --policy all --thp $thp \
+			--vga std --cpus 1 --mem 1G --zap-policy all --thp $thp \
 			--timeout 300 --json "$out/z.json" \
-			--trace-gfns "$out/z.csv" >/dev/null 2>&1
+			--trace-gfns "$out/z.csv" >"$out/z.out" 2>&1
 		echo "# levels zapvm thp $thp (exit $?): $(levels_to_boot_done "$out/z.json" "$out/z.csv")"
+		echo "# run phases zapvm thp $thp: $(exec_phases "$out/z.json")"
+		echo "# gpa zapvm thp $thp: $(gpa_hist "$out/z.json" "$out/z.csv")"
 		QEMU_PC_DEVICES="-vga std" qemu_pc_boot "$out/q.json" \
 			"$out/q.out" 1G "$k" /l2/initrd-l2.cpio.gz \
 			--zap-policy all --thp $thp --timeout 300 \
 			--trace-gfns "$out/q.csv"
 		echo "# levels qemu thp $thp (exit $?): $(levels_to_boot_done "$out/q.json" "$out/q.csv")"
 		echo "# exec phases qemu thp $thp: $(exec_phases "$out/q.json")"
+		echo "# gpa qemu thp $thp: $(gpa_hist "$out/q.json" "$out/q.csv")"
+		# What the guest found: ACPI and SMBIOS tables (QEMU's firmware
+		# has them, zapvm's fw_cfg gives none).
+		grep -hE "ACPI: RSDP|DMI:|SMBIOS|ACPI: Interpreter disabled|No ACPI" \
+			"$out/q.out" | head -4 | sed 's/^/# qemu console: /'
+		grep -hE "ACPI: RSDP|DMI:|SMBIOS|ACPI: Interpreter disabled|No ACPI" \
+			"$out/z.out" | head -4 | sed 's/^/# zapvm console: /'
+
 	done
 }
 
@@ -584,7 +601,8 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
-	traceov | fwboot | fwboot2 | fwsame | pfcond | dirtylog | tfloop) "$s" ;;
+	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | dirtylog | \
+		tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
