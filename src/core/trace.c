@@ -348,6 +348,20 @@ static void *grow(void *v, size_t *cap, size_t n, size_t elem)
 	return p;
 }
 
+/* A new mark at the end of t->marks (zeroed), or NULL (t->oom set). */
+static struct trace_mark *mark_add(struct trace *t)
+{
+	void *v = grow(t->marks, &t->cap_marks, t->nmarks, sizeof(*t->marks));
+
+	if (!v) {
+		t->oom = true;
+		return NULL;
+	}
+	t->marks = v;
+	memset(&t->marks[t->nmarks], 0, sizeof(*t->marks));
+	return &t->marks[t->nmarks++];
+}
+
 static void counters__close(struct trace_ring *r)
 {
 	for (unsigned int i = 0; i < TRACE_MAX_COUNTED; i++) {
@@ -405,17 +419,14 @@ static void counters__flush(struct trace *t, uint64_t time)
 	for (unsigned int i = 0; i < t->nrings; i++)
 		counters__read(t, &t->rings[i]);
 	for (unsigned int i = 0; i < t->ncnt; i++) {
-		void *v;
+		struct trace_mark *m;
 
 		if (!t->cnt_pending[i])
 			continue;
-		v = grow(t->marks, &t->cap_marks, t->nmarks, sizeof(*t->marks));
-		if (!v) {
-			t->oom = true;
+		m = mark_add(t);
+		if (!m)
 			return;
-		}
-		t->marks = v;
-		t->marks[t->nmarks++] = (struct trace_mark){
+		*m = (struct trace_mark){
 			.time = time,
 			.ev = TEV_EXIT,
 			.reason = t->cnt_reason[i],
@@ -595,7 +606,6 @@ static void keep_record(struct trace *t, const void *rec, size_t len,
 {
 	struct trace_sample s;
 	uint64_t lost, type;
-	void *v;
 
 	if (trace_sample__decode(rec, len, &s, &lost) <= 0) {
 		t->lost += lost;
@@ -610,18 +620,16 @@ static void keep_record(struct trace *t, const void *rec, size_t len,
 	if (t->avail[TEV_PAGE_FAULT] && type == t->fmt[TEV_PAGE_FAULT].id)
 		note_page_fault(t, &s, r);
 	for (unsigned int e = 0; e < TEV_NR; e++) {
+		struct trace_mark *m;
+
 		if (!t->avail[e] || type != t->fmt[e].id)
 			continue;
-		v = grow(t->marks, &t->cap_marks, t->nmarks, sizeof(*t->marks));
-		if (!v) {
-			t->oom = true;
+		m = mark_add(t);
+		if (!m)
 			return;
-		}
-		t->marks = v;
-		t->marks[t->nmarks] = (struct trace_mark){ s.time, e };
+		*m = (struct trace_mark){ s.time, e };
 		if (e == TEV_EXIT)
-			exit_reason(t, &s, &t->marks[t->nmarks]);
-		t->nmarks++;
+			exit_reason(t, &s, m);
 		return;
 	}
 }

@@ -37,6 +37,13 @@ show() { # name
 	echo "FIGURE-END $1"
 }
 
+# add_row NAME ROW: one CSV row of NAME's table, also on the console (it
+# keeps each row even if L1 dies before show()).
+add_row() {
+	echo "$2" >>"$out/$1.csv"
+	echo "# row: $2"
+}
+
 bench() { # name scenario args...
 	name=$1
 	shift
@@ -193,9 +200,7 @@ fwsame() {
 					--thp $thp --timeout 300
 				st=$?
 				s=$(exec_summary "$out/q.json")
-				row="$pol,$thp,$r,$st,$(field "$s" faults),$(field "$s" boot_ms),$(field "$s" del_as0)"
-				echo "$row" >>"$out/fwsame-qemu.csv"
-				echo "# row: $row"
+				add_row fwsame-qemu "$pol,$thp,$r,$st,$(field "$s" faults),$(field "$s" boot_ms),$(field "$s" del_as0)"
 			done
 		done
 	done
@@ -276,9 +281,7 @@ pfcond() {
 				[ $cond = ksm ] && echo 2 >$ksm/run
 				rm -f "$out/ram.img"
 				s=$(exec_summary "$out/q.json")
-				row="$cond,$pf,$r,$st,$(field "$s" faults),$(field "$s" prefetch),$(field "$s" boot_ms),$merged"
-				echo "$row" >>"$out/pfcond.csv"
-				echo "# row: $row"
+				add_row pfcond "$cond,$pf,$r,$st,$(field "$s" faults),$(field "$s" prefetch),$(field "$s" boot_ms),$merged"
 			done
 		done
 	done
@@ -499,9 +502,7 @@ qemupc_one() { # policy thp mem prefetch run
 	for f in faults boot_ms setup_ms del add move flags del_as0 setup; do
 		row="$row,$(field "$s" $f)"
 	done
-	echo "$row" >>"$out/qemupc.csv"
-	# The console keeps each row even if L1 dies before show().
-	echo "# row: $row"
+	add_row qemupc "$row"
 }
 
 # Per cell (policy, thp, mem, prefetch; boots that reached /init): mean and
