@@ -11,7 +11,8 @@
 # cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
 # --l2-qemu; fwsame beside QEMU with the same devices), pfcond (where
 # the change_pte prefetch saves faults in a QEMU boot: KSM, private file
-# memory), dirtylog
+# memory), qemubench (QEMU + SeaBIOS under zapvm bench exec, the rig's and
+# Debian's kernels), dirtylog
 # (beside dirty_log_perf_test, anon and hugetlb) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
@@ -235,6 +236,28 @@ fwlevels() {
 		grep -hE "ACPI: RSDP|DMI:|SMBIOS|ACPI: Interpreter disabled|No ACPI" \
 			"$out/z.out" | head -4 | sed 's/^/# zapvm console: /'
 
+	done
+}
+
+# The seeds' QEMU + SeaBIOS boots as zapvm bench exec runs them (issue 14):
+# QEMU -M pc with its default devices boots the rig kernel and Debian's
+# kernel (/l2/vmlinuz-debian, when the rig put it there) to /init, policy x
+# THP, 1 GiB, RUNS runs a cell, with bench's statistics and intervals.
+qemubench() {
+	initrd=/l2/initrd-l2.cpio.gz
+	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$initrd" ]; then
+		echo "# qemubench: needs QEMU and /l2 in L1 (tests/nested/run --l2-qemu)"
+		return
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	for kern in /l2/bzImage-rig /l2/vmlinuz-debian; do
+		[ -f "$kern" ] || { echo "# qemubench: no $kern"; continue; }
+		bench "qemubench-${kern##*[-/]}" exec --policy all,slot \
+			--thp off,on --mem 1G --runs "$RUNS" --until boot-done \
+			--timeout 600 -- qemu-system-x86_64 -accel kvm -M pc \
+			-cpu qemu64 -m '{mem_mib}' -smp '{cpus}' -nographic \
+			-no-reboot -kernel "$kern" -initrd "$initrd" \
+			-append "$QEMU_PC_APPEND"
 	done
 }
 
@@ -602,8 +625,8 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
-	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | dirtylog | \
-		tfloop) "$s" ;;
+	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | qemubench | \
+		dirtylog | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
