@@ -100,7 +100,7 @@ struct exec_state {
 	int cmd_fd; /* the library's command socket (CHAN_POLICY), or -1 */
 	bool cmd_broken; /* a request went unanswered: no more */
 	bool trace; /* --trace: a trace per VM (exec-trace.c) */
-	bool trace_all; /* --trace=all */
+	unsigned int trace_extra; /* trace_run__extra(): TRACE_EXTRA_* */
 	unsigned int sample_ms; /* --sample-ms: a timeline per VM; 0 none */
 };
 
@@ -198,7 +198,7 @@ struct exec_opts {
 	const char *name; /* --name, or NULL: zapvm-PID */
 	/* --trace, checked by the caller (trace_run__open()): trace. */
 	bool trace;
-	bool trace_all; /* --trace=all */
+	unsigned int trace_extra; /* trace_run__extra(): TRACE_EXTRA_* */
 	unsigned int sample_ms; /* --sample-ms; 0: no timeline */
 };
 

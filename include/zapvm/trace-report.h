@@ -33,6 +33,12 @@ struct trace_run {
 int trace_run__parse(struct trace_run *tr, const char *arg);
 
 /*
+ * trace_run__extra - the TRACE_EXTRA_* events @tr asks for: --trace=all
+ * both, --trace-gfns kvm_page_fault (its error code column).
+ */
+unsigned int trace_run__extra(const struct trace_run *tr);
+
+/*
  * trace_run__open - with --trace (or --trace-gfns), open the trace into
  * tr->t. When it cannot be had, one line says why, and the run goes on
  * without it (0) or, with --trace=required, ZAPVM_EXIT_NOPERM is returned.

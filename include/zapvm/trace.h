@@ -265,16 +265,20 @@ struct vcpu;
  * /sys/kernel/debug/tracing; mounted at /sys/kernel/tracing when neither
  * is and the mount is allowed), read the format of every enum trace_event
  * that exists, and prove perf_event_open may open kvm_mmu_spte_requested
- * for this thread. With @all the vCPU threads get kvm:kvm_exit and
- * kvm:kvm_page_fault too (exits by reason, each fault's error code): they
- * fire on every exit, and took a rig boot 16-18% longer where the faults
- * and zaps alone cost nothing measurable (docs/results.md). 0 with *@out;
+ * for this thread. @extra (TRACE_EXTRA_*) adds events that fire on every
+ * exit: with both a rig boot took 16-18% longer, where the faults and zaps
+ * alone cost nothing measurable (README, docs/results.md). 0 with *@out;
  * -ENOENT (no tracefs, or no kvm_mmu_spte_requested), -EACCES/-EPERM (not
  * permitted), -ENOMEM; then *@why is one line that says which (static or
  * in @whybuf of @len).
  */
-int trace__new(struct trace **out, bool all, const char **why, char *whybuf,
-	       size_t len);
+int trace__new(struct trace **out, unsigned int extra, const char **why,
+	       char *whybuf, size_t len);
+
+/* trace__new()'s @extra: kvm:kvm_page_fault (each fault's error code). */
+#define TRACE_EXTRA_PF 1u
+/* kvm:kvm_exit (exits by reason). */
+#define TRACE_EXTRA_EXIT 2u
 
 /*
  * trace__start - start the thread that drains the ring buffers. 0 or
@@ -317,8 +321,8 @@ const struct trace_fault *trace__faults(const struct trace *t, size_t *n);
 bool trace__available(const struct trace *t, enum trace_event e);
 
 /*
- * trace__traced - whether event @e is traced: available, and not one that
- * only trace__new()'s @all takes (kvm_exit, kvm_page_fault).
+ * trace__traced - whether event @e is traced: available, and, for
+ * kvm_exit and kvm_page_fault, asked for in trace__new()'s @extra.
  */
 bool trace__traced(const struct trace *t, enum trace_event e);
 

@@ -284,7 +284,7 @@ static int axes__check_trace(struct bench *b)
 		any |= b->cells[k].trace != BENCH_TRACE_OFF;
 	if (!any)
 		return 0;
-	if (!trace__new(&t, false, &why, why_buf, sizeof(why_buf))) {
+	if (!trace__new(&t, 0, &why, why_buf, sizeof(why_buf))) {
 		trace__free(t);
 		return 0;
 	}

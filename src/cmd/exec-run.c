@@ -571,7 +571,7 @@ int exec__run(const struct exec_opts *o, char **argv, struct exec_state *x,
 	x->policy = o->policy;
 	x->thp = o->thp;
 	x->trace = o->trace;
-	x->trace_all = o->trace_all;
+	x->trace_extra = o->trace_extra;
 	x->sample_ms = o->sample_ms;
 	x->t0 = now_ns();
 	ret = start(o, argv, out->path, sizeof(out->path), &r);

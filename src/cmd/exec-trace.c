@@ -31,7 +31,7 @@ void exec_trace__vm(struct exec_state *x, struct exec_vm *v)
 		return;
 	v->tr.on = true;
 	/* exec.c proved the trace can be had: a failure now is rare. */
-	ret = trace__new(&v->tr.t, x->trace_all, &why, buf, sizeof(buf));
+	ret = trace__new(&v->tr.t, x->trace_extra, &why, buf, sizeof(buf));
 	if (!ret) {
 		ret = trace__start(v->tr.t);
 		why = strerror(-ret);

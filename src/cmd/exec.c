@@ -223,7 +223,7 @@ static int check_trace(struct exec_extra *e, struct exec_opts *o)
 	int ret = trace_run__open(&e->tr);
 
 	o->trace = e->tr.t != NULL;
-	o->trace_all = e->tr.all;
+	o->trace_extra = trace_run__extra(&e->tr);
 	trace_run__free(&e->tr);
 	o->sample_ms = e->rt.sample_ms;
 	return ret;

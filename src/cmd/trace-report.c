@@ -38,6 +38,13 @@ int trace_run__parse(struct trace_run *tr, const char *arg)
 	return 0;
 }
 
+unsigned int trace_run__extra(const struct trace_run *tr)
+{
+	if (tr->all)
+		return TRACE_EXTRA_PF | TRACE_EXTRA_EXIT;
+	return tr->gfns_path ? TRACE_EXTRA_PF : 0;
+}
+
 int trace_run__open(struct trace_run *tr)
 {
 	char buf[256];
@@ -46,7 +53,7 @@ int trace_run__open(struct trace_run *tr)
 
 	if (!tr->on)
 		return 0;
-	ret = trace__new(&tr->t, tr->all, &why, buf, sizeof(buf));
+	ret = trace__new(&tr->t, trace_run__extra(tr), &why, buf, sizeof(buf));
 	if (!ret)
 		ret = trace__start(tr->t);
 	if (!ret)

@@ -104,7 +104,7 @@ struct trace {
 	unsigned int ncnt;
 	const uint32_t *cnt_reason;
 	char exit_filter[256]; /* the sampled kvm_exit's: none of them */
-	bool all; /* trace__new()'s @all: kvm_exit and kvm_page_fault too */
+	unsigned int extra; /* trace__new()'s: TRACE_EXTRA_* */
 	uint64_t cnt_pending[TRACE_MAX_COUNTED]; /* read, not in a mark yet */
 
 	pthread_mutex_t lock; /* the rings and what they were read into */
@@ -287,7 +287,7 @@ static void counting_setup(struct trace *t)
 {
 	size_t n = 0;
 
-	if (!t->all || !t->avail[TEV_EXIT] || !t->f_exit_reason)
+	if (!trace__traced(t, TEV_EXIT) || !t->f_exit_reason)
 		return;
 	if (!access("/sys/module/kvm_amd", F_OK)) {
 		t->cnt_isa = 2;
@@ -307,8 +307,8 @@ static void counting_setup(struct trace *t)
 				      t->cnt_reason[i]);
 }
 
-int trace__new(struct trace **out, bool all, const char **why, char *whybuf,
-	       size_t len)
+int trace__new(struct trace **out, unsigned int extra, const char **why,
+	       char *whybuf, size_t len)
 {
 	struct trace *t = calloc(1, sizeof(*t));
 	int ret;
@@ -318,7 +318,7 @@ int trace__new(struct trace **out, bool all, const char **why, char *whybuf,
 	if (!t)
 		return -ENOMEM;
 	pthread_mutex_init(&t->lock, NULL);
-	t->all = all;
+	t->extra = extra;
 	ret = find_tracefs(t->events_dir, sizeof(t->events_dir), why);
 	if (!ret)
 		ret = read_formats(t, why, whybuf, len);
@@ -831,8 +831,13 @@ bool trace__available(const struct trace *t, enum trace_event e)
 
 bool trace__traced(const struct trace *t, enum trace_event e)
 {
-	return trace__available(t, e) &&
-	       (t->all || (e != TEV_EXIT && e != TEV_PAGE_FAULT));
+	if (!trace__available(t, e))
+		return false;
+	if (e == TEV_EXIT)
+		return t->extra & TRACE_EXTRA_EXIT;
+	if (e == TEV_PAGE_FAULT)
+		return t->extra & TRACE_EXTRA_PF;
+	return true;
 }
 
 uint64_t trace__lost(const struct trace *t)
