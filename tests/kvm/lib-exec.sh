@@ -150,3 +150,40 @@ levels_to_boot_done() {
 		print ""
 	}' "$2"
 }
+
+# slot_changes JSON: the run-time memslot changes before boot-done of a
+# `zapvm exec` record, by address space, operation and size ("as0 add
+# 64K" ...), counted, one line; or, for a `zapvm run` record, its phases
+# named after memslot changes (pam-..., rom-bar-..., ram-bar-...,
+# vga-window-...) before boot-done, counted by name.
+slot_changes() {
+	awk '
+	/"phases": \[/ { sec = "ph"; next }
+	/"memslots": \[/ { sec = "ms"; next }
+	/"vm_index":/ { sec = "" }
+	sec == "ph" && /"name":/ {
+		n = $0; sub(/.*"name": "/, "", n); sub(/".*/, "", n)
+		if (n == "boot-done") done = 1
+		if (!done && n != "start" && n != "kernel-entry" && n !~ /^vcpu/)
+			ph[n]++
+		np++
+		if (n == "boot-done" && !bd) bd = np
+	}
+	sec == "ms" && /"op":/ { op = $0; sub(/.*"op": "/, "", op); sub(/".*/, "", op) }
+	sec == "ms" && /"as":/ { as = $2; sub(/,$/, "", as) }
+	sec == "ms" && /"size":/ { sz = $2; sub(/,$/, "", sz) }
+	sec == "ms" && /"run_time":/ { rt = ($2 ~ /true/) }
+	sec == "ms" && /"phase":/ {
+		p = $2; sub(/,$/, "", p)
+		if (!rt || (bd && p + 1 >= bd)) next
+		sz += 0
+		k = "as" as " " op " " (sz >= 1048576 ? int(sz / 1048576) "M" : int(sz / 1024) "K")
+		ms[k]++
+		nms++
+	}
+	END {
+		if (nms) for (k in ms) printf "%s x%d; ", k, ms[k]
+		else for (k in ph) printf "%s x%d; ", k, ph[k]
+		print ""
+	}' "$1"
+}

@@ -222,6 +222,7 @@ fwlevels() {
 		echo "# levels zapvm thp $thp (exit $?): $(levels_to_boot_done "$out/z.json" "$out/z.csv")"
 		echo "# run phases zapvm thp $thp: $(exec_phases "$out/z.json")"
 		echo "# gpa zapvm thp $thp: $(gpa_hist "$out/z.json" "$out/z.csv")"
+		echo "# memslot changes zapvm thp $thp: $(slot_changes "$out/z.json")"
 		QEMU_PC_DEVICES="-vga std" qemu_pc_boot "$out/q.json" \
 			"$out/q.out" 1G "$k" /l2/initrd-l2.cpio.gz \
 			--zap-policy all --thp $thp --timeout 300 \
@@ -229,6 +230,7 @@ fwlevels() {
 		echo "# levels qemu thp $thp (exit $?): $(levels_to_boot_done "$out/q.json" "$out/q.csv")"
 		echo "# exec phases qemu thp $thp: $(exec_phases "$out/q.json")"
 		echo "# gpa qemu thp $thp: $(gpa_hist "$out/q.json" "$out/q.csv")"
+		echo "# memslot changes qemu thp $thp: $(slot_changes "$out/q.json")"
 		# What the guest found: ACPI and SMBIOS tables (QEMU's firmware
 		# has them, zapvm's fw_cfg gives none).
 		grep -hE "ACPI: RSDP|DMI:|SMBIOS|ACPI: Interpreter disabled|No ACPI" \
