@@ -254,12 +254,23 @@ qemubench() {
 	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
 	for kern in /l2/bzImage-rig /l2/vmlinuz-debian; do
 		[ -f "$kern" ] || { echo "# qemubench: no $kern"; continue; }
-		bench "qemubench-${kern##*[-/]}" exec --policy all,slot \
+		# Not bench(): its --csv and --json would land after the "--".
+		name=qemubench-${kern##*[-/]}
+		echo "# ---- $name"
+		"$ZAPVM" bench exec --csv "$out/$name.csv" --json "$out/$name.json" \
+			--policy all,slot \
 			--thp off,on --mem 1G --runs "$RUNS" --until boot-done \
 			--timeout 600 -- qemu-system-x86_64 -accel kvm -M pc \
 			-cpu qemu64 -m '{mem_mib}' -smp '{cpus}' -nographic \
 			-no-reboot -kernel "$kern" -initrd "$initrd" \
 			-append "$QEMU_PC_APPEND"
+		echo "# $name: exit $?"
+		show "$name"
+		# A failed run keeps its console log: show the first one's end.
+		for f in /tmp/zapvm-bench-exec.*/cell1-*-run1.log; do
+			[ -f "$f" ] && tail -n 5 "$f" | sed 's/^/#   /'
+			rm -rf "${f%/*}"
+		done
 	done
 }
 
