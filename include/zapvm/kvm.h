@@ -61,4 +61,14 @@ const char *kvm__mmu_name(enum mmu_kind kind);
  */
 int kvm__read_param(const char *path);
 
+/*
+ * kvm__describe_exit - a kvm_run exit that ends the guest, in words:
+ * "triple fault (KVM_EXIT_SHUTDOWN)", "KVM_EXIT_FAIL_ENTRY, hardware
+ * reason 0x..", "KVM_EXIT_INTERNAL_ERROR, suberror N"; @detail is
+ * fail_entry.hardware_entry_failure_reason or internal.suberror. Used by
+ * zapvm's own vCPUs and by `zapvm exec` for a preloaded VMM's. Returns @buf.
+ */
+const char *kvm__describe_exit(unsigned int reason, unsigned long long detail,
+			       char *buf, size_t len);
+
 #endif /* ZAPVM_KVM_H */

@@ -140,12 +140,6 @@ struct trace_mark {
 	enum trace_event ev;
 	uint32_t reason; /* kvm_exit: exit_reason */
 	uint8_t isa; /* kvm_exit: KVM_ISA_VMX (1) or KVM_ISA_SVM (2), 0 unknown */
-	/*
-	 * How many events this mark stands for; 0 means 1. The frequent
-	 * exit reasons are counted in the kernel, not recorded one by one:
-	 * each phase gets one mark per reason with the count it saw.
-	 */
-	uint64_t count;
 };
 
 /* kvm_exits of one reason. */

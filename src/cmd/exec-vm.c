@@ -15,6 +15,7 @@
 
 #include "zapvm/cmd.h"
 #include "zapvm/exec.h"
+#include "zapvm/kvm.h"
 #include "zapvm/log.h"
 #include "zapvm/util.h"
 
@@ -230,28 +231,6 @@ static int on_slot_after(struct exec_state *x, const struct chan_msg *m)
 }
 
 /* What ended the guest, in the words `zapvm run` uses for its own. */
-static void describe_exit(const struct exec_guest_exit *g, char *buf,
-			  size_t len)
-{
-	switch (g->reason) {
-	case KVM_EXIT_SHUTDOWN:
-		snprintf(buf, len, "triple fault (KVM_EXIT_SHUTDOWN)");
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(buf, len,
-			 "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
-			 (unsigned long long)g->detail);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(buf, len, "KVM_EXIT_INTERNAL_ERROR, suberror %llu",
-			 (unsigned long long)g->detail);
-		break;
-	default:
-		snprintf(buf, len, "exit reason %u", g->reason);
-		break;
-	}
-}
-
 /*
  * A vCPU exit that ends the guest: QEMU resets the VM on a triple fault
  * (and with -no-reboot exits without a word), so this line is often all
@@ -275,8 +254,8 @@ static int on_guest_exit(struct exec_state *x, const struct chan_msg *m)
 				       .reason = (uint32_t)m->ret,
 				       .detail = m->gpa,
 				       .phase = -1 };
-	describe_exit(g, what, sizeof(what));
-	log_warn("exec: VM %u vCPU %u: %s", m->vm, m->vcpu, what);
+	log_warn("exec: VM %u vCPU %u: %s", m->vm, m->vcpu,
+		 kvm__describe_exit(g->reason, g->detail, what, sizeof(what)));
 	if (!v->log)
 		return 0;
 	snprintf(name, sizeof(name), "vcpu%u-%s", m->vcpu,
@@ -494,7 +473,7 @@ static struct json_object *json_guest_exits(const struct exec_vm *v)
 		const struct exec_guest_exit *g = &v->gexits[i];
 		struct json_object *o = json_object_new_object();
 
-		describe_exit(g, what, sizeof(what));
+		kvm__describe_exit(g->reason, g->detail, what, sizeof(what));
 		json_object_object_add(o, "at_ms",
 				       json_object_new_double(g->at_ns / 1e6));
 		json_object_object_add(o, "vcpu",

@@ -166,3 +166,25 @@ const char *kvm__mmu_name(enum mmu_kind kind)
 		return "unknown";
 	}
 }
+
+const char *kvm__describe_exit(unsigned int reason, unsigned long long detail,
+			       char *buf, size_t len)
+{
+	switch (reason) {
+	case KVM_EXIT_SHUTDOWN:
+		snprintf(buf, len, "triple fault (KVM_EXIT_SHUTDOWN)");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(buf, len,
+			 "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx", detail);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(buf, len, "KVM_EXIT_INTERNAL_ERROR, suberror %llu",
+			 detail);
+		break;
+	default:
+		snprintf(buf, len, "exit reason %u", reason);
+		break;
+	}
+	return buf;
+}

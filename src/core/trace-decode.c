@@ -491,19 +491,17 @@ const char *trace_exit__name(uint8_t isa, uint32_t reason, char *buf,
 static void count_exit(struct trace_exit_count *e, unsigned int *n,
 		       uint64_t *other, const struct trace_mark *m)
 {
-	uint64_t c = m->count ? m->count : 1;
-
 	for (unsigned int i = 0; i < *n; i++) {
 		if (e[i].isa == m->isa && e[i].reason == m->reason) {
-			e[i].count += c;
+			e[i].count++;
 			return;
 		}
 	}
 	if (*n == TRACE_MAX_EXITS) {
-		*other += c;
+		(*other)++;
 		return;
 	}
-	e[(*n)++] = (struct trace_exit_count){ m->isa, m->reason, c };
+	e[(*n)++] = (struct trace_exit_count){ m->isa, m->reason, 1 };
 }
 
 int trace__classify(struct trace_fault *faults, size_t n,
@@ -533,9 +531,8 @@ int trace__classify(struct trace_fault *faults, size_t n,
 
 		if (marks[i].ev >= TEV_NR)
 			continue;
-		out->phases[ph].events[marks[i].ev] +=
-			marks[i].count ? marks[i].count : 1;
-		out->events[marks[i].ev] += marks[i].count ? marks[i].count : 1;
+		out->phases[ph].events[marks[i].ev]++;
+		out->events[marks[i].ev]++;
 		if (marks[i].ev != TEV_EXIT)
 			continue;
 		count_exit(out->phases[ph].exits, &out->phases[ph].nexits,

@@ -42,36 +42,6 @@
  */
 #define SPTE_ZAP_FILTER "(old_spte & 2048) && !(new_spte & 2048)"
 
-/*
- * The exit reasons a boot takes by the thousand (I/O, nested page faults,
- * MSR accesses, interrupts, HLT) are counted in the kernel - a counting
- * perf event per reason with a filter, read at each phase cut - instead of
- * written to the ring one record each: the records were most of --trace's
- * cost on a boot (28,000 kvm_exit of 45,000 records in the rig). The
- * sampled kvm_exit gets the complement filter, so the other reasons still
- * come one by one. The ISA is the host's KVM module's (kvm_amd: SVM,
- * kvm_intel: VMX); where neither is loaded (PVM) kvm_exit does not fire.
- */
-#define TRACE_MAX_COUNTED 8
-static const uint32_t svm_counted[] = {
-	0x7b, /* io */
-	0x400, /* npf */
-	0x7c, /* msr */
-	0x60, /* intr */
-	0x64, /* vintr */
-	0x78, /* hlt */
-};
-static const uint32_t vmx_counted[] = {
-	30, /* io_instruction */
-	48, /* ept_violation */
-	49, /* ept_misconfig */
-	31, /* msr_read */
-	32, /* msr_write */
-	1, /* external_interrupt */
-	7, /* interrupt_window */
-	12, /* hlt */
-};
-
 /* 256 pages of 4 KiB: about 18,000 faults, drained every 5 ms. */
 #define RING_PAGES 256
 #define DRAIN_NS (5 * 1000000L)
@@ -82,10 +52,6 @@ struct trace_ring {
 	size_t map_size;
 	unsigned int vcpu;
 	struct trace_pf pf; /* its last kvm_page_fault (under trace.lock) */
-	/* kvm_exit counted by reason (struct trace's cnt_*); -1: none */
-	int cnt_fds[TRACE_MAX_COUNTED];
-	uint64_t cnt_last[TRACE_MAX_COUNTED]; /* the values read last */
-	bool counting;
 	pid_t tid; /* trace__tid()'s; 0: the vCPU thread's own */
 	bool off; /* disabled by trace__tid_off() */
 };
@@ -99,13 +65,7 @@ struct trace {
 	const struct trace_field *f_exit_reason, *f_exit_isa;
 	/* kvm_page_fault's address and error code; NULL without it. */
 	const struct trace_field *f_pf_addr, *f_pf_err;
-	/* kvm_exit reasons counted in the kernel; cnt_isa 0: none. */
-	uint8_t cnt_isa;
-	unsigned int ncnt;
-	const uint32_t *cnt_reason;
-	char exit_filter[256]; /* the sampled kvm_exit's: none of them */
 	unsigned int extra; /* trace__new()'s: TRACE_EXTRA_* */
-	uint64_t cnt_pending[TRACE_MAX_COUNTED]; /* read, not in a mark yet */
 
 	pthread_mutex_t lock; /* the rings and what they were read into */
 	struct trace_ring *rings;
@@ -282,31 +242,6 @@ static int probe_perf(struct trace *t, const char **why, char *whybuf,
 	return fd == -EACCES || fd == -EPERM ? -EACCES : fd;
 }
 
-/* Which kvm_exit reasons to count, and the sampled event's filter. */
-static void counting_setup(struct trace *t)
-{
-	size_t n = 0;
-
-	if (!trace__traced(t, TEV_EXIT) || !t->f_exit_reason)
-		return;
-	if (!access("/sys/module/kvm_amd", F_OK)) {
-		t->cnt_isa = 2;
-		t->cnt_reason = svm_counted;
-		t->ncnt = ARRAY_SIZE(svm_counted);
-	} else if (!access("/sys/module/kvm_intel", F_OK)) {
-		t->cnt_isa = 1;
-		t->cnt_reason = vmx_counted;
-		t->ncnt = ARRAY_SIZE(vmx_counted);
-	} else {
-		return;
-	}
-	for (unsigned int i = 0; i < t->ncnt; i++)
-		n += (size_t)snprintf(t->exit_filter + n,
-				      sizeof(t->exit_filter) - n,
-				      "%sexit_reason != %u", i ? " && " : "",
-				      t->cnt_reason[i]);
-}
-
 int trace__new(struct trace **out, unsigned int extra, const char **why,
 	       char *whybuf, size_t len)
 {
@@ -328,7 +263,6 @@ int trace__new(struct trace **out, unsigned int extra, const char **why,
 		trace__free(t);
 		return ret;
 	}
-	counting_setup(t);
 	*out = t;
 	return 0;
 }
@@ -362,84 +296,8 @@ static struct trace_mark *mark_add(struct trace *t)
 	return &t->marks[t->nmarks++];
 }
 
-static void counters__close(struct trace_ring *r)
-{
-	for (unsigned int i = 0; i < TRACE_MAX_COUNTED; i++) {
-		if (r->cnt_fds[i] >= 0)
-			close(r->cnt_fds[i]);
-		r->cnt_fds[i] = -1;
-	}
-	r->counting = false;
-}
-
-/* A counting kvm_exit event per counted reason for thread @pid. */
-static bool counters__open(const struct trace *t, struct trace_ring *r,
-			   pid_t pid)
-{
-	struct perf_event_attr a;
-	char filter[32];
-
-	for (unsigned int i = 0; i < t->ncnt; i++) {
-		attr_init(&a, t->fmt[TEV_EXIT].id);
-		a.sample_period = 0;
-		a.sample_type = 0;
-		r->cnt_fds[i] = perf_open(&a, pid);
-		snprintf(filter, sizeof(filter), "exit_reason == %u",
-			 t->cnt_reason[i]);
-		if (r->cnt_fds[i] < 0 ||
-		    ioctl(r->cnt_fds[i], PERF_EVENT_IOC_SET_FILTER, filter)) {
-			counters__close(r);
-			return false;
-		}
-	}
-	r->counting = true;
-	return true;
-}
-
-/* What @r's counters counted since they were last read, into pending. */
-static void counters__read(struct trace *t, struct trace_ring *r)
-{
-	for (unsigned int i = 0; r->counting && i < t->ncnt; i++) {
-		uint64_t v;
-
-		if (read(r->cnt_fds[i], &v, sizeof(v)) != (ssize_t)sizeof(v) ||
-		    v < r->cnt_last[i])
-			continue;
-		t->cnt_pending[i] += v - r->cnt_last[i];
-		r->cnt_last[i] = v;
-	}
-}
-
-/*
- * Every ring's counts since the last flush become one mark per reason at
- * @time, a time inside the phase that is ending (under t->lock).
- */
-static void counters__flush(struct trace *t, uint64_t time)
-{
-	for (unsigned int i = 0; i < t->nrings; i++)
-		counters__read(t, &t->rings[i]);
-	for (unsigned int i = 0; i < t->ncnt; i++) {
-		struct trace_mark *m;
-
-		if (!t->cnt_pending[i])
-			continue;
-		m = mark_add(t);
-		if (!m)
-			return;
-		*m = (struct trace_mark){
-			.time = time,
-			.ev = TEV_EXIT,
-			.reason = t->cnt_reason[i],
-			.isa = t->cnt_isa,
-			.count = t->cnt_pending[i],
-		};
-		t->cnt_pending[i] = 0;
-	}
-}
-
 static void ring__close(struct trace_ring *r)
 {
-	counters__close(r);
 	if (r->base)
 		munmap(r->base, r->map_size);
 	for (unsigned int e = 0; e < TEV_NR; e++)
@@ -459,8 +317,6 @@ static int ring__open(struct trace *t, struct trace_ring *r, pid_t pid)
 
 	for (unsigned int e = 0; e < TEV_NR; e++)
 		r->fds[e] = -1;
-	for (unsigned int i = 0; i < TRACE_MAX_COUNTED; i++)
-		r->cnt_fds[i] = -1;
 	attr_init(&a, t->fmt[TEV_SPTE_REQUESTED].id);
 	lead = perf_open(&a, pid);
 	if (lead < 0)
@@ -491,10 +347,6 @@ static int ring__open(struct trace *t, struct trace_ring *r, pid_t pid)
 			close(fd);
 			continue;
 		}
-		/* Without every counter and the filter: record them all. */
-		if (e == TEV_EXIT && t->cnt_isa && counters__open(t, r, pid) &&
-		    ioctl(fd, PERF_EVENT_IOC_SET_FILTER, t->exit_filter))
-			counters__close(r);
 		r->fds[e] = fd;
 	}
 	return 0;
@@ -707,9 +559,6 @@ void trace__stop(struct trace *t)
 		t->running = false;
 	}
 	drain_all(t);
-	pthread_mutex_lock(&t->lock);
-	counters__flush(t, t->nlayouts ? t->layouts[t->nlayouts - 1].start : 0);
-	pthread_mutex_unlock(&t->lock);
 	if (t->oom)
 		log_warn("--trace: out of memory; some records were dropped");
 }
@@ -744,19 +593,13 @@ static void add_region(struct trace_layout *l, const char *name, uint64_t gpa,
 	r->npages = (size + 4095) >> 12;
 }
 
-/*
- * A new, empty layout of @phase from @start (under t->lock), or NULL;
- * the exits counted until now are flushed into marks first.
- */
+/* A new, empty layout of @phase from @start (under t->lock), or NULL. */
 static struct trace_layout *layout_add(struct trace *t, unsigned int phase,
 				       uint64_t start)
 {
 	struct trace_layout *l;
 	void *v;
 
-	/* The exits counted so far belong to the phase that ends here. */
-	counters__flush(t, t->nlayouts ? t->layouts[t->nlayouts - 1].start :
-					 start);
 	v = grow(t->layouts, &t->cap_layouts, t->nlayouts, sizeof(*l));
 	if (!v) {
 		t->oom = true;
@@ -886,9 +729,6 @@ void trace__tid_off(struct trace *t, pid_t tid)
 		for (unsigned int e = 0; e < TEV_NR; e++)
 			if (r->fds[e] >= 0)
 				ioctl(r->fds[e], PERF_EVENT_IOC_DISABLE, 0);
-		counters__read(t, r);
-		for (unsigned int c = 0; r->counting && c < t->ncnt; c++)
-			ioctl(r->cnt_fds[c], PERF_EVENT_IOC_DISABLE, 0);
 		ring__drain(t, r);
 		r->off = true;
 	}

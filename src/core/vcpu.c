@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "zapvm/guest_abi.h"
+#include "zapvm/kvm.h"
 #include "zapvm/kvm_compat.h"
 #include "zapvm/log.h"
 #include "zapvm/trace.h"
@@ -287,12 +288,14 @@ static int vcpu__dirty_ring_full(struct vcpu *v)
 }
 
 /*
- * A triple fault: SVM resets the vCPU first, so its RIP (0xfff0) says
- * nothing. Which of the zapvm series' paths ran in this VM may (a stale
- * SPTE is a suspect): their counters, those this kernel has, end the
- * line; it is as before where the stats cannot be read.
+ * An exit that ends the guest (KVM_EXIT_SHUTDOWN, _FAIL_ENTRY,
+ * _INTERNAL_ERROR; @detail as kvm__describe_exit() takes it). On a triple
+ * fault SVM resets the vCPU first, so its RIP (0xfff0) says nothing.
+ * Which of the zapvm series' paths ran in this VM may (a stale SPTE is a
+ * suspect): their counters, those this kernel has, end the line; it is as
+ * before where the stats cannot be read.
  */
-static void vcpu__shutdown(struct vcpu *v)
+static int vcpu__fatal(struct vcpu *v, unsigned long long detail)
 {
 	static const char *const series[] = {
 		ZAPVM_STAT_CHANGE_PTE_PREFETCH,
@@ -301,14 +304,17 @@ static void vcpu__shutdown(struct vcpu *v)
 		ZAPVM_STAT_ZAPS_SLOT,
 		ZAPVM_STAT_ZAPS_ALL,
 	};
-	char stats[256] = "";
+	char stats[256] = "", what[96];
 
 	if (v->vm->res->stats)
 		stats__describe(&v->vm->res->stats[0], "VM stats", series,
 				ARRAY_SIZE(series), stats, sizeof(stats));
-	log_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN) at RIP 0x%llx%s%s%s",
-		v->id, (unsigned long long)vcpu__rip(v), *stats ? " (" : "",
-		stats, *stats ? ")" : "");
+	log_err("vCPU %u: %s at RIP 0x%llx%s%s%s", v->id,
+		kvm__describe_exit(v->run->exit_reason, detail, what,
+				   sizeof(what)),
+		(unsigned long long)vcpu__rip(v), *stats ? " (" : "", stats,
+		*stats ? ")" : "");
+	return -EFAULT;
 }
 
 /* One exit: 0 to resume, VCPU_DONE, or < 0 for a crash (logged). */
@@ -322,26 +328,16 @@ static int vcpu__handle_exit(struct vcpu *v)
 	case KVM_EXIT_MMIO:
 		return vcpu__mmio(v);
 	case KVM_EXIT_SHUTDOWN:
-		vcpu__shutdown(v);
-		return -EFAULT;
+		return vcpu__fatal(v, 0);
 	case KVM_EXIT_HLT:
 		log_err("vCPU %u: guest executed HLT at RIP 0x%llx", v->id,
 			(unsigned long long)vcpu__rip(v));
 		return -EFAULT;
 	case KVM_EXIT_FAIL_ENTRY:
-		log_err("vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx, "
-			"RIP 0x%llx",
-			v->id,
-			(unsigned long long)
-				run->fail_entry.hardware_entry_failure_reason,
-			(unsigned long long)vcpu__rip(v));
-		return -EFAULT;
+		return vcpu__fatal(
+			v, run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
-		log_err("vCPU %u: KVM_EXIT_INTERNAL_ERROR, suberror %u, RIP "
-			"0x%llx",
-			v->id, run->internal.suberror,
-			(unsigned long long)vcpu__rip(v));
-		return -EFAULT;
+		return vcpu__fatal(v, run->internal.suberror);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return vcpu__system_event(v);
 	case KVM_EXIT_INTR:

@@ -380,22 +380,6 @@ static void test_exits(void)
 	is_int(s.exits_other, 5, "run: five past the table");
 	trace_summary__free(&s);
 
-	/* Counted in the kernel: one mark per phase and reason, a count. */
-	n = 0;
-	m[n++] = (struct trace_mark){ 0, TEV_EXIT, 0x7b, 2, 5000 };
-	m[n++] = (struct trace_mark){ 10, TEV_EXIT, 0x7b, 2 }; /* recorded */
-	m[n++] = (struct trace_mark){ 100, TEV_EXIT, 0x7b, 2, 700 };
-	is_int(trace__classify(NULL, 0, m, n, ls, 2, 2, 1, &s), 0,
-	       "classify counted exits");
-	ok(s.phases[0].nexits == 1 && s.phases[0].exits[0].count == 5001,
-	   "phase 0: a counted mark adds its count (5000 + 1)");
-	ok(s.phases[0].events[TEV_EXIT] == 5001 &&
-		   s.phases[1].events[TEV_EXIT] == 700,
-	   "events[kvm_exit] add the counts, phase by phase");
-	ok(s.exits[0].count == 5701 && s.events[TEV_EXIT] == 5701,
-	   "run: 5701 io exits");
-	trace_summary__free(&s);
-
 	ok(!strcmp(trace_exit__name(2, 0x400, buf, sizeof(buf)), "npf"),
 	   "SVM 0x400 is npf");
 	ok(!strcmp(trace_exit__name(1, 48, buf, sizeof(buf)), "ept_violation"),
