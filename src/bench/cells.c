@@ -49,7 +49,7 @@ int bench__cells(struct bench *b)
 	const struct bench_opts *o = &b->o;
 	unsigned int n;
 	uint64_t base = 0;
-	unsigned int k;
+	unsigned int k, m;
 
 	axes__defaults(&b->o);
 	/* No --dirty-log list (ndirty_log 0) is one value: off. */
@@ -72,17 +72,20 @@ int bench__cells(struct bench *b)
 	b->ncells = n;
 	/*
 	 * Policy innermost: the cells a ratio compares are neighbours; the
-	 * trace next, so a traced cell sits beside its untraced twin.
+	 * trace next, so a traced cell sits beside its untraced twin. A
+	 * hugetlb backing takes no THP advice: of its cells that differ only
+	 * in --thp, the first stands for all (m counts the cells kept).
 	 */
-	for (k = 0; k < n; k++) {
-		struct bench_cell *c = &b->cells[k];
-		unsigned int x = k;
+	for (k = 0, m = 0; k < n; k++) {
+		struct bench_cell *c = &b->cells[m];
+		unsigned int x = k, thp_i;
 
 		c->policy = o->policy[x % o->npolicy];
 		x /= o->npolicy;
 		c->trace = o->trace[x % o->ntrace];
 		x /= o->ntrace;
-		c->thp = o->thp[x % o->nthp];
+		thp_i = x % o->nthp;
+		c->thp = o->thp[thp_i];
 		x /= o->nthp;
 		c->cpus = o->cpus[x % o->ncpus];
 		x /= o->ncpus;
@@ -101,7 +104,11 @@ int bench__cells(struct bench *b)
 		x /= o->nprefetch;
 		if (o->ndirty_log)
 			c->dirty_log = o->dirty_log[x];
+		if (c->backend != MEM_BACKEND_HUGETLB || !thp_i)
+			m++;
 	}
+	n = m;
+	b->ncells = n;
 	for (k = 0; k < n; k++) {
 		struct bench_cell *c = &b->cells[k];
 

@@ -330,28 +330,39 @@ struct runner {
 	struct bench *b;
 	struct bench_job jobs[MAX_JOBS];
 	struct bench_slot {
-		unsigned int cell, run;
+		unsigned int cell, run, group;
 	} * order; /* the runs in the order they start */
-	unsigned int norder, next, nrun, per_group, cur_cell, cur_run;
+	unsigned int norder, next, nrun, cur_cell, cur_run;
 	int knobs_of; /* the knob group set on the host, -1: none yet */
 };
 
-/* Knob groups outermost; within a group, run-major. */
+/*
+ * Knob groups outermost; within a group, run-major. The knob axes
+ * (prefetch, root zap) are bench__cells()'s outermost, so a group's
+ * cells are neighbours.
+ */
 static int runner__order(struct runner *r)
 {
 	const struct bench *b = r->b;
-	unsigned int n = 0;
+	unsigned int n = 0, g = 0;
 
 	r->norder = b->total;
 	r->order = calloc(r->norder, sizeof(*r->order));
 	if (!r->order)
 		return ZAPVM_EXIT_SOFTWARE;
-	for (unsigned int g = 0; g < b->ncells / r->per_group; g++)
+	for (unsigned int start = 0, end; start < b->ncells; start = end, g++) {
+		const struct bench_cell *c0 = &b->cells[start];
+
+		for (end = start + 1; end < b->ncells &&
+				      b->cells[end].prefetch == c0->prefetch &&
+				      b->cells[end].root_zap == c0->root_zap;
+		     end++)
+			;
 		for (unsigned int run = 0; run < b->o.runs; run++)
-			for (unsigned int c = 0; c < r->per_group; c++)
-				r->order[n++] = (struct bench_slot){
-					g * r->per_group + c, run
-				};
+			for (unsigned int c = start; c < end; c++)
+				r->order[n++] =
+					(struct bench_slot){ c, run, g };
+	}
 	return 0;
 }
 
@@ -364,7 +375,7 @@ static void runner__start(struct runner *r, bool failed, int *ret)
 	       r->nrun < b->o.jobs) {
 		unsigned int cell = r->order[r->next].cell;
 		unsigned int run = r->order[r->next].run;
-		int group = (int)(cell / r->per_group);
+		int group = (int)r->order[r->next].group;
 		unsigned int slot = 0;
 
 		/* Knobs are host-wide: change them only when idle. */
@@ -442,7 +453,6 @@ int bench__run_all(struct bench *b)
 {
 	struct runner r = {
 		.b = b,
-		.per_group = b->o.nmem * b->o.ncpus * b->o.nthp * b->o.npolicy,
 		.knobs_of = -1,
 	};
 	bool killed = false, failed = false;

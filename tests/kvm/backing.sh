@@ -36,18 +36,11 @@ grep -q '"prefault": false' "$TMP/anon.json" &&
 	pass "without --prefault: JSON config says prefault false" ||
 	fail "without --prefault: JSON config says prefault false"
 
-# hugetlb 2M: 64M of RAM takes 32 pages (.ci/run reserves 64; in the
-# rig's L1, root, the test reserves them itself and gives them back).
+# hugetlb 2M: 64M of RAM takes 32 pages.
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB
-free=$(cat $hp/free_hugepages 2>/dev/null || echo 0)
+hugepages_reserve 32
+free=$hp_free
 resv=$(cat $hp/resv_hugepages 2>/dev/null || echo 0)
-if [ -d $hp ] && [ $((free - resv)) -lt 32 ] && [ -w $hp/nr_hugepages ]; then
-	nr0=$(cat $hp/nr_hugepages)
-	trap 'echo "$nr0" >$hp/nr_hugepages; rm -rf "$TMP"' EXIT INT TERM
-	echo $((nr0 + 32 - free + resv)) >$hp/nr_hugepages 2>/dev/null
-	free=$(cat $hp/free_hugepages)
-	echo "# reserved 2 MiB pages: nr_hugepages $nr0 -> $(cat $hp/nr_hugepages)"
-fi
 if [ $((free - resv)) -ge 32 ]; then
 	t_run "--mem-backend hugetlb runs touch" 0 "" -- run --mem 64M \
 		--mem-backend hugetlb --json "$TMP/huge.json" \

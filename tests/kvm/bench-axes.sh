@@ -93,8 +93,8 @@ t_run "--trace=maybe: usage error" 64 "--trace" -- bench boot --trace=maybe
 one_line "--trace=maybe"
 
 # ---- --mem-backend, --ram-slots (issue 18) ----
-free2m=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages \
-	2>/dev/null || echo 0)
+hugepages_reserve 32
+free2m=$hp_free
 if [ "$free2m" -ge 32 ]; then backs=anon,memfd,hugetlb; else backs=anon,memfd; fi
 t_run "bench boot --mem-backend $backs --runs 1 --mem 64M" 0 "" -- \
 	bench boot --mem-backend $backs --runs 1 --mem 64M --policy all \
@@ -106,6 +106,19 @@ for b in $(echo $backs | tr , ' '); do
 	t_cmp "CSV: one faults_total row of backing $b" "$rows" -eq 1
 done
 [ "$free2m" -ge 32 ] || skip "hugetlb: $free2m free 2 MiB pages"
+# THP advice does not apply to hugetlb: one cell per policy, not per --thp.
+if [ "$free2m" -ge 32 ]; then
+	t_run "bench boot --mem-backend anon,hugetlb --thp off,on" 0 "" -- \
+		bench boot --mem-backend anon,hugetlb --thp off,on --runs 1 \
+		--mem 64M --policy all --csv "$TMP/mt.csv"
+	for bt in anon:2 hugetlb-2M:1; do
+		rows=$(awk -F, -v b=${bt%:*} '$1 == "cell" &&
+			$10 == "faults_total" && $20 == b && $11 == 1' \
+			"$TMP/mt.csv" | wc -l)
+		t_cmp "--thp off,on: ${bt#*:} cell(s) of backing ${bt%:*}" \
+			"$rows" -eq "${bt#*:}"
+	done
+fi
 fa=$(cell "$TMP/mb.csv" all faults_total 20 anon 12)
 fm=$(cell "$TMP/mb.csv" all faults_total 20 memfd 12)
 t_cmp "anon and memfd: the same faults" "${fa:-0}" -eq "${fm:--1}"

@@ -45,6 +45,22 @@ rig_triple_fault() {
 rig_l2_crash() {
 	in_rig && grep -Eq 'triple fault \(KVM_EXIT_SHUTDOWN\)|Kernel panic - not syncing|---\[ end trace' "$@"
 }
+# hugepages_reserve N: at least N free 2 MiB pages if this user may raise
+# the pool (root in the rig's L1; .ci/run reserves 64 on the host), given
+# back when the script exits; sets hp_free to the free count, reserved or
+# not. Not in a $(...): the trap must be the script's.
+hugepages_reserve() {
+	hp=/sys/kernel/mm/hugepages/hugepages-2048kB
+	hp_free=$(cat $hp/free_hugepages 2>/dev/null || echo 0)
+	avail=$((hp_free - $(cat $hp/resv_hugepages 2>/dev/null || echo 0)))
+	if [ -d $hp ] && [ $avail -lt "$1" ] && [ -w $hp/nr_hugepages ]; then
+		hp_nr0=$(cat $hp/nr_hugepages)
+		trap 'echo "$hp_nr0" >$hp/nr_hugepages; rm -rf "$TMP"' EXIT INT TERM
+		echo $((hp_nr0 + $1 - avail)) >$hp/nr_hugepages 2>/dev/null
+		echo "# 2 MiB pages: nr_hugepages $hp_nr0 -> $(cat $hp/nr_hugepages)"
+		hp_free=$(cat $hp/free_hugepages)
+	fi
+}
 # skip DESC: one TAP test skipped (the script goes on).
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 
