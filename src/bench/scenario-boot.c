@@ -102,6 +102,7 @@ static void boot__collect(const struct bench_cell *c,
 	v[5] = res->wall_ns / 1e6;
 	v[6] = phase__stat_at_end(res, "pages_4k");
 	v[7] = phase__stat_at_end(res, "pages_2m");
+	v[8] = phase__stat_at_end(res, "pages_1g");
 }
 
 static const struct bench_metric boot_metrics[] = {
@@ -113,6 +114,7 @@ static const struct bench_metric boot_metrics[] = {
 	{ "wall_ms", "ms", "wall ms", M_TABLE | M_RATIO },
 	{ "mapped_4k", "", "4K SPTEs at end", 0 },
 	{ "mapped_2m", "", "2M SPTEs at end", 0 },
+	{ "mapped_1g", "", "1G SPTEs at end", 0 },
 };
 
 const struct bench_scenario scenario_boot = {

@@ -68,6 +68,10 @@ static void memslot__collect(const struct bench_cell *c,
 		       phase_log__ns(res->phases, (unsigned int)retouch) / 1e6;
 	v[6] = (double)report__faults(res, 0);
 	v[7] = res->wall_ns / 1e6;
+	/* SPTEs by level once all is touched again (issue 18's backings). */
+	v[8] = phase__stat_at_end(res, "pages_4k");
+	v[9] = phase__stat_at_end(res, "pages_2m");
+	v[10] = phase__stat_at_end(res, "pages_1g");
 }
 
 static const struct bench_metric memslot_metrics[] = {
@@ -79,6 +83,9 @@ static const struct bench_metric memslot_metrics[] = {
 	{ "retouch_ms", "ms", "retouch ms", M_TABLE | M_RATIO },
 	{ "faults_total", "", "total faults", 0 },
 	{ "wall_ms", "ms", "wall ms", M_TABLE },
+	{ "mapped_4k", "", "4K SPTEs at end", 0 },
+	{ "mapped_2m", "", "2M SPTEs at end", 0 },
+	{ "mapped_1g", "", "1G SPTEs at end", 0 },
 };
 
 const struct bench_scenario scenario_memslot = {
