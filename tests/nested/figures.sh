@@ -13,7 +13,8 @@
 # the change_pte prefetch saves faults in a QEMU boot: KSM, private file
 # memory), qemubench (QEMU + SeaBIOS under zapvm bench exec, the rig's and
 # Debian's kernels), dirtylog
-# (beside dirty_log_perf_test, anon and hugetlb) and tfloop
+# (beside dirty_log_perf_test, anon and hugetlb), backings and hugedirty
+# (issue 18: each RAM backing; hugetlb memory under dirty logging) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
 # and "FIGURE-END" lines, which the console log keeps. microvm (needs
@@ -362,6 +363,57 @@ dirtylog() {
 		--runs "$RUNS" --timeout 1800
 }
 
+# hp_set SIZE_KB N: the pool of SIZE_KB huge pages to N; prints how many
+# L1 got (fewer when its memory is short or fragmented).
+hp_set() {
+	f=/sys/kernel/mm/hugepages/hugepages-$1kB/nr_hugepages
+	[ -w "$f" ] || { echo 0; return; }
+	echo "$2" >"$f" 2>/dev/null
+	cat "$f"
+}
+
+# Issue 18: romtoggle (1 GiB of 2 GiB touched, every page) and bootsim
+# (1 GiB) with each backing - 4 KiB anonymous, THP, hugetlb 2 MiB, hugetlb
+# 1 GiB where L1 can reserve the pages - policy all vs slot; faults,
+# re-faults, delete time and SPTEs by level (mapped_*, in the CSV).  Needs
+# ZAPVM_RIG_MEM=6144 (2 GiB of pages plus the anonymous cells' RAM).
+backings() {
+	echo "# backings: 2 MiB pages: $(hp_set 2048 1024) of 1024"
+	bench backings-romtoggle memslot --policy all,slot --thp off,on \
+		--mem-backend anon,hugetlb --hugepage-size 2M --mem 2G \
+		--runs 1 --args "pages=262144 stride=1 toggles=1" --timeout 1800
+	bench backings-bootsim boot --policy all,slot --thp off,on \
+		--mem-backend anon,hugetlb --hugepage-size 2M --mem 1G \
+		--runs "$RUNS" --timeout 900
+	hp_set 2048 0 >/dev/null
+	got=$(hp_set 1048576 2)
+	echo "# backings: 1 GiB pages: $got of 2"
+	if [ "$got" -ge 2 ]; then
+		bench backings-romtoggle-1g memslot --policy all,slot \
+			--mem-backend hugetlb --hugepage-size 1G --mem 2G \
+			--runs 1 --args "pages=262144 stride=1 toggles=1" \
+			--timeout 1800
+		bench backings-bootsim-1g boot --policy all,slot \
+			--mem-backend hugetlb --hugepage-size 1G --mem 1G \
+			--runs "$RUNS" --timeout 900
+	fi
+	hp_set 1048576 0 >/dev/null
+}
+
+# Issue 18 / seed 002's worst case on hugetlb memory: 1 GiB of 2 MiB pages
+# mapped with 4 KiB SPTEs because dirty logging is on, then zaplat (root
+# zap 4k vs 1g) and vcpustall (logging off vs on) over it.
+hugedirty() {
+	echo "# hugedirty: 2 MiB pages: $(hp_set 2048 576) of 576"
+	bench zaplat-dirty-huge zaplat --root-zap 4k,1g --dirty-log bitmap \
+		--mem-backend hugetlb --hugepage-size 2M --mem 1G \
+		--runs "$RUNS" --timeout 1800
+	bench vcpustall-dirty-huge vcpustall --policy all \
+		--dirty-log off,bitmap --mem-backend hugetlb --hugepage-size 2M \
+		--mem 1G --runs "$RUNS" --timeout 1800
+	hp_set 2048 0 >/dev/null
+}
+
 # L2 triple faults (kernel-patches/README): LOOPS x bench dirtylog (32M,
 # 2 vCPUs, zap-all, 2 runs; bitmap and manual in turn) and, unless
 # TF_SCEN=dirtylog, LOOPS x a 256M vcpustall zap-all, counting the runs
@@ -639,7 +691,7 @@ for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
 	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | qemubench | \
-		dirtylog | tfloop) "$s" ;;
+		dirtylog | backings | hugedirty | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
