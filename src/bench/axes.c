@@ -198,7 +198,9 @@ void axes__cfg(const struct bench *b, const struct bench_cell *c,
 {
 	cfg->mem_backend = c->backend;
 	cfg->mem_file = c->mem_file;
-	cfg->hugepage_size = b->o.hugepage_size;
+	/* Only a hugetlb cell takes a page size (vm.c refuses it elsewhere). */
+	cfg->hugepage_size =
+		c->backend == MEM_BACKEND_HUGETLB ? b->o.hugepage_size : 0;
 	cfg->prefault = b->o.prefault;
 	cfg->ram_slots = c->ram_slots;
 	if (!b->o.firmware)

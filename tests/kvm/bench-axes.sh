@@ -108,9 +108,9 @@ done
 [ "$free2m" -ge 32 ] || skip "hugetlb: $free2m free 2 MiB pages"
 # THP advice does not apply to hugetlb: one cell per policy, not per --thp.
 if [ "$free2m" -ge 32 ]; then
-	t_run "bench boot --mem-backend anon,hugetlb --thp off,on" 0 "" -- \
-		bench boot --mem-backend anon,hugetlb --thp off,on --runs 1 \
-		--mem 64M --policy all --csv "$TMP/mt.csv"
+	t_run "bench boot --mem-backend anon,hugetlb --hugepage-size 2M --thp off,on" 0 "" -- \
+		bench boot --mem-backend anon,hugetlb --hugepage-size 2M \
+		--thp off,on --runs 1 --mem 64M --policy all --csv "$TMP/mt.csv"
 	for bt in anon:2 hugetlb-2M:1; do
 		rows=$(awk -F, -v b=${bt%:*} '$1 == "cell" &&
 			$10 == "faults_total" && $20 == b && $11 == 1' \
