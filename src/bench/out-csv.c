@@ -22,15 +22,19 @@ static void csv_num(FILE *f, double v)
 		fputc(',', f);
 }
 
-/* The axes' columns after the floor: trace ... slot_layout. */
+/* The axes' columns after the floor: trace ... slot_layout, dirty_log. */
 static void csv_axes(FILE *f, const struct bench_cell *c)
 {
-	fprintf(f, ",%s,%s,%s,%u,%s", axes__trace_name(c->trace),
+	char dl[32];
+
+	dirty_log_spec__name(&c->dirty_log, dl, sizeof(dl));
+	fprintf(f, ",%s,%s,%s,%u,%s,%s", axes__trace_name(c->trace),
 		axes__backend_name(c), c->prefault ? "on" : "off",
 		c->ram_slots ? c->ram_slots : 1,
 		c->axes[0] && strstr(c->axes, "layout=") ?
 			slot_layout__name(c->layout) :
-			"-");
+			"-",
+		dl);
 }
 
 static void csv_ratio(const struct bench *b, const struct bench_cell *num,
@@ -118,7 +122,8 @@ int bench__csv(const struct bench *b, const char *path)
 		fprintf(f, "# interrupted: finished runs only\n");
 	fprintf(f, "kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,"
 		   "zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,"
-		   "floor,trace,mem_backend,prefault,ram_slots,slot_layout\n");
+		   "floor,trace,mem_backend,prefault,ram_slots,slot_layout,"
+		   "dirty_log\n");
 	for (unsigned int k = 0; k < b->ncells; k++) {
 		const struct bench_cell *c = &b->cells[k];
 

@@ -14,7 +14,7 @@ LINUXBOOT=/usr/share/qemu/linuxboot_dma.bin
 
 # cell FILE POLICY METRIC AXIS-COLUMN AXIS-VALUE COLUMN: a cell row's value.
 # The axes' columns: 19 trace, 20 mem_backend, 21 prefault, 22 ram_slots,
-# 23 slot_layout.
+# 23 slot_layout, 24 dirty_log.
 cell() {
 	awk -F, -v p="$2" -v m="$3" -v a="$4" -v v="$5" -v c="$6" \
 		'$1 == "cell" && $3 == p && $10 == m && $a == v { print $c; exit }' "$1"
@@ -33,7 +33,7 @@ if [ $? -eq 0 ] && [ "$slot_ok" = true ]; then
 	t_run "bench boot --trace off,on --runs 2" 0 "" -- bench boot \
 		--trace off,on --runs 2 --csv "$TMP/tr.csv" --json "$TMP/tr.json"
 	t_has "CSV header names the axes" "$TMP/tr.csv" \
-		",floor,trace,mem_backend,prefault,ram_slots,slot_layout$"
+		",floor,trace,mem_backend,prefault,ram_slots,slot_layout,dirty_log$"
 	ra=$(cell "$TMP/tr.csv" all refaults 19 on 12)
 	rs=$(cell "$TMP/tr.csv" slot refaults 19 on 12)
 	t_cmp "traced, policy all: refaults >= 300" "${ra%.*}" -ge 300
@@ -143,7 +143,7 @@ t_run "bench boot --ram-slots 1,4 --prefault" 0 "" -- bench boot \
 f1=$(cell "$TMP/rs.csv" all faults_total 22 1 12)
 f4=$(cell "$TMP/rs.csv" all faults_total 22 4 12)
 t_cmp "--ram-slots 1 and 4: the same faults" "${f1:-0}" -eq "${f4:--1}"
-t_has "CSV: prefault recorded" "$TMP/rs.csv" "^cell,.*,on,4,-$"
+t_has "CSV: prefault recorded" "$TMP/rs.csv" "^cell,.*,on,4,-,off$"
 t_run "--ram-slots 0: usage error" 64 "--ram-slots" -- bench boot \
 	--ram-slots 0
 one_line "--ram-slots 0"

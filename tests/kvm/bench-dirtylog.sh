@@ -167,6 +167,8 @@ t_has_json "vcpustall: JSON names the mode" "$TMP/vs.json" \
 	'"dirty_log": "bitmap"'
 t_has_json "vcpustall: the table has a dirty-log column" "$TMP/out" \
 	"^64M +1 +off +all +bitmap "
+t_cmp "vcpustall: the CSV's dirty_log column (24) says bitmap" \
+	"$(awk -F, '$1 == "cell" && $24 == "bitmap"' "$TMP/vs.csv" | wc -l)" -gt 0
 sp=$(csv_val "$TMP/vs.csv" all sptes_4k 14)
 if [ "$sp" = nan ] || [ -z "$sp" ]; then
 	skip "vcpustall: this kernel has no pages_4k stat"

@@ -48,7 +48,7 @@ t_run "bench boot, 2 runs, 32M" 0 "" -- bench boot --runs 2 --mem 32M \
 t_has "table names the MMU" "$TMP/out" "MMU [a-z-]+ \\(tdp_mmu"
 t_has "table has an all row" "$TMP/out" "^32M +1 +off +all "
 t_has "CSV header" "$TMP/boot.csv" \
-	"^kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout$"
+	"^kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout,dirty_log$"
 for k in command host_kernel mmu tdp_mmu thp_enabled; do
 	t_has "CSV records $k" "$TMP/boot.csv" "^# .*$k"
 done
@@ -292,7 +292,7 @@ t_run "bench vcpustall, 2 runs, 32M" 0 "" -- bench vcpustall --runs 2 \
 t_has "vcpustall table names the MMU" "$TMP/out" "MMU [a-z-]+ \\(tdp_mmu"
 t_has "vcpustall table has the max stall column" "$TMP/out" "max stall ms"
 t_has "vcpustall CSV header" "$TMP/vs.csv" \
-	"^kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout$"
+	"^kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout,dirty_log$"
 t_has "vcpustall CSV records the MMU" "$TMP/vs.csv" "^# .*mmu: [a-z]"
 csv_ok "$TMP/vs.csv" vcpustall all $vs_metrics
 for k in '"environment"' '"mmu"' '"tdp_mmu"' '"online_cpus"' \

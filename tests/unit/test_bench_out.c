@@ -131,13 +131,13 @@ static const char csv_want[] =
 	"slot_zap: yes\n"
 	"# memory: mem_backend anon; hugepage_size 2M; prefault off; "
 	"ram_slots 1; trace off\n"
-	"kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout\n"
-	"cell,fake,all,off,32,2,-,1g,kernel default,faults,3,12,2,10,14,7.03172,16.9683,8,off,anon,off,1,-\n"
-	"cell,fake,all,off,32,2,-,1g,kernel default,ms,3,2,0.5,1.5,2.5,0.757931,3.24207,,off,anon,off,1,-\n"
-	"cell,fake,slot,off,32,2,-,1g,kernel default,faults,3,6,1,5,7,3.51586,8.48414,8,off,anon,off,1,-\n"
-	"cell,fake,slot,off,32,2,-,1g,kernel default,ms,3,1,0,1,1,1,1,,off,anon,off,1,-\n"
-	"ratio,fake,slot/all,off,32,2,-,1g,,faults,,0.5,,,,0.338661,0.738202,,off,anon,off,1,-\n"
-	"ratio,fake,slot/all,off,32,2,-,1g,,ms,,0.5,,,,0.308445,1.31938,,off,anon,off,1,-\n";
+	"kind,scenario,policy,thp,mem_mib,cpus,prefetch,root_zap,zap_interface,metric,n,mean,sd,min,max,ci95_lo,ci95_hi,floor,trace,mem_backend,prefault,ram_slots,slot_layout,dirty_log\n"
+	"cell,fake,all,off,32,2,-,1g,kernel default,faults,3,12,2,10,14,7.03172,16.9683,8,off,anon,off,1,-,off\n"
+	"cell,fake,all,off,32,2,-,1g,kernel default,ms,3,2,0.5,1.5,2.5,0.757931,3.24207,,off,anon,off,1,-,off\n"
+	"cell,fake,slot,off,32,2,-,1g,kernel default,faults,3,6,1,5,7,3.51586,8.48414,8,off,anon,off,1,-,off\n"
+	"cell,fake,slot,off,32,2,-,1g,kernel default,ms,3,1,0,1,1,1,1,,off,anon,off,1,-,off\n"
+	"ratio,fake,slot/all,off,32,2,-,1g,,faults,,0.5,,,,0.338661,0.738202,,off,anon,off,1,-,off\n"
+	"ratio,fake,slot/all,off,32,2,-,1g,,ms,,0.5,,,,0.308445,1.31938,,off,anon,off,1,-,off\n";
 
 static void test_csv(const char *dir)
 {
