@@ -14,8 +14,7 @@
 # memory), qemubench (QEMU + SeaBIOS under zapvm bench exec, the rig's and
 # Debian's kernels), dirtylog
 # (beside dirty_log_perf_test, anon and hugetlb), backings and hugedirty
-# (issue 18: each RAM backing; hugetlb memory under dirty logging),
-# ovmfbench (seed 003's OVMF boots, --l2-qemu) and tfloop
+# (issue 18: each RAM backing; hugetlb memory under dirty logging) and tfloop
 # (LOOPS x dirtylog and vcpustall, counting L2 triple faults).
 # Each prints zapvm bench's table and then its CSV between "FIGURE-CSV NAME"
 # and "FIGURE-END" lines, which the console log keeps. microvm (needs
@@ -364,44 +363,6 @@ dirtylog() {
 		--runs "$RUNS" --timeout 1800
 }
 
-# Seed 003's OVMF boots (8000+ faults saved per boot by the change_pte
-# prefetch): QEMU -M q35 (OVMF_MACHINE) + Debian's OVMF (no SMM) with the
-# rig kernel to /init under zapvm bench exec, policy all/slot x prefetch
-# on/off, THP off, 1 GiB.  kernel-irqchip=off: without an in-kernel LAPIC,
-# L1's KVM intercepts L2's CR8 (TPR) writes; with it they reach L0's TCG,
-# whose SVM code raises an interrupt outside its big lock for a nested
-# guest's CR8 write and aborts (tcg_handle_interrupt: bql_locked()), which
-# is how every OVMF boot in the rig ended before.  One unmeasured boot
-# first: OVMF's first boot with fresh variables writes its flash (ROMD
-# switches: memslot deletes) more than the later ones.
-ovmfbench() {
-	code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
-	if [ ! -f "$code" ] || [ ! -f "$vars" ] || [ ! -f /l2/bzImage-rig ]; then
-		echo "# ovmfbench: needs $code, $vars and /l2 (--l2-qemu)"
-		return
-	fi
-	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
-	cp "$vars" "$out/vars.fd"
-	set -- -accel kvm -M "${OVMF_MACHINE:-q35},smm=off,kernel-irqchip=off" \
-		-cpu qemu64 -smp 1 -nographic -no-reboot \
-		-drive if=pflash,format=raw,readonly=on,file="$code" \
-		-drive if=pflash,format=raw,file="$out/vars.fd" \
-		-kernel /l2/bzImage-rig -initrd /l2/initrd-l2.cpio.gz \
-		-append "$QEMU_PC_APPEND"
-	"$ZAPVM" exec --until boot-done --grace 2000 --timeout 900 \
-		--json "$out/ovmf0.json" -- qemu-system-x86_64 -m 1G "$@" \
-		</dev/null >"$out/ovmf0.out" 2>&1
-	echo "# ovmfbench: first boot: exit $?; $(exec_summary "$out/ovmf0.json")"
-	tail -n 3 "$out/ovmf0.out" | sed 's/^/#   /'
-	echo "# ---- ovmfbench"
-	"$ZAPVM" bench exec --csv "$out/ovmfbench.csv" \
-		--json "$out/ovmfbench.json" --policy all,slot --prefetch on,off \
-		--thp off --mem 1G --runs "$RUNS" --until boot-done \
-		--timeout 900 -- qemu-system-x86_64 -m '{mem_mib}' "$@"
-	echo "# ovmfbench: exit $?"
-	show ovmfbench
-}
-
 # hp_set SIZE_KB N: the pool of SIZE_KB huge pages to N; prints how many
 # L1 got (fewer when its memory is short or fragmented).
 hp_set() {
@@ -730,7 +691,7 @@ for s in "$@"; do
 	case $s in
 	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
 	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | qemubench | \
-		dirtylog | backings | hugedirty | ovmfbench | tfloop) "$s" ;;
+		dirtylog | backings | hugedirty | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
 	esac
 done
