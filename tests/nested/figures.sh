@@ -267,11 +267,14 @@ qemubench() {
 			-append "$QEMU_PC_APPEND"
 		echo "# $name: exit $?"
 		show "$name"
-		# A failed run keeps its console log: show the first one's end.
-		for f in /tmp/zapvm-bench-exec.*/cell1-*-run1.log; do
-			[ -f "$f" ] && tail -n 5 "$f" | sed 's/^/#   /'
-			rm -rf "${f%/*}"
+		# Failed runs keep their console logs (L1's /tmp is lost at
+		# power-off): the end of each, then the directory goes.
+		for f in /tmp/zapvm-bench-exec.*/*.log; do
+			[ -f "$f" ] || continue
+			echo "# failed run's console: ${f##*/}"
+			tail -n 12 "$f" | sed 's/^/#   /'
 		done
+		rm -rf /tmp/zapvm-bench-exec.*
 	done
 }
 
