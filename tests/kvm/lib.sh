@@ -4,7 +4,14 @@
 
 : "${ZAPVM:?ZAPVM must name the zapvm binary}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zapvm-test.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
+# lib_cleanup: what lib.sh's helpers leave to undo at exit - the 2 MiB
+# pages hugepages_reserve added to the pool, then $TMP.
+lib_cleanup() {
+	[ -n "${hp_added:-}" ] &&
+		echo $(($(cat "$hp/nr_hugepages") - hp_added)) >"$hp/nr_hugepages"
+	rm -rf "$TMP"
+}
+trap lib_cleanup EXIT INT TERM
 n=0
 failed=0
 
@@ -46,18 +53,20 @@ rig_l2_crash() {
 	in_rig && grep -Eq 'triple fault \(KVM_EXIT_SHUTDOWN\)|Kernel panic - not syncing|---\[ end trace' "$@"
 }
 # hugepages_reserve N: at least N free 2 MiB pages if this user may raise
-# the pool (root in the rig's L1; .ci/run reserves 64 on the host), given
-# back when the script exits; sets hp_free to the free count, reserved or
-# not. Not in a $(...): the trap must be the script's.
+# the pool (root in the rig's L1; .ci/run reserves pages on the host);
+# lib_cleanup takes back what was added - the pages added, not a saved
+# pool size, so that scripts running side by side do not undo each
+# other's. Sets hp_free to the free count, reserved or not. Not in a
+# $(...): hp_added must be the script's.
 hugepages_reserve() {
 	hp=/sys/kernel/mm/hugepages/hugepages-2048kB
 	hp_free=$(cat $hp/free_hugepages 2>/dev/null || echo 0)
 	avail=$((hp_free - $(cat $hp/resv_hugepages 2>/dev/null || echo 0)))
 	if [ -d $hp ] && [ $avail -lt "$1" ] && [ -w $hp/nr_hugepages ]; then
-		hp_nr0=$(cat $hp/nr_hugepages)
-		trap 'echo "$hp_nr0" >$hp/nr_hugepages; rm -rf "$TMP"' EXIT INT TERM
-		echo $((hp_nr0 + $1 - avail)) >$hp/nr_hugepages 2>/dev/null
-		echo "# 2 MiB pages: nr_hugepages $hp_nr0 -> $(cat $hp/nr_hugepages)"
+		nr0=$(cat $hp/nr_hugepages)
+		echo $((nr0 + $1 - avail)) >$hp/nr_hugepages 2>/dev/null
+		hp_added=$(($(cat $hp/nr_hugepages) - nr0))
+		echo "# 2 MiB pages: $hp_added added to nr_hugepages $nr0"
 		hp_free=$(cat $hp/free_hugepages)
 	fi
 }
