@@ -6,8 +6,9 @@
 #           sh /zapvm/figures.sh [SCENARIO...]
 #
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
-# these), qemuphases (faults per phase, one boot per policy) and ovmf
-# (QEMU + OVMF once, last: it has crashed L0's QEMU); traceov (--trace's
+# these), qemuphases (faults per phase, one boot per policy), ovmf and
+# ovmfbench (QEMU + OVMF: one boot; bench exec; ZAPVM_RIG_QEMU=patched for
+# L0, see ovmf_args); traceov (--trace's
 # cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
 # --l2-qemu; fwsame beside QEMU with the same devices), pfcond (where
 # the change_pte prefetch saves faults in a QEMU boot: KSM, private file
@@ -661,29 +662,70 @@ qemuphases() {
 	done
 }
 
-# One OVMF boot (Debian's ovmf: OVMF_CODE_4M.fd read-only + a copy of the
-# VARS) of QEMU -M pc, no SMM, under zapvm exec: environment.md saw the
-# L0 QEMU die (tcg_handle_interrupt assertion) every time this was tried,
-# so it runs alone, last. OVMF_ARGS replaces "-M pc,smm=off".
-ovmf() {
+# OVMF (Debian's ovmf: OVMF_CODE_4M.fd read-only, OVMF_VARS_4M.fd with
+# snapshot=on, so every boot starts from the same variable store and its
+# writes are dropped at exit) in QEMU ${OVMF_ARGS:--M q35}, QEMU's default
+# devices, booting OVMF_KERNEL (Debian's kernel: the rig kernel has no EFI
+# stub, and OVMF falls through to PXE and its shell) to /init. L0's QEMU
+# 10.0.2 aborts on OVMF's CR8 writes (tests/nested/qemu/0001-*.patch): run
+# these under ZAPVM_RIG_QEMU=patched. ovmf is one boot under zapvm exec;
+# ovmfbench is zapvm bench exec over policy x THP x prefetch
+# (OVMF_PREFETCH, "on,off") x OVMF_MEMS ("1G"; 6G wants
+# ZAPVM_RIG_MEM=8192), RUNS runs a cell.
+ovmf_args() { # sets code, vars, kern; fails without them in L1
 	code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
-	if [ ! -f "$code" ] || [ ! -f "$vars" ]; then
-		echo "# ovmf: no $code or $vars in L1"
-		return
+	kern=${OVMF_KERNEL:-/l2/vmlinuz-debian}
+	if [ ! -f "$code" ] || [ ! -f "$vars" ] || [ ! -f "$kern" ]; then
+		echo "# ovmf: no $code, $vars or $kern in L1 (--l2-qemu, package ovmf on the host)"
+		return 1
 	fi
 	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
-	cp "$vars" "$out/vars.fd"
-	echo "# ---- ovmf: QEMU ${OVMF_ARGS:--M pc,smm=off} + OVMF, rig kernel, zapvm exec --zap-policy all"
+	# snapshot=on's overlay: QEMU writes it to $TMPDIR or /var/tmp,
+	# which L1 has not.
+	export TMPDIR=$out
+}
+
+ovmf() {
+	ovmf_args || return
+	echo "# ---- ovmf: QEMU ${OVMF_ARGS:--M q35} + OVMF, rig kernel, zapvm exec --zap-policy all"
+	# shellcheck disable=SC2086
 	"$ZAPVM" exec --zap-policy all --until boot-done --grace 2000 \
-		--timeout "${OVMF_TIMEOUT:-400}" --json "$out/ovmf.json" -- \
-		qemu-system-x86_64 -accel kvm ${OVMF_ARGS:--M pc,smm=off} \
+		--timeout "${OVMF_TIMEOUT:-900}" --json "$out/ovmf.json" -- \
+		qemu-system-x86_64 -accel kvm ${OVMF_ARGS:--M q35} \
 		-cpu qemu64 -m 1G -smp 1 -nographic -no-reboot \
 		-drive if=pflash,format=raw,readonly=on,file="$code" \
-		-drive if=pflash,format=raw,file="$out/vars.fd" \
-		-kernel /l2/bzImage-rig -initrd /l2/initrd-l2.cpio.gz \
+		-drive if=pflash,format=raw,snapshot=on,file="$vars" \
+		-kernel "$kern" -initrd /l2/initrd-l2.cpio.gz \
 		-append "$QEMU_PC_APPEND" </dev/null >"$out/ovmf.out" 2>&1
 	echo "# ovmf: zapvm exit $?; $(exec_summary "$out/ovmf.json")"
+	grep -a -i -E 'kernel|linux|error|fail|boot' "$out/ovmf.out" | head -n 40 |
+		cut -c1-200 | sed 's/^/#   /'
 	tail -n 15 "$out/ovmf.out" | sed 's/^/#   /'
+}
+
+ovmfbench() {
+	ovmf_args || return
+	name=ovmfbench
+	echo "# ---- $name: ${OVMF_ARGS:--M q35}, mem ${OVMF_MEMS:-1G}, prefetch ${OVMF_PREFETCH:-on,off}"
+	# shellcheck disable=SC2086
+	"$ZAPVM" bench exec --csv "$out/$name.csv" --json "$out/$name.json" \
+		--policy all,slot --thp off,on --prefetch "${OVMF_PREFETCH:-on,off}" \
+		--mem "${OVMF_MEMS:-1G}" --runs "$RUNS" --until boot-done \
+		--timeout "${OVMF_TIMEOUT:-900}" -- qemu-system-x86_64 -accel kvm \
+		${OVMF_ARGS:--M q35} -cpu qemu64 -m '{mem_mib}' -smp '{cpus}' \
+		-nographic -no-reboot \
+		-drive if=pflash,format=raw,readonly=on,file="$code" \
+		-drive if=pflash,format=raw,snapshot=on,file="$vars" \
+		-kernel "$kern" -initrd /l2/initrd-l2.cpio.gz \
+		-append "$QEMU_PC_APPEND"
+	echo "# $name: exit $?"
+	show "$name"
+	for f in /tmp/zapvm-bench-exec.*/*.log; do
+		[ -f "$f" ] || continue
+		echo "# failed run's console: ${f##*/}"
+		tail -n 12 "$f" | sed 's/^/#   /'
+	done
+	rm -rf /tmp/zapvm-bench-exec.*
 }
 
 echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu)," \
@@ -692,7 +734,7 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 [ $# -gt 0 ] || set -- romtoggle cow zaplat vcpustall boot microvm qemupc
 for s in "$@"; do
 	case $s in
-	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | \
+	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | ovmfbench | \
 	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | qemubench | \
 		dirtylog | backings | hugedirty | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
