@@ -720,12 +720,13 @@ ovmfbench() {
 		-append "$QEMU_PC_APPEND"
 	echo "# $name: exit $?"
 	show "$name"
-	for f in /tmp/zapvm-bench-exec.*/*.log; do
+	# bench exec keeps failed runs' consoles under TMPDIR (ovmf_args).
+	for f in "$TMPDIR"/zapvm-bench-exec.*/*.log; do
 		[ -f "$f" ] || continue
 		echo "# failed run's console: ${f##*/}"
 		tail -n 12 "$f" | sed 's/^/#   /'
 	done
-	rm -rf /tmp/zapvm-bench-exec.*
+	rm -rf "$TMPDIR"/zapvm-bench-exec.*
 }
 
 echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu)," \
