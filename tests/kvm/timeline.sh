@@ -12,9 +12,11 @@ timeline_tms() {
 		sed -n 's/.*"t_ms": *\([0-9.e+-]*\).*/\1/p'
 }
 
-# 5 ms: romtoggle runs ~80 ms on an idle host (4 samples at 20 ms seen).
+# 5 ms: romtoggle with 32,768 pages runs ~0.7 s (~130 samples); with its
+# default 4,096 (~80 ms idle) a CI run beside a busy rig once got 2, the
+# sampler thread starved.
 t_run "romtoggle --sample-ms 5 --json" 0 "" -- run --sample-ms 5 \
-	--json "$TMP/t.json" builtin:romtoggle
+	--json "$TMP/t.json" --args "pages=32768" builtin:romtoggle
 timeline_tms "$TMP/t.json" >"$TMP/tms"
 t_cmp "several samples" "$(wc -l <"$TMP/tms")" -ge 5
 awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }' \
