@@ -47,6 +47,18 @@ add_row() {
 	echo "# row: $2"
 }
 
+# failed_consoles DIR: the end of each console log zapvm bench exec kept
+# for a failed run under DIR (L1's file systems are lost at power-off),
+# then those directories go.
+failed_consoles() {
+	for f in "$1"/zapvm-bench-exec.*/*.log; do
+		[ -f "$f" ] || continue
+		echo "# failed run's console: ${f##*/}"
+		tail -n 12 "$f" | sed 's/^/#   /'
+	done
+	rm -rf "$1"/zapvm-bench-exec.*
+}
+
 bench() { # name scenario args...
 	name=$1
 	shift
@@ -268,14 +280,7 @@ qemubench() {
 			-append "$QEMU_PC_APPEND"
 		echo "# $name: exit $?"
 		show "$name"
-		# Failed runs keep their console logs (L1's /tmp is lost at
-		# power-off): the end of each, then the directory goes.
-		for f in /tmp/zapvm-bench-exec.*/*.log; do
-			[ -f "$f" ] || continue
-			echo "# failed run's console: ${f##*/}"
-			tail -n 12 "$f" | sed 's/^/#   /'
-		done
-		rm -rf /tmp/zapvm-bench-exec.*
+		failed_consoles /tmp
 	done
 }
 
@@ -672,7 +677,7 @@ qemuphases() {
 # ovmfbench is zapvm bench exec over policy x THP x prefetch
 # (OVMF_PREFETCH, "on,off") x OVMF_MEMS ("1G"; 6G wants
 # ZAPVM_RIG_MEM=8192), RUNS runs a cell.
-ovmf_args() { # sets code, vars, kern; fails without them in L1
+ovmf_args() { # sets ovmf_qemu, TMPDIR; fails without OVMF or the kernel in L1
 	code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
 	kern=${OVMF_KERNEL:-/l2/vmlinuz-debian}
 	if [ ! -f "$code" ] || [ ! -f "$vars" ] || [ ! -f "$kern" ]; then
@@ -683,19 +688,20 @@ ovmf_args() { # sets code, vars, kern; fails without them in L1
 	# snapshot=on's overlay: QEMU writes it to $TMPDIR or /var/tmp,
 	# which L1 has not.
 	export TMPDIR=$out
+	# QEMU's arguments but memory and vCPUs (no blanks in the paths).
+	ovmf_qemu="-accel kvm ${OVMF_ARGS:--M q35} -cpu qemu64 -nographic -no-reboot
+		-drive if=pflash,format=raw,readonly=on,file=$code
+		-drive if=pflash,format=raw,snapshot=on,file=$vars
+		-kernel $kern -initrd /l2/initrd-l2.cpio.gz"
 }
 
 ovmf() {
 	ovmf_args || return
-	echo "# ---- ovmf: QEMU ${OVMF_ARGS:--M q35} + OVMF, rig kernel, zapvm exec --zap-policy all"
+	echo "# ---- ovmf: QEMU ${OVMF_ARGS:--M q35} + OVMF, $kern, zapvm exec --zap-policy all"
 	# shellcheck disable=SC2086
 	"$ZAPVM" exec --zap-policy all --until boot-done --grace 2000 \
 		--timeout "${OVMF_TIMEOUT:-900}" --json "$out/ovmf.json" -- \
-		qemu-system-x86_64 -accel kvm ${OVMF_ARGS:--M q35} \
-		-cpu qemu64 -m 1G -smp 1 -nographic -no-reboot \
-		-drive if=pflash,format=raw,readonly=on,file="$code" \
-		-drive if=pflash,format=raw,snapshot=on,file="$vars" \
-		-kernel "$kern" -initrd /l2/initrd-l2.cpio.gz \
+		qemu-system-x86_64 $ovmf_qemu -m 1G -smp 1 \
 		-append "$QEMU_PC_APPEND" </dev/null >"$out/ovmf.out" 2>&1
 	echo "# ovmf: zapvm exit $?; $(exec_summary "$out/ovmf.json")"
 	grep -a -i -E 'kernel|linux|error|fail|boot' "$out/ovmf.out" | head -n 40 |
@@ -711,22 +717,11 @@ ovmfbench() {
 	"$ZAPVM" bench exec --csv "$out/$name.csv" --json "$out/$name.json" \
 		--policy all,slot --thp off,on --prefetch "${OVMF_PREFETCH:-on,off}" \
 		--mem "${OVMF_MEMS:-1G}" --runs "$RUNS" --until boot-done \
-		--timeout "${OVMF_TIMEOUT:-900}" -- qemu-system-x86_64 -accel kvm \
-		${OVMF_ARGS:--M q35} -cpu qemu64 -m '{mem_mib}' -smp '{cpus}' \
-		-nographic -no-reboot \
-		-drive if=pflash,format=raw,readonly=on,file="$code" \
-		-drive if=pflash,format=raw,snapshot=on,file="$vars" \
-		-kernel "$kern" -initrd /l2/initrd-l2.cpio.gz \
-		-append "$QEMU_PC_APPEND"
+		--timeout "${OVMF_TIMEOUT:-900}" -- qemu-system-x86_64 $ovmf_qemu \
+		-m '{mem_mib}' -smp '{cpus}' -append "$QEMU_PC_APPEND"
 	echo "# $name: exit $?"
 	show "$name"
-	# bench exec keeps failed runs' consoles under TMPDIR (ovmf_args).
-	for f in "$TMPDIR"/zapvm-bench-exec.*/*.log; do
-		[ -f "$f" ] || continue
-		echo "# failed run's console: ${f##*/}"
-		tail -n 12 "$f" | sed 's/^/#   /'
-	done
-	rm -rf "$TMPDIR"/zapvm-bench-exec.*
+	failed_consoles "$TMPDIR"	# ovmf_args set it
 }
 
 echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu)," \
