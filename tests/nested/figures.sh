@@ -6,7 +6,9 @@
 #           sh /zapvm/figures.sh [SCENARIO...]
 #
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
-# these), qemuphases (faults per phase, one boot per policy), ovmf and
+# these), preempt (vcpustall's stall under the preemption model in effect,
+# for the PREEMPT_DYNAMIC kernels of kernel-patches/README), l1oops (6 GiB
+# QEMU + SeaBIOS boots in a row, then forks: the v1 L1 oops), qemuphases (faults per phase, one boot per policy), ovmf and
 # ovmfbench (QEMU + OVMF: one boot; bench exec; ZAPVM_RIG_QEMU=patched for
 # L0, see ovmf_args); traceov (--trace's
 # cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
@@ -111,6 +113,27 @@ vcpustall() {
 	# The guest's own timing only: no VMM wake-ups while the zap runs
 	# (on L1's 2 CPUs they make the zapping thread yield mmu_lock).
 	bench vcpustall-quiet vcpustall --policy "$pol" --mem 1G \
+		--runs "$RUNS" --sample-us 0 --timeout 1800
+}
+
+# The vCPU stall per preemption model (issue 15 item 7): the guest-timed
+# stall of vcpustall-quiet on a kernel built with
+# kernel-patches/config/preempt-dynamic.config and booted with
+# preempt=none|voluntary|full (figures.sh does not choose; it reads and
+# prints the model in effect).  The CSV is named after the model;
+# "static" on a kernel without PREEMPT_DYNAMIC (the rig's own config:
+# CONFIG_PREEMPT_NONE).
+preempt() {
+	f=/sys/kernel/debug/sched/preempt
+	if [ -r "$f" ]; then
+		# "none (voluntary) full": the model in effect in parentheses.
+		model=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' "$f")
+		echo "# preempt: $(cat "$f"), cmdline: $(cat /proc/cmdline)"
+	else
+		model=static
+		echo "# preempt: no $f (no CONFIG_PREEMPT_DYNAMIC: the build's own model), cmdline: $(cat /proc/cmdline)"
+	fi
+	bench "vcpustall-preempt-$model" vcpustall --policy all --mem 1G \
 		--runs "$RUNS" --sample-us 0 --timeout 1800
 }
 
@@ -586,6 +609,48 @@ qemupc() {
 	qemupc_summary "$out/qemupc.csv"
 }
 
+# Issue 15 item 11, the sequence that oopsed L1 on v1: LOOPS (6) boots in a
+# row of QEMU -M pc + SeaBIOS (std VGA, e1000: QEMU's defaults) booting the
+# rig kernel as a 6 GiB L2 to /init, THP on for the first half and off for
+# the second, the slot policy set per VM through the series' cap (default
+# on a kernel without it); then FORKS (5000) fork+exec in L1's shell (the
+# oops was in the scheduler's fork balancing, find_idlest_group) and the
+# count of suspicious dmesg lines.  Needs --l2-qemu and
+# ZAPVM_RIG_MEM=8192.
+l1oops() {
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
+	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
+		[ ! -f "${ZAPVM%/*}/libzapvm-preload.so" ]; then
+		echo "# l1oops: needs QEMU, /l2 and the preload library in L1 (tests/nested/run --l2-qemu)"
+		return
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	pol=slot
+	"$ZAPVM" caps | grep -q '^zap control (series) *yes' || pol=default
+	loops=${LOOPS:-6}
+	echo "# ---- l1oops: $loops QEMU -M pc + SeaBIOS boots, 6 GiB, THP on then off, --zap-policy $pol; then ${FORKS:-5000} forks"
+	i=1
+	while [ "$i" -le "$loops" ]; do
+		thp=on
+		[ "$i" -gt $(((loops + 1) / 2)) ] && thp=off
+		qemu_pc_boot "$out/o.json" "$out/o.out" 6G "$k" "$initrd" \
+			--zap-policy "$pol" --thp "$thp" --timeout 600
+		st=$?
+		echo "# l1oops: boot $i, THP $thp: exit $st; $(exec_summary "$out/o.json")"
+		[ $st = 0 ] || tail -n 5 "$out/o.out" | sed 's/^/#   /'
+		i=$((i + 1))
+	done
+	i=0
+	while [ "$i" -lt "${FORKS:-5000}" ]; do
+		/bin/true
+		i=$((i + 1))
+	done
+	n=$(dmesg | grep -cE 'BUG:|Oops|WARNING:|soft lockup|general protection fault|Kernel panic')
+	echo "# l1oops: ${FORKS:-5000} forks done; suspicious dmesg lines: $n"
+	dmesg | grep -E -A 12 'BUG:|Oops|WARNING:|soft lockup|general protection fault' |
+		head -n 80 | sed 's/^/#   /'
+}
+
 qemupc_one() { # policy thp mem prefetch run
 	pf=
 	[ "$4" = default ] || pf="--prefetch $4"
@@ -730,7 +795,7 @@ echo "# figures on $(uname -r): tdp_mmu=$(cat /sys/module/kvm/parameters/tdp_mmu
 [ $# -gt 0 ] || set -- romtoggle cow zaplat vcpustall boot microvm qemupc
 for s in "$@"; do
 	case $s in
-	romtoggle | cow | zaplat | vcpustall | boot | microvm | qemupc | qemuphases | ovmf | ovmfbench | \
+	romtoggle | cow | zaplat | vcpustall | preempt | boot | microvm | qemupc | qemuphases | ovmf | ovmfbench | l1oops | \
 	traceov | fwboot | fwboot2 | fwsame | fwlevels | pfcond | qemubench | \
 		dirtylog | backings | hugedirty | tfloop) "$s" ;;
 	*) echo "# unknown scenario $s" ;;
