@@ -576,19 +576,26 @@ microvm() {
 	show microvm
 }
 
+# qemu_exec_ready NAME: QEMU, the rig's L2 kernel and initrd ($k, $initrd)
+# and the preload library are in L1, and lib-exec.sh is sourced; else
+# says what NAME needs and fails.
+qemu_exec_ready() {
+	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
+	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
+		[ ! -f "${ZAPVM%/*}/libzapvm-preload.so" ]; then
+		echo "# $1: needs QEMU, /l2 and the preload library in L1 (tests/nested/run --l2-qemu)"
+		return 1
+	fi
+	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+}
+
 # QEMU -M pc + SeaBIOS + default devices (std VGA, e1000 with its iPXE ROM)
 # booting the rig kernel to /init under `zapvm exec` (tests/kvm/lib-exec.sh):
 # policy all vs slot x THP on vs off x MEMS, RUNS rounds, the cells in turn
 # within a round so that host load drifts hit every cell alike; PREFETCH=1
 # adds --prefetch off cells (1 GiB, THP off) beside the knob's default.
 qemupc() {
-	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
-	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
-		[ ! -f "${ZAPVM%/*}/libzapvm-preload.so" ]; then
-		echo "# qemupc: needs QEMU, /l2 and the preload library in L1 (tests/nested/run --l2-qemu)"
-		return
-	fi
-	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	qemu_exec_ready qemupc || return
 	echo "# ---- qemupc: QEMU -M pc + SeaBIOS, rig kernel to /init under zapvm exec"
 	echo "# THP in L1: $(cat /sys/kernel/mm/transparent_hugepage/enabled)," \
 		"prefetch knob: $(cat /sys/module/kvm/parameters/tdp_mmu_change_pte_prefetch 2>/dev/null || echo none)"
@@ -618,13 +625,7 @@ qemupc() {
 # count of suspicious dmesg lines.  Needs --l2-qemu and
 # ZAPVM_RIG_MEM=8192.
 l1oops() {
-	k=/l2/bzImage-rig initrd=/l2/initrd-l2.cpio.gz
-	if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$k" ] ||
-		[ ! -f "${ZAPVM%/*}/libzapvm-preload.so" ]; then
-		echo "# l1oops: needs QEMU, /l2 and the preload library in L1 (tests/nested/run --l2-qemu)"
-		return
-	fi
-	. "${EXEC_LIB:-/zapvm/tests/lib-exec.sh}"
+	qemu_exec_ready l1oops || return
 	pol=slot
 	"$ZAPVM" caps | grep -q '^zap control (series) *yes' || pol=default
 	loops=${LOOPS:-6}
