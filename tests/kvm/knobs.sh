@@ -80,7 +80,7 @@ for sig in INT TERM; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	t_cmp "SIG$sig: knob set while the guest runs (after ${i}00 ms)" \
+	t_cmp "SIG$sig: knob set while the guest runs (after $((i * 100)) ms)" \
 		"$(knob tdp_mmu_change_pte_prefetch | tr YN 10)" -eq 0
 	sleep 0.3
 	kill -"$sig" "$pid"
