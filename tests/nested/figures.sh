@@ -637,8 +637,12 @@ l1oops() {
 		qemu_pc_boot "$out/o.json" "$out/o.out" 6G "$k" "$initrd" \
 			--zap-policy "$pol" --thp "$thp" --timeout 600
 		st=$?
-		echo "# l1oops: boot $i, THP $thp: exit $st; $(exec_summary "$out/o.json")"
-		[ $st = 0 ] || tail -n 5 "$out/o.out" | sed 's/^/#   /'
+		sum=$(exec_summary "$out/o.json")
+		# QEMU -no-reboot exits 0 on an L2 reset: no boot-done then.
+		init=reached
+		case " $sum " in *" boot_ms=-1 "*) init="NOT reached" ;; esac
+		echo "# l1oops: boot $i, THP $thp: exit $st, /init $init; $sum"
+		[ $st = 0 ] && [ "$init" = reached ] || tail -n 5 "$out/o.out" | sed 's/^/#   /'
 		i=$((i + 1))
 	done
 	i=0
