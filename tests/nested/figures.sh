@@ -8,9 +8,10 @@
 # SCENARIO: romtoggle cow zaplat vcpustall boot microvm qemupc (default:
 # these), preempt (vcpustall's stall under the preemption model in effect,
 # for the PREEMPT_DYNAMIC kernels of kernel-patches/README), l1oops (6 GiB
-# QEMU + SeaBIOS boots in a row, then forks: the v1 L1 oops), qemuphases (faults per phase, one boot per policy), ovmf and
-# ovmfbench (QEMU + OVMF: one boot; bench exec; ZAPVM_RIG_QEMU=patched for
-# L0, see ovmf_args); traceov (--trace's
+# QEMU + SeaBIOS boots in a row, then forks: the v1 L1 oops), qemuphases
+# (faults per phase, one boot per policy), ovmf and ovmfbench (QEMU +
+# OVMF: one boot; bench exec; ZAPVM_RIG_QEMU=patched for L0, see
+# ovmf_args); traceov (--trace's
 # cost on a boot), fwboot, fwboot2 and fwsame (Linux through SeaBIOS,
 # --l2-qemu; fwsame beside QEMU with the same devices), pfcond (where
 # the change_pte prefetch saves faults in a QEMU boot: KSM, private file
@@ -650,10 +651,10 @@ l1oops() {
 		/bin/true
 		i=$((i + 1))
 	done
-	n=$(dmesg | grep -cE 'BUG:|Oops|WARNING:|soft lockup|general protection fault|Kernel panic')
+	re='BUG:|Oops|WARNING:|soft lockup|general protection fault|Kernel panic'
+	n=$(dmesg | grep -cE "$re")
 	echo "# l1oops: ${FORKS:-5000} forks done; suspicious dmesg lines: $n"
-	dmesg | grep -E -A 12 'BUG:|Oops|WARNING:|soft lockup|general protection fault' |
-		head -n 80 | sed 's/^/#   /'
+	dmesg | grep -E -A 12 "$re" | head -n 80 | sed 's/^/#   /'
 }
 
 qemupc_one() { # policy thp mem prefetch run
